@@ -1,0 +1,82 @@
+// Delivers one platform service the way the stack asks: a Helm release (or kustomize directory)
+// applied by Pulumi, or an Argo CD Application that Argo CD syncs with prune + self-heal.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ArgoTarget, Delivery, ServiceSource, applicationSpec, helmChartRef } from "./source";
+
+export interface ServiceReleaseArgs {
+    /** helm: Pulumi installs it; argocd: an Application in `argocd.namespace`. */
+    readonly delivery: Delivery;
+    readonly source: ServiceSource;
+    /** Namespace the service runs in; it must already exist (the owning component creates it). */
+    readonly namespace: string;
+    /** Helm release name; defaults to the resource name. */
+    readonly releaseName?: string;
+    /** Chart values. Never put secrets here: reference Secrets the component creates instead. */
+    readonly values?: pulumi.Input<Record<string, unknown>>;
+    /** Required when delivery is "argocd". */
+    readonly argocd?: ArgoTarget;
+    /** Extra Argo CD sync options for this service. */
+    readonly syncOptions?: readonly string[];
+    readonly ignoreDifferences?: readonly Record<string, unknown>[];
+    /** Helm: wait for resources to become ready (default true); off for charts whose hooks wait themselves. */
+    readonly waitForReady?: boolean;
+    /** Helm: install CRDs from the chart's crds/ directory (default true). */
+    readonly skipCrds?: boolean;
+}
+
+export class ServiceRelease extends pulumi.ComponentResource {
+    /** The Helm release, kustomize directory or Argo CD Application that carries the service. */
+    readonly resource: pulumi.Resource;
+    readonly releaseName: string;
+
+    constructor(name: string, args: ServiceReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aiops:delivery:ServiceRelease", name, {}, opts);
+        this.releaseName = args.releaseName ?? name;
+        const values = args.values ?? {};
+
+        if (args.delivery === "argocd") {
+            if (!args.argocd) throw new Error(`ServiceRelease '${name}': delivery argocd needs args.argocd (namespace, project, cluster)`);
+            const target = args.argocd;
+            this.resource = new k8s.apiextensions.CustomResource(
+                name,
+                {
+                    apiVersion: "argoproj.io/v1alpha1",
+                    kind: "Application",
+                    metadata: {
+                        name,
+                        namespace: target.namespace,
+                        // Deleting the Application deletes what it deployed.
+                        finalizers: ["resources-finalizer.argocd.argoproj.io"],
+                        labels: { "app.kubernetes.io/part-of": "aiops-mlops-platform" },
+                    },
+                    spec: pulumi.output(values).apply((v) =>
+                        applicationSpec({ releaseName: this.releaseName, namespace: args.namespace, source: args.source, values: v, target, syncOptions: args.syncOptions, ignoreDifferences: args.ignoreDifferences }),
+                    ),
+                },
+                { parent: this },
+            );
+        } else if (args.source.kind === "helm") {
+            this.resource = new k8s.helm.v3.Release(
+                name,
+                {
+                    name: this.releaseName,
+                    ...helmChartRef(args.source),
+                    version: args.source.version,
+                    namespace: args.namespace,
+                    createNamespace: false,
+                    values,
+                    atomic: true,
+                    cleanupOnFail: true,
+                    skipCrds: args.skipCrds ?? false,
+                    skipAwait: !(args.waitForReady ?? true),
+                    timeout: 900,
+                },
+                { parent: this },
+            );
+        } else {
+            this.resource = new k8s.kustomize.v2.Directory(name, { directory: args.source.localDirectory, namespace: args.namespace }, { parent: this });
+        }
+        this.registerOutputs({});
+    }
+}

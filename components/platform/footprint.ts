@@ -1,0 +1,18 @@
+// What each platform service asks the scheduler for, so the stack can add it up against the nodes
+// before anything is deployed.
+import type { Arch } from "../../stacks/config/schema";
+
+/** Requests of one always-on workload of a service (all replicas together), in cores and bytes. */
+export interface Footprint {
+    /** Service and workload, e.g. "kube-prometheus-stack/prometheus". */
+    readonly workload: string;
+    readonly cpu: number;
+    readonly memory: number;
+    /** Set when the workload can only run on one architecture. */
+    readonly arch?: Arch;
+}
+
+/** Every platform component exposes its footprint, computed from the same values it installs. */
+export interface HasFootprint {
+    readonly footprint: readonly Footprint[];
+}

@@ -1,0 +1,224 @@
+// Pure validation of a whole stack's configuration: every problem is collected and reported at once,
+// each naming the key, the bad value and the command that fixes it.
+import { z } from "zod";
+import { ENVIRONMENTS, Environment, awsSchema, homelabSchema, hybridSchema, platformSchema } from "./schema";
+import type { AwsConfig, HomelabConfig, HybridConfig, PlatformSettings } from "./schema";
+
+export const PROJECT = "aiops-mlops-platform";
+
+/** Secrets each environment needs, with what the key holds (for the error's fix line). */
+export const SECRET_KEYS = {
+    sshPrivateKey: "the SSH private key Pulumi uses to reach the homelab nodes",
+    tailscaleAuthKey: "a Tailscale auth key (reusable, pre-approved) for the control-plane VM and the edge",
+    edgeSshPrivateKey: "the SSH private key for the k3d edge host",
+    llmApiKey: "the API key of the LLM provider kagent uses",
+} as const;
+export type SecretKey = keyof typeof SECRET_KEYS;
+
+/** What the loader hands over: raw values as Pulumi config gave them, plus which secrets are set. */
+export interface RawStackConfig {
+    values: Record<string, unknown>;
+    /** Secret keys that are present, and whether each is stored encrypted. */
+    secrets: Partial<Record<SecretKey, { encrypted: boolean }>>;
+    /** Every key set for this project, to catch typos. */
+    setKeys: string[];
+}
+
+interface Common {
+    clusterName: string;
+    platform: PlatformSettings;
+}
+export type ValidStackConfig =
+    | (Common & { environment: "aws"; aws: AwsConfig })
+    | (Common & { environment: "homelab"; homelab: HomelabConfig })
+    | (Common & { environment: "hybrid"; hybrid: HybridConfig });
+
+export interface ConfigProblem {
+    key: string;
+    message: string;
+    fix: string;
+}
+
+export class ConfigError extends Error {
+    constructor(readonly problems: ConfigProblem[]) {
+        super(
+            `Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed:\n` +
+                problems.map((p) => `  - \`${p.key}\` ${p.message}\n      fix: ${p.fix}`).join("\n"),
+        );
+        this.name = "ConfigError";
+    }
+}
+
+/** Top-level keys the program reads (besides the secrets). */
+export const KNOWN_KEYS = [
+    "environment",
+    "clusterName",
+    "delivery",
+    "profile",
+    ...Object.keys(platformSchema.shape).filter((k) => k !== "delivery" && k !== "profile"),
+    "aws",
+    "homelab",
+    "hybrid",
+] as const;
+
+const DEFAULT_DELIVERY: Record<Environment, "helm" | "argocd"> = { aws: "helm", homelab: "argocd", hybrid: "argocd" };
+const DEFAULT_PROFILE: Record<Environment, "standard" | "lean"> = { aws: "standard", homelab: "lean", hybrid: "lean" };
+
+export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
+    const problems: ConfigProblem[] = [];
+    const v = raw.values;
+
+    for (const key of raw.setKeys) {
+        if (!(KNOWN_KEYS as readonly string[]).includes(key) && !(key in SECRET_KEYS)) {
+            problems.push({ key, message: `is not a setting of this project (known: ${KNOWN_KEYS.join(", ")})`, fix: `pulumi config rm ${PROJECT}:${key}  (or correct its spelling)` });
+        }
+    }
+
+    const env = v.environment;
+    if (typeof env !== "string" || !(ENVIRONMENTS as readonly string[]).includes(env)) {
+        problems.push({
+            key: "environment",
+            message: `must be one of ${ENVIRONMENTS.join(", ")}; got ${show(env)}`,
+            fix: `pulumi config set ${PROJECT}:environment <${ENVIRONMENTS.join("|")}>`,
+        });
+        throw new ConfigError(problems);
+    }
+    const environment = env as Environment;
+
+    const clusterName = v.clusterName ?? "aiops";
+    if (typeof clusterName !== "string" || !/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(clusterName)) {
+        problems.push({ key: "clusterName", message: `must be 3-32 lowercase letters, digits or '-'; got ${show(clusterName)}`, fix: `pulumi config set ${PROJECT}:clusterName aiops` });
+    }
+
+    const platformRaw: Record<string, unknown> = {};
+    for (const key of Object.keys(platformSchema.shape)) if (v[key] !== undefined) platformRaw[key] = v[key];
+    if (platformRaw.delivery === undefined || platformRaw.delivery === "auto") platformRaw.delivery = DEFAULT_DELIVERY[environment];
+    if (platformRaw.profile === undefined || platformRaw.profile === "auto") platformRaw.profile = DEFAULT_PROFILE[environment];
+    const platform = collect(platformSchema, platformRaw, "", problems);
+
+    const sectionSchema = { aws: awsSchema, homelab: homelabSchema, hybrid: hybridSchema }[environment];
+    let section: unknown;
+    if (v[environment] === undefined) {
+        problems.push({ key: environment, message: `is required when environment is ${environment}`, fix: `add a \`${PROJECT}:${environment}:\` block to Pulumi.<stack>.yaml (see README, "Configure")` });
+    } else {
+        section = collect(sectionSchema, v[environment], `${environment}.`, problems);
+    }
+
+    if (section !== undefined) crossChecks(environment, section, problems);
+    if (platform !== undefined && platform.llmProvider !== "ollama" && !raw.secrets.llmApiKey) {
+        requireSecret("llmApiKey", problems);
+    }
+    if (environment === "homelab") requireSecret("sshPrivateKey", problems);
+    if (environment === "hybrid") {
+        requireSecret("tailscaleAuthKey", problems);
+        const edge = (section as HybridConfig | undefined)?.edge;
+        if (edge && edge.host !== "local") requireSecret("edgeSshPrivateKey", problems);
+    }
+    for (const [key, state] of Object.entries(raw.secrets)) {
+        if (state && !state.encrypted) {
+            problems.push({ key, message: "is stored in plaintext in the stack file", fix: `pulumi config set --secret ${PROJECT}:${key} <value>  (this re-stores it encrypted)` });
+        }
+    }
+
+    function requireSecret(key: SecretKey, list: ConfigProblem[]): void {
+        if (raw.secrets[key]) return;
+        const value = key.endsWith("PrivateKey") ? "< ~/.ssh/id_ed25519" : "<value>";
+        list.push({ key, message: `is required: ${SECRET_KEYS[key]}`, fix: `pulumi config set --secret ${PROJECT}:${key} ${value}` });
+    }
+
+    if (problems.length > 0 || platform === undefined || section === undefined) throw new ConfigError(problems);
+    return { environment, clusterName: clusterName as string, platform, [environment]: section } as unknown as ValidStackConfig;
+}
+
+/** Parses one part with zod and turns each issue into a ConfigProblem; undefined when it had problems. */
+function collect<S extends z.ZodType>(schema: S, value: unknown, prefix: string, problems: ConfigProblem[]): z.output<S> | undefined {
+    const result = schema.safeParse(value, { reportInput: true });
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) {
+        const key = prefix + formatPath(issue.path);
+        problems.push({ key: key.replace(/\.$/, ""), message: describe(issue), fix: fixFor(key.replace(/\.$/, ""), issue) });
+    }
+    return undefined;
+}
+
+export function formatPath(path: PropertyKey[]): string {
+    return path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`)).join("");
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+    const got = "input" in issue ? `; got ${show(issue.input)}` : "";
+    switch (issue.code) {
+        case "invalid_value":
+            return `must be one of ${issue.values.map((x) => String(x)).join(", ")}${got}`;
+        case "invalid_type":
+            return issue.input === undefined ? `is required (a ${issue.expected})` : `must be a ${issue.expected}${got}`;
+        case "too_small":
+            return issue.origin === "array" ? `must have at least ${issue.minimum} item(s)${got}` : `must be at least ${issue.minimum}${got}`;
+        case "too_big":
+            return issue.origin === "array" ? `must have at most ${issue.maximum} item(s)${got}` : `must be at most ${issue.maximum}${got}`;
+        case "unrecognized_keys":
+            return `has unknown key(s) ${issue.keys.map((k) => `'${k}'`).join(", ")}`;
+        default:
+            return `${issue.message}${got}`;
+    }
+}
+
+function fixFor(key: string, issue: z.core.$ZodIssue): string {
+    if (issue.code === "unrecognized_keys") return `remove or correct ${issue.keys.map((k) => `'${key ? key + "." : ""}${k}'`).join(", ")} in Pulumi.<stack>.yaml`;
+    const placeholder = issue.code === "invalid_value" ? `<${issue.values.map((x) => String(x)).join("|")}>` : "<value>";
+    return `pulumi config set --path '${PROJECT}:${key}' ${placeholder}`;
+}
+
+function show(value: unknown): string {
+    if (value === undefined) return "nothing";
+    if (typeof value === "string") return `'${value}'`;
+    const text = JSON.stringify(value);
+    return text.length > 80 ? text.slice(0, 77) + "..." : text;
+}
+
+/** Rules that span fields: sizes in order, unique names, exactly one server, references that resolve. */
+function crossChecks(environment: Environment, section: unknown, problems: ConfigProblem[]): void {
+    const add = (key: string, message: string, fix: string) => problems.push({ key, message, fix });
+    if (environment === "aws") {
+        const aws = section as AwsConfig;
+        aws.nodeGroups.forEach((g, i) => {
+            if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
+                add(`aws.nodeGroups[${i}]`, `sizes must satisfy minSize <= desiredSize <= maxSize; got ${g.minSize} <= ${g.desiredSize} <= ${g.maxSize}`, `pulumi config set --path '${PROJECT}:aws.nodeGroups[${i}].desiredSize' ${Math.max(g.minSize, Math.min(g.desiredSize, g.maxSize))}`);
+            }
+            if (g.arch === "arm64" && !g.instanceTypes.every(isGravitonType)) {
+                add(`aws.nodeGroups[${i}].instanceTypes`, `must all be Graviton (arm64) types for an arm64 group, such as m7g.large; got ${g.instanceTypes.join(", ")}`, `use arm64 types (m7g, c7g, r7g, t4g...) or set arch: amd64`);
+            }
+            if (g.arch === "amd64" && g.instanceTypes.some(isGravitonType)) {
+                add(`aws.nodeGroups[${i}].instanceTypes`, `contains Graviton (arm64) types in an amd64 group; got ${g.instanceTypes.join(", ")}`, `set arch: arm64 on this group or use amd64 types such as m7i.large`);
+            }
+        });
+        duplicates(aws.nodeGroups.map((g) => g.name)).forEach((n) => add("aws.nodeGroups", `has duplicate name '${n}'`, "give each node group a unique name"));
+        if (!aws.nodeGroups.some((g) => g.arch === "amd64")) {
+            add("aws.nodeGroups", "needs at least one amd64 group: Kubeflow Pipelines' metadata images have no arm64 build", "add a group with arch: amd64 (e.g. m7i.large)");
+        }
+    }
+    if (environment === "homelab") {
+        const lab = section as HomelabConfig;
+        const servers = lab.nodes.filter((n) => n.role === "server");
+        if (servers.length !== 1) {
+            add("homelab.nodes", `must have exactly one node with role server; got ${servers.length} (${servers.map((s) => s.name).join(", ") || "none"})`, "set role: server on one node and role: agent on the others");
+        }
+        duplicates(lab.nodes.map((n) => n.name)).forEach((n) => add("homelab.nodes", `has duplicate name '${n}'`, "give each node a unique name (k3s requires unique hostnames)"));
+        duplicates(lab.nodes.map((n) => n.address)).forEach((a) => add("homelab.nodes", `has duplicate address '${a}'`, "give each node its own address"));
+        if (lab.statefulNode !== undefined && !lab.nodes.some((n) => n.name === lab.statefulNode)) {
+            add("homelab.statefulNode", `must name one of the nodes (${lab.nodes.map((n) => n.name).join(", ")}); got '${lab.statefulNode}'`, `pulumi config set --path '${PROJECT}:homelab.statefulNode' ${lab.nodes[lab.nodes.length - 1]?.name ?? "<node>"}`);
+        }
+        const schedulable = lab.nodes.filter((n) => !(n.role === "server" && lab.taintServer));
+        if (servers.length === 1 && !schedulable.some((n) => n.arch === "amd64")) {
+            add("homelab.nodes", "needs a schedulable amd64 node: Kubeflow Pipelines' metadata images have no arm64 build", "add an amd64 agent, or set taintServer: false if the server is amd64");
+        }
+    }
+}
+
+function isGravitonType(t: string): boolean {
+    return /^[a-z]+\d+g[a-z]*\./.test(t);
+}
+
+function duplicates(values: string[]): string[] {
+    return [...new Set(values.filter((x, i) => values.indexOf(x) !== i))];
+}
