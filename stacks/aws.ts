@@ -1,16 +1,42 @@
 // aws: VPC + EKS with its add-ons, then the platform. Wiring only.
 import type { StackConfig } from "./config";
-import { StubCluster } from "../components/cluster/stub";
-import { parseCpu, parseMemory } from "../components/shared/quantity";
+import { Vpc } from "../components/network";
+import { EksCluster } from "../components/cluster";
+import { deployPlatform } from "./platform";
 
 type AwsStack = Extract<StackConfig, { environment: "aws" }>;
 
 export function deployAws(config: AwsStack): Record<string, unknown> {
-    const cluster = new StubCluster(config.clusterName, {
-        distribution: "eks",
-        storageClass: "gp3",
-        ingressClass: "alb",
-        nodePools: config.aws.nodeGroups.map((g) => ({ name: g.name, arch: g.arch, count: g.desiredSize, labels: g.labels, taints: g.taints, allocatable: { cpu: parseCpu(2), memory: parseMemory("8Gi") } })),
+    const aws = config.aws;
+    const tags = { ...aws.tags, "aiops.dev/cluster": config.clusterName };
+    const network = new Vpc(`${config.clusterName}-vpc`, {
+        cidrBlock: aws.vpcCidr,
+        availabilityZones: aws.availabilityZones,
+        natGateways: aws.natGateways,
+        clusterName: config.clusterName,
+        flowLogs: aws.flowLogs,
+        flowLogRetentionDays: aws.flowLogRetentionDays,
+        tags,
     });
-    return { kubeconfig: cluster.kubeconfig, clusterName: config.clusterName };
+    const cluster = new EksCluster(config.clusterName, {
+        clusterName: config.clusterName,
+        region: aws.region,
+        kubernetesVersion: aws.kubernetesVersion,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        publicSubnetIds: network.publicSubnetIds,
+        publicAccessCidrs: aws.publicAccessCidrs,
+        nodeGroups: aws.nodeGroups,
+        accessEntries: aws.accessEntries,
+        autoscaler: aws.autoscaler,
+        tags,
+    });
+    const platform = deployPlatform({ config, cluster, oidcProviderArn: cluster.oidcProviderArn });
+    return {
+        ...platform.outputs,
+        clusterName: cluster.clusterName,
+        kubeconfig: cluster.kubeconfig,
+        vpcId: network.vpcId,
+        oidcProviderArn: cluster.oidcProviderArn,
+    };
 }

@@ -1,16 +1,29 @@
 // homelab: k3s on an ARM64 server and x86_64 agents over SSH, then the platform. Wiring only.
 import type { StackConfig } from "./config";
-import { StubCluster } from "../components/cluster/stub";
-import { parseCpu, parseMemory } from "../components/shared/quantity";
+import { K3sCluster } from "../components/cluster";
+import { deployPlatform } from "./platform";
 
 type HomelabStack = Extract<StackConfig, { environment: "homelab" }>;
 
 export function deployHomelab(config: HomelabStack): Record<string, unknown> {
-    const cluster = new StubCluster(config.clusterName, {
-        distribution: "k3s",
-        storageClass: "local-path",
-        ingressClass: config.homelab.traefik ? "traefik" : undefined,
-        nodePools: config.homelab.nodes.map((n) => ({ name: n.name, arch: n.arch, count: 1, labels: n.labels, taints: n.taints, allocatable: { cpu: parseCpu(n.allocatable.cpu), memory: parseMemory(n.allocatable.memory) }, controlPlane: n.role === "server" && config.homelab.taintServer })),
+    const lab = config.homelab;
+    const sshPrivateKey = config.secrets.sshPrivateKey;
+    if (sshPrivateKey === undefined) throw new Error("homelab needs the secret sshPrivateKey: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519");
+    const cluster = new K3sCluster(config.clusterName, {
+        clusterName: config.clusterName,
+        k3sVersion: lab.k3sVersion,
+        nodes: lab.nodes,
+        apiAddress: lab.apiAddress,
+        traefik: lab.traefik,
+        taintServer: lab.taintServer,
+        statefulNode: lab.statefulNode,
+        sshPrivateKey,
     });
-    return { kubeconfig: cluster.kubeconfig, clusterName: config.clusterName };
+    const platform = deployPlatform({ config, cluster });
+    return {
+        ...platform.outputs,
+        clusterName: cluster.clusterName,
+        kubeconfig: cluster.kubeconfig,
+        apiServerUrl: cluster.apiServerUrl,
+    };
 }

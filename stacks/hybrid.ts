@@ -1,22 +1,74 @@
-// hybrid: a GCP VM running k3s (platform, Argo CD) + a k3d edge cluster (model serving) over Tailscale.
+// hybrid: a GCP VM running k3s (platform services, Argo CD) + a k3d edge cluster (model serving),
+// joined over Tailscale. Argo CD on the control cluster manages both. Wiring only.
 import type { StackConfig } from "./config";
-import { StubCluster } from "../components/cluster/stub";
-import { parseCpu, parseMemory } from "../components/shared/quantity";
+import { GcpNetwork } from "../components/network";
+import { ArgoClusterRegistration, GcpK3sCluster, K3dCluster } from "../components/cluster";
+import { deployPlatform } from "./platform";
 
 type HybridStack = Extract<StackConfig, { environment: "hybrid" }>;
 
 export function deployHybrid(config: HybridStack): Record<string, unknown> {
     const h = config.hybrid;
-    const control = new StubCluster(`${config.clusterName}-control`, {
-        distribution: "k3s",
-        storageClass: "local-path",
-        ingressClass: "traefik",
-        nodePools: [{ name: "control", arch: "amd64", count: 1, labels: {}, taints: [], allocatable: { cpu: parseCpu(h.controlPlaneAllocatable.cpu), memory: parseMemory(h.controlPlaneAllocatable.memory) } }],
+    const { tailscaleAuthKey, sshPrivateKey, edgeSshPrivateKey } = config.secrets;
+    if (tailscaleAuthKey === undefined || sshPrivateKey === undefined) throw new Error("hybrid needs the secrets tailscaleAuthKey and sshPrivateKey (pulumi config set --secret ...)");
+
+    const network = new GcpNetwork(`${config.clusterName}-net`, {
+        project: h.gcp.project,
+        region: h.gcp.region,
+        subnetCidr: h.gcp.subnetCidr,
+        sshSourceRanges: h.gcp.sshSourceRanges,
+        apiSourceRanges: h.gcp.apiSourceRanges,
     });
-    const edge = new StubCluster(`${config.clusterName}-edge`, {
-        distribution: "k3d",
-        storageClass: "local-path",
-        nodePools: [{ name: "edge", arch: "amd64", count: 1 + h.edge.agents, labels: {}, taints: [], allocatable: { cpu: parseCpu(h.edge.allocatable.cpu), memory: parseMemory(h.edge.allocatable.memory) } }],
+    // Platform services (Argo CD, MLflow, monitoring) run here.
+    const control = new GcpK3sCluster(`${config.clusterName}-control`, {
+        clusterName: `${config.clusterName}-control`,
+        project: h.gcp.project,
+        zone: h.gcp.zone,
+        machineType: h.gcp.machineType,
+        diskSizeGb: h.gcp.diskSizeGb,
+        subnetId: network.subnetId,
+        networkTag: network.targetTag,
+        k3sVersion: h.k3sVersion,
+        tailnetHostname: h.tailnetHostname,
+        tailscaleAuthKey,
+        sshUser: h.gcp.sshUser,
+        sshPrivateKey,
+        allocatable: h.controlPlaneAllocatable,
+        dependsOn: [network.nat],
     });
-    return { controlKubeconfig: control.kubeconfig, edgeKubeconfig: edge.kubeconfig };
+    // Model serving runs here.
+    const edge = new K3dCluster(`${config.clusterName}-edge`, {
+        clusterName: `${config.clusterName}-edge`,
+        host: h.edge.host,
+        sshPrivateKey: edgeSshPrivateKey,
+        k3dVersion: h.edge.k3dVersion,
+        k3sImage: h.edge.k3sImage,
+        tailscaleAddress: h.edge.tailscaleAddress,
+        apiPort: h.edge.apiPort,
+        agents: h.edge.agents,
+        arch: h.edge.arch,
+        allocatable: h.edge.allocatable,
+    });
+
+    // With GitOps delivery, Argo CD on the control cluster also manages the edge: register it once
+    // Argo CD (and so its namespace) exists. With Helm delivery Pulumi reaches both clusters itself.
+    const platform = deployPlatform({ config, cluster: control, servingCluster: edge });
+    const edgeRegistration = platform.argocd
+        ? new ArgoClusterRegistration(`${config.clusterName}-edge-argocd`, {
+              cluster: edge,
+              server: edge.apiServerUrl,
+              argocdProvider: control.provider,
+              argocdNamespace: "argocd",
+              dependsOn: [platform.argocd.release.resource],
+          })
+        : undefined;
+
+    return {
+        ...platform.outputs,
+        controlKubeconfig: control.kubeconfig,
+        edgeKubeconfig: edge.kubeconfig,
+        controlApiServerUrl: control.apiServerUrl,
+        edgeApiServerUrl: edge.apiServerUrl,
+        ...(edgeRegistration ? { edgeArgoClusterName: edgeRegistration.argoClusterName } : {}),
+    };
 }

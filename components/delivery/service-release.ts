@@ -5,7 +5,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArgoTarget, Delivery, ServiceSource, applicationSpec, helmChartRef } from "./source";
 
 export interface ServiceReleaseArgs {
-    /** helm: Pulumi installs it; argocd: an Application in `argocd.namespace`. */
+    /**
+     * helm: Pulumi installs it; argocd: an Application in `argocd.namespace`. Usually the stack's mode, but
+     * a component passes "helm" for a chart whose CRDs Pulumi's own custom resources need (kserve-crd,
+     * kagent-crds, prometheus-operator-crds): Argo CD would sync it only after `pulumi up` has failed with
+     * "no matches for kind". `argocd` is then ignored.
+     */
     readonly delivery: Delivery;
     readonly source: ServiceSource;
     /** Namespace the service runs in; it must already exist (the owning component creates it). */
@@ -35,9 +40,13 @@ export class ServiceRelease extends pulumi.ComponentResource {
         this.releaseName = args.releaseName ?? name;
         const values = args.values ?? {};
 
+        // A component's dependsOn does not order its children, so it is handed down explicitly.
+        const waitFor = opts?.dependsOn;
+
         if (args.delivery === "argocd") {
             if (!args.argocd) throw new Error(`ServiceRelease '${name}': delivery argocd needs args.argocd (namespace, project, cluster)`);
             const target = args.argocd;
+            target.scope?.add(args.source, target.cluster, args.namespace);
             this.resource = new k8s.apiextensions.CustomResource(
                 name,
                 {
@@ -54,7 +63,12 @@ export class ServiceRelease extends pulumi.ComponentResource {
                         applicationSpec({ releaseName: this.releaseName, namespace: args.namespace, source: args.source, values: v, target, syncOptions: args.syncOptions, ignoreDifferences: args.ignoreDifferences }),
                     ),
                 },
-                { parent: this },
+                {
+                    parent: this,
+                    // The Application lives where Argo CD runs, whichever cluster it deploys to.
+                    ...(target.provider ? { provider: target.provider } : {}),
+                    dependsOn: mergeDependsOn(waitFor, target.dependsOn),
+                },
             );
         } else if (args.source.kind === "helm") {
             this.resource = new k8s.helm.v3.Release(
@@ -72,11 +86,25 @@ export class ServiceRelease extends pulumi.ComponentResource {
                     skipAwait: !(args.waitForReady ?? true),
                     timeout: 900,
                 },
-                { parent: this },
+                { parent: this, dependsOn: mergeDependsOn(waitFor) },
             );
         } else {
-            this.resource = new k8s.kustomize.v2.Directory(name, { directory: args.source.localDirectory, namespace: args.namespace }, { parent: this });
+            this.resource = new k8s.kustomize.v2.Directory(name, { directory: args.source.localDirectory, namespace: args.namespace }, { parent: this, dependsOn: mergeDependsOn(waitFor) });
         }
         this.registerOutputs({});
     }
+}
+
+/** The caller's dependsOn (a resource, a list, or an Input of either) plus extra resources, as one list. */
+function mergeDependsOn(
+    given: pulumi.ComponentResourceOptions["dependsOn"],
+    extra: readonly pulumi.Resource[] = [],
+): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+    if (given === undefined) return [...extra];
+    // Never pulumi.output() a Resource: it would be unwrapped into a plain object.
+    if (pulumi.Output.isInstance(given)) {
+        return (given as pulumi.Output<pulumi.Resource | pulumi.Input<pulumi.Resource>[]>).apply((g) => [...(Array.isArray(g) ? g : [g]), ...extra]);
+    }
+    const list = Array.isArray(given) ? given : [given as pulumi.Input<pulumi.Resource>];
+    return [...list, ...extra];
 }

@@ -1,5 +1,6 @@
 // One description of what to install, delivered either by Pulumi (Helm/kustomize) or by Argo CD.
 import * as pulumi from "@pulumi/pulumi";
+import type { ProjectScope } from "./project-scope";
 
 export type Delivery = "helm" | "argocd";
 
@@ -32,6 +33,12 @@ export interface ArgoTarget {
     readonly project: string;
     /** Destination cluster name as registered in Argo CD ("in-cluster" for its own). */
     readonly cluster: string;
+    /** Provider of the cluster Argo CD runs in (Applications are created there, whatever their destination). */
+    readonly provider?: pulumi.ProviderResource;
+    /** What every Application waits for: the Argo CD release that installs the Application CRD. */
+    readonly dependsOn?: readonly pulumi.Resource[];
+    /** Collects each Application's repository and destination for the AppProject. */
+    readonly scope?: ProjectScope;
 }
 
 /** Argo CD reads OCI charts as "ghcr.io/org/charts" (no scheme) with `chart` set separately. */
@@ -54,6 +61,16 @@ export const SYNC_OPTIONS = [
     "SkipDryRunOnMissingResource=true",
     "PruneLast=true",
 ] as const;
+
+/**
+ * Webhook CA bundles are injected after install (cert-manager's cainjector, kube-prometheus-stack's
+ * patch Job); without this, self-heal would strip them again and every admission call would fail.
+ */
+export const WEBHOOK_CA_BUNDLE_DIFFERENCES: readonly Record<string, unknown>[] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"].map((kind) => ({
+    group: "admissionregistration.k8s.io",
+    kind,
+    jqPathExpressions: [".webhooks[]?.clientConfig.caBundle"],
+}));
 
 export interface ApplicationSpecArgs {
     readonly releaseName: string;
@@ -83,8 +100,10 @@ export function applicationSpec(args: ApplicationSpecArgs): Record<string, unkno
         destination: { name: args.target.cluster, namespace: args.namespace },
         syncPolicy: {
             automated: { prune: true, selfHeal: true, allowEmpty: false },
-            syncOptions: [...SYNC_OPTIONS, ...(args.syncOptions ?? [])],
-            retry: { limit: 5, backoff: { duration: "10s", factor: 2, maxDuration: "3m" } },
+            // Ignored differences are also left alone while syncing, not only in the diff.
+            syncOptions: [...new Set([...SYNC_OPTIONS, ...(args.ignoreDifferences ? ["RespectIgnoreDifferences=true"] : []), ...(args.syncOptions ?? [])])],
+            // Applications depend on each other's CRDs (kserve-crd, cert-manager): keep retrying for ~25 min.
+            retry: { limit: 10, backoff: { duration: "10s", factor: 2, maxDuration: "3m" } },
         },
         ...(args.ignoreDifferences ? { ignoreDifferences: args.ignoreDifferences } : {}),
     };

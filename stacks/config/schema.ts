@@ -148,13 +148,19 @@ export const platformSchema = z.strictObject({
     llmModel: z.string().default(""),
     /** Ollama's in-cluster URL, used when llmProvider is ollama. */
     ollamaHost: z.string().default("ollama.ollama.svc.cluster.local:11434"),
+    /** Azure OpenAI resource endpoint, used when llmProvider is azureopenai. */
+    azureOpenAIEndpoint: z.string().refine((v) => v === "" || /^https:\/\/[^\s/]+\/?$/.test(v), { error: "must be empty or an https URL such as https://my-resource.openai.azure.com" }).default(""),
     otlpEndpoint: z.string().refine((v) => v === "" || /^https?:\/\/[^\s]+$/.test(v), { error: "must be empty or an http(s) URL such as http://otel-collector.observability:4317" }).default(""),
     objectStore: z.enum(["minio", "seaweedfs", "s3", "gcs"]).default("minio"),
     prometheusRetention: z.string().regex(/^\d+[smhdwy]$/, { error: "must be a Prometheus duration such as 10d" }).default("10d"),
     prometheusStorage: memoryQuantity.default("20Gi"),
     /** Git repository Argo CD reads this project's overlays from (delivery: argocd). */
     gitopsRepoUrl: z.string().regex(/^(https:\/\/|git@)[^\s]+$/, { error: "must be an https:// or git@ repository URL" }).default("https://github.com/aiops-mlops/aiops-mlops-platform.git"),
-    gitopsRevision: z.string().min(1).default("main"),
+    /** A tag or commit of gitopsRepoUrl: a branch would let unreviewed commits reach the cluster. */
+    gitopsRevision: z
+        .string()
+        .regex(/^(v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?|[0-9a-f]{40})$/, { error: "must be a release tag such as v0.1.0 or a full commit SHA, not a branch (tag your fork: git tag v0.1.0 && git push --tags)" })
+        .default("v0.1.0"),
     /** Images with no arm64 build; the platform pins them to amd64 nodes. */
     amd64OnlyImages: z.array(z.string().min(1)).default([
         "gcr.io/tfx-oss-public/ml_metadata_store_server",

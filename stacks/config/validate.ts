@@ -3,12 +3,17 @@
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, awsSchema, homelabSchema, hybridSchema, platformSchema } from "./schema";
 import type { AwsConfig, HomelabConfig, HybridConfig, PlatformSettings } from "./schema";
+import { objectStoreProblem } from "../../components/platform/object-store/rules";
+// Pure helpers of the cluster and network layers, so config is refused before anything is planned.
+import { cidrContains, isPrivateCidr, planVpcSubnets } from "../../components/network/cidr";
+import { unknownInstanceTypes } from "../../components/cluster/eks/allocatable";
+import { CLUSTER_AUTOSCALER_IMAGE } from "../../components/cluster/eks/versions";
 
 export const PROJECT = "aiops-mlops-platform";
 
 /** Secrets each environment needs, with what the key holds (for the error's fix line). */
 export const SECRET_KEYS = {
-    sshPrivateKey: "the SSH private key Pulumi uses to reach the homelab nodes",
+    sshPrivateKey: "the SSH private key Pulumi uses to reach the homelab nodes (hybrid: the control-plane VM over Tailscale SSH)",
     tailscaleAuthKey: "a Tailscale auth key (reusable, pre-approved) for the control-plane VM and the edge",
     edgeSshPrivateKey: "the SSH private key for the k3d edge host",
     llmApiKey: "the API key of the LLM provider kagent uses",
@@ -63,6 +68,8 @@ export const KNOWN_KEYS = [
 
 const DEFAULT_DELIVERY: Record<Environment, "helm" | "argocd"> = { aws: "helm", homelab: "argocd", hybrid: "argocd" };
 const DEFAULT_PROFILE: Record<Environment, "standard" | "lean"> = { aws: "standard", homelab: "lean", hybrid: "lean" };
+// hybrid serves models on the edge, which cannot reach an in-cluster store on the control plane.
+const DEFAULT_OBJECT_STORE: Record<Environment, "minio" | "gcs"> = { aws: "minio", homelab: "minio", hybrid: "gcs" };
 
 export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     const problems: ConfigProblem[] = [];
@@ -94,6 +101,7 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     for (const key of Object.keys(platformSchema.shape)) if (v[key] !== undefined) platformRaw[key] = v[key];
     if (platformRaw.delivery === undefined || platformRaw.delivery === "auto") platformRaw.delivery = DEFAULT_DELIVERY[environment];
     if (platformRaw.profile === undefined || platformRaw.profile === "auto") platformRaw.profile = DEFAULT_PROFILE[environment];
+    if (platformRaw.objectStore === undefined || platformRaw.objectStore === "auto") platformRaw.objectStore = DEFAULT_OBJECT_STORE[environment];
     const platform = collect(platformSchema, platformRaw, "", problems);
 
     const sectionSchema = { aws: awsSchema, homelab: homelabSchema, hybrid: hybridSchema }[environment];
@@ -108,7 +116,13 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     if (platform !== undefined && platform.llmProvider !== "ollama" && !raw.secrets.llmApiKey) {
         requireSecret("llmApiKey", problems);
     }
-    if (environment === "homelab") requireSecret("sshPrivateKey", problems);
+    // hybrid: the key Pulumi offers when it reads the control-plane VM's kubeconfig over Tailscale SSH.
+    const storeProblem = platform && objectStoreProblem(platform.objectStore, environment);
+    if (storeProblem) problems.push({ key: "objectStore", message: `must suit the environment: ${storeProblem}`, fix: `pulumi config set ${PROJECT}:objectStore auto` });
+    if (platform?.llmProvider === "azureopenai" && platform.azureOpenAIEndpoint === "") {
+        problems.push({ key: "azureOpenAIEndpoint", message: "is required when llmProvider is azureopenai", fix: `pulumi config set ${PROJECT}:azureOpenAIEndpoint https://<resource>.openai.azure.com` });
+    }
+    if (environment === "homelab" || environment === "hybrid") requireSecret("sshPrivateKey", problems);
     if (environment === "hybrid") {
         requireSecret("tailscaleAuthKey", problems);
         const edge = (section as HybridConfig | undefined)?.edge;
@@ -196,6 +210,25 @@ function crossChecks(environment: Environment, section: unknown, problems: Confi
         if (!aws.nodeGroups.some((g) => g.arch === "amd64")) {
             add("aws.nodeGroups", "needs at least one amd64 group: Kubeflow Pipelines' metadata images have no arm64 build", "add a group with arch: amd64 (e.g. m7i.large)");
         }
+        aws.nodeGroups.forEach((g, i) => {
+            const unknown = g.allocatable ? [] : unknownInstanceTypes(g.instanceTypes);
+            if (unknown.length > 0) {
+                add(`aws.nodeGroups[${i}].instanceTypes`, `has no allocatable figures for ${unknown.join(", ")} (the cluster layer knows c/m/r 5-8th generation and t3/t3a/t4g types)`, `set aws.nodeGroups[${i}].allocatable: {cpu: <cores>, memory: <e.g. 14Gi>} per node, or use a known type such as m7i.large`);
+            }
+        });
+        if (!isPrivateCidr(aws.vpcCidr)) {
+            add("aws.vpcCidr", `must be a private (RFC 1918) range; got '${aws.vpcCidr}'`, `pulumi config set --path '${PROJECT}:aws.vpcCidr' 10.0.0.0/16`);
+        } else {
+            try {
+                planVpcSubnets(aws.vpcCidr, aws.availabilityZones);
+            } catch (e) {
+                add("aws.vpcCidr", (e as Error).message.replace(/^VPC /, "is too small: VPC "), `pulumi config set --path '${PROJECT}:aws.vpcCidr' 10.0.0.0/16`);
+            }
+        }
+        if (aws.autoscaler === "cluster-autoscaler" && !(aws.kubernetesVersion in CLUSTER_AUTOSCALER_IMAGE)) {
+            add("aws.kubernetesVersion", `has no pinned cluster-autoscaler release; got '${aws.kubernetesVersion}' (pinned: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE).join(", ")})`, `pick a pinned version, or set aws.autoscaler: karpenter`);
+        }
+        duplicates(aws.accessEntries.map((e) => e.principalArn)).forEach((arn) => add("aws.accessEntries", `lists '${arn}' more than once`, "keep one entry per principal"));
     }
     if (environment === "homelab") {
         const lab = section as HomelabConfig;
@@ -213,7 +246,19 @@ function crossChecks(environment: Environment, section: unknown, problems: Confi
             add("homelab.nodes", "needs a schedulable amd64 node: Kubeflow Pipelines' metadata images have no arm64 build", "add an amd64 agent, or set taintServer: false if the server is amd64");
         }
     }
+    if (environment === "hybrid") {
+        const hy = section as HybridConfig;
+        if (!isPrivateCidr(hy.gcp.subnetCidr)) {
+            add("hybrid.gcp.subnetCidr", `must be a private (RFC 1918) range; got '${hy.gcp.subnetCidr}'`, `pulumi config set --path '${PROJECT}:hybrid.gcp.subnetCidr' 10.10.0.0/24`);
+        }
+        if (!cidrContains(TAILSCALE_RANGE, `${hy.edge.tailscaleAddress}/32`)) {
+            add("hybrid.edge.tailscaleAddress", `must be a Tailscale address inside ${TAILSCALE_RANGE}; got '${hy.edge.tailscaleAddress}'`, "run `tailscale ip -4` on the edge host and set that address");
+        }
+    }
 }
+
+/** Tailscale assigns IPv4 addresses from the CGNAT range. */
+const TAILSCALE_RANGE = "100.64.0.0/10";
 
 function isGravitonType(t: string): boolean {
     return /^[a-z]+\d+g[a-z]*\./.test(t);

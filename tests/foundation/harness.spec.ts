@@ -11,6 +11,18 @@ class Box extends pulumi.ComponentResource {
     }
 }
 
+// CustomResource and ProviderResource are abstract; these stand in for any provider's classes.
+class Thing extends pulumi.CustomResource {
+    constructor(type: string, name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+        super(type, name, props, opts);
+    }
+}
+class Provider extends pulumi.ProviderResource {
+    constructor(pkg: string, name: string, props: pulumi.Inputs, opts?: pulumi.ResourceOptions) {
+        super(pkg, name, props, opts);
+    }
+}
+
 /** Runs a tiny program under a fresh recorder. */
 async function record(program: () => void): Promise<Recorder> {
     pulumi.runtime.setAllConfig({}, []);
@@ -28,8 +40,8 @@ describe("harness: recorder", () => {
     it("records type, name, parent and explicit provider as type::name", async () => {
         const rec = await record(() => {
             const box = new Box("outer");
-            const provider = new pulumi.ProviderResource("kubernetes", "k8s", { kubeconfig: "x" }, { parent: box });
-            new pulumi.CustomResource("kubernetes:core/v1:Namespace", "ns", { metadata: { name: "apps" } }, { parent: box, provider });
+            const provider = new Provider("kubernetes", "k8s", { kubeconfig: "x" }, { parent: box });
+            new Thing("kubernetes:core/v1:Namespace", "ns", { metadata: { name: "apps" } }, { parent: box, provider });
         });
         const ns = rec.registrations.find((r) => r.name === "ns");
         expect(ns).to.include({ type: "kubernetes:core/v1:Namespace", parent: "aiops:test:Box::outer", provider: "pulumi:providers:kubernetes::k8s" });
@@ -40,8 +52,8 @@ describe("harness: recorder", () => {
 
     it("records dependsOn as type::name", async () => {
         const rec = await record(() => {
-            const a = new pulumi.CustomResource("random:index/randomPet:RandomPet", "a", {});
-            new pulumi.CustomResource("random:index/randomPet:RandomPet", "b", {}, { dependsOn: [a] });
+            const a = new Thing("random:index/randomPet:RandomPet", "a", {});
+            new Thing("random:index/randomPet:RandomPet", "b", {}, { dependsOn: [a] });
         });
         expect(rec.registrations.find((r) => r.name === "b")?.dependsOn).to.deep.equal(["random:index/randomPet:RandomPet::a"]);
     });
@@ -71,7 +83,7 @@ describe("harness: recorder", () => {
 
     it("keeps secrets wrapped in inputs, and can redact or unwrap them", async () => {
         const rec = await record(() => {
-            new pulumi.CustomResource("kubernetes:core/v1:Secret", "s", { stringData: { token: pulumi.secret("hunter2") }, type: "Opaque" });
+            new Thing("kubernetes:core/v1:Secret", "s", { stringData: { token: pulumi.secret("hunter2") }, type: "Opaque" });
         });
         const inputs = rec.registrations.find((r) => r.name === "s")!.inputs;
         expect(containsSecret(inputs)).to.equal(true);

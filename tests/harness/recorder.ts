@@ -47,7 +47,7 @@ export class Recorder {
         const mocks: pulumi.runtime.Mocks = {
             newResource: (args) => {
                 const extra = MOCK_STATE[args.type]?.(args) ?? {};
-                return { id: args.id ?? `${args.name}-id`, state: { ...args.inputs, ...extra } };
+                return { id: args.id || `${args.name}-id`, state: { ...args.inputs, ...extra } };
             },
             call: (args) => {
                 this.invocations.push({ token: args.token, inputs: args.inputs });

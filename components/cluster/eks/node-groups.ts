@@ -1,0 +1,67 @@
+// From a config node group to what eks.ManagedNodeGroup and the cluster contract need: pure.
+import type { AwsNodeGroupConfig, Taint } from "../../../stacks/config/schema";
+import { parseCpu, parseMemory } from "../../shared/quantity";
+import type { NodePool } from "../contract";
+import { groupAllocatable } from "./allocatable";
+
+/** AL2023 is the supported EKS AMI family; AL2 AMIs stop with Kubernetes 1.33. */
+export function amiTypeFor(arch: AwsNodeGroupConfig["arch"]): "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD" {
+    return arch === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+}
+
+const EFFECTS: Record<Taint["effect"], "NO_SCHEDULE" | "NO_EXECUTE" | "PREFER_NO_SCHEDULE"> = {
+    NoSchedule: "NO_SCHEDULE",
+    NoExecute: "NO_EXECUTE",
+    PreferNoSchedule: "PREFER_NO_SCHEDULE",
+};
+
+/** Kubernetes taint -> the EKS API's spelling of it. */
+export function eksTaint(t: Taint): { key: string; value?: string; effect: string } {
+    return t.value === undefined ? { key: t.key, effect: EFFECTS[t.effect] } : { key: t.key, value: t.value, effect: EFFECTS[t.effect] };
+}
+
+export interface ManagedNodeGroupSettings {
+    nodeGroupName: string;
+    instanceTypes: string[];
+    amiType: string;
+    capacityType: string;
+    scalingConfig: { minSize: number; desiredSize: number; maxSize: number };
+    diskSize: number;
+    labels: Record<string, string>;
+    taints: { key: string; value?: string; effect: string }[];
+    enableIMDSv2: boolean;
+    ignoreScalingChanges: boolean;
+}
+
+/**
+ * The plain settings of one managed node group. `autoscaled` groups leave desired size to
+ * cluster-autoscaler after creation (`ignoreScalingChanges`), so `pulumi up` does not fight it.
+ */
+export function managedNodeGroupSettings(clusterName: string, g: AwsNodeGroupConfig, autoscaled: boolean): ManagedNodeGroupSettings {
+    return {
+        nodeGroupName: `${clusterName}-${g.name}`,
+        instanceTypes: [...g.instanceTypes],
+        amiType: amiTypeFor(g.arch),
+        capacityType: g.capacityType,
+        scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
+        diskSize: g.diskSizeGiB,
+        labels: { ...g.labels },
+        taints: g.taints.map(eksTaint),
+        // IMDSv2 only, hop limit 1: pods cannot reach the node role's credentials through the metadata service.
+        enableIMDSv2: true,
+        ignoreScalingChanges: autoscaled,
+    };
+}
+
+/** The contract's view of a node group: per-node allocatable from config, or from the instance table. */
+export function eksNodePool(clusterName: string, g: AwsNodeGroupConfig): NodePool {
+    const allocatable = g.allocatable ? { cpu: parseCpu(g.allocatable.cpu), memory: parseMemory(g.allocatable.memory) } : groupAllocatable(g.instanceTypes);
+    return {
+        name: g.name,
+        arch: g.arch,
+        count: g.desiredSize,
+        labels: { ...g.labels, "eks.amazonaws.com/nodegroup": `${clusterName}-${g.name}` },
+        taints: [...g.taints],
+        allocatable,
+    };
+}

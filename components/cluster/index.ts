@@ -1,0 +1,15 @@
+export type { ClusterContract, NodePool } from "./contract";
+export { isMixedArch, schedulablePools } from "./contract";
+export { EksCluster } from "./eks/eks-cluster";
+export type { EksClusterArgs } from "./eks/eks-cluster";
+export { EksAddons } from "./eks/eks-addons";
+export { EKS_CHARTS } from "./eks/versions";
+export { K3sCluster } from "./k3s/k3s-cluster";
+export type { K3sClusterArgs } from "./k3s/k3s-cluster";
+export { STATEFUL_LABEL, WORKER_ROLE_LABEL, CONTROL_PLANE_TAINT } from "./k3s/scripts";
+export { GcpK3sCluster } from "./gcp/gcp-k3s-cluster";
+export type { GcpK3sClusterArgs } from "./gcp/gcp-k3s-cluster";
+export { K3dCluster } from "./k3d/k3d-cluster";
+export type { K3dClusterArgs } from "./k3d/k3d-cluster";
+export { ArgoClusterRegistration } from "./argocd/argo-cluster-registration";
+export type { ArgoClusterRegistrationArgs } from "./argocd/argo-cluster-registration";

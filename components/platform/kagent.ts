@@ -1,0 +1,79 @@
+// kagent: the CRD chart, then the controller/UI chart, with the LLM provider's key in a Secret that
+// Pulumi creates (never in chart values). The rest of the platform sees only this component.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ServiceRelease } from "../delivery";
+import type { Footprint, HasFootprint } from "./footprint";
+import { platformNamespace } from "./namespace";
+import { PlatformServiceArgs, requireTarget } from "./service";
+import { BundledAgent, DEFAULT_MODEL_CONFIG, KAGENT_CHART, KAGENT_CRDS_CHART, LLM_API_KEY_SECRET, LLM_PROVIDERS, LlmProvider, kagentPlan, modelFor } from "./values/kagent";
+
+export const KAGENT_NAMESPACE = "kagent";
+
+export interface KagentArgs extends PlatformServiceArgs {
+    readonly provider: LlmProvider;
+    /** Model; empty or undefined takes the provider's default. */
+    readonly model?: string;
+    /** Ollama host:port, or the Azure OpenAI endpoint. */
+    readonly endpoint?: string;
+    /** The provider's API key (a secret); required for every provider but Ollama. */
+    readonly apiKey?: pulumi.Input<string>;
+    readonly storageClass: string;
+    /** OTLP endpoint for traces; empty turns tracing off. */
+    readonly otlpEndpoint?: string;
+    /** Bundled agents to keep (default: by profile). */
+    readonly agents?: readonly BundledAgent[];
+}
+
+export class Kagent extends pulumi.ComponentResource implements HasFootprint {
+    readonly namespace: string = KAGENT_NAMESPACE;
+    /** ModelConfig (in `namespace`) that Agents reference as `spec.declarative.modelConfig`. */
+    readonly modelConfigName = DEFAULT_MODEL_CONFIG;
+    readonly model: string;
+    readonly uiService = "kagent-ui";
+    readonly footprint: readonly Footprint[];
+    /** The kagent-crds chart, always installed by Pulumi; ModelConfigs, RemoteMCPServers and Agents depend on `crds.resource`. */
+    readonly crds: ServiceRelease;
+    readonly release: ServiceRelease;
+
+    constructor(name: string, args: KagentArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aiops:platform:Kagent", name, {}, opts);
+        requireTarget("Kagent", args);
+        const info = LLM_PROVIDERS[args.provider];
+        if (info.apiKeyKey && args.apiKey === undefined) {
+            throw new Error(`Kagent: llmProvider ${args.provider} needs an API key; set it with: pulumi config set --secret llmApiKey <key>`);
+        }
+        const plan = kagentPlan({ profile: args.profile, provider: args.provider, model: args.model, endpoint: args.endpoint, storageClass: args.storageClass, otlpEndpoint: args.otlpEndpoint, agents: args.agents });
+        this.footprint = plan.footprint;
+        this.model = modelFor(args.provider, args.model);
+
+        const ns = platformNamespace(`${name}-ns`, KAGENT_NAMESPACE, "baseline", { parent: this });
+        const waitFor: pulumi.Resource[] = [ns];
+        if (info.apiKeyKey && args.apiKey !== undefined) {
+            waitFor.push(
+                new k8s.core.v1.Secret(
+                    `${name}-llm-api-key`,
+                    {
+                        metadata: { name: LLM_API_KEY_SECRET, namespace: KAGENT_NAMESPACE },
+                        type: "Opaque",
+                        stringData: { [info.apiKeyKey]: pulumi.secret(args.apiKey) },
+                    },
+                    { parent: this, dependsOn: [ns] },
+                ),
+            );
+        }
+        // Always a Helm release, whatever the delivery: Pulumi declares RemoteMCPServers and Agents (the AIOps
+        // agent) in the same `pulumi up`, so the CRDs must exist before it returns, not whenever Argo CD syncs.
+        this.crds = new ServiceRelease(
+            `${name}-crds`,
+            { delivery: "helm", source: KAGENT_CRDS_CHART, namespace: KAGENT_NAMESPACE, releaseName: "kagent-crds", values: {} },
+            { parent: this, dependsOn: [ns] },
+        );
+        this.release = new ServiceRelease(
+            name,
+            { delivery: args.delivery, source: KAGENT_CHART, namespace: KAGENT_NAMESPACE, releaseName: "kagent", values: plan.values, argocd: args.argocd },
+            { parent: this, dependsOn: [...waitFor, this.crds.resource] },
+        );
+        this.registerOutputs({});
+    }
+}

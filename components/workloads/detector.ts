@@ -1,0 +1,166 @@
+// The anomaly detector, served by KServe as an InferenceService with a custom OIP (v2) predictor. The
+// model comes from the object store: KServe's storage-initializer downloads STORAGE_URI into /mnt/models.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Footprint, HasFootprint } from "../platform/footprint";
+import { platformNamespace } from "../platform/namespace";
+import type { ObjectStore } from "../platform/object-store/types";
+import { Profile, Size, footprint, resources, size } from "../platform/sizing";
+import { handDown } from "./wait";
+
+/** workloads/detector's version; multi-arch, so the predictor carries no arch pin. */
+export const DETECTOR_IMAGE = "ghcr.io/aiops-mlops/detector:0.1.0";
+export const DETECTOR_NAMESPACE = "aiops-serving";
+export const DETECTOR_NAME = "anomaly-detector";
+export const DETECTOR_PORT = 8080;
+export const DETECTOR_S3_SECRET = "anomaly-detector-s3";
+
+export const DETECTOR_SIZES: Record<Profile, { server: Size; minReplicas: number; maxReplicas: number }> = {
+    lean: { server: size("50m", "128Mi", "500m", "256Mi"), minReplicas: 1, maxReplicas: 2 },
+    standard: { server: size("100m", "256Mi", "1", "512Mi"), minReplicas: 2, maxReplicas: 4 },
+};
+
+/** Requests of the always-on predictor replicas. Pure. */
+export function detectorFootprint(profile: Profile): Footprint[] {
+    const s = DETECTOR_SIZES[profile];
+    return [footprint("aiops/anomaly-detector", [s.server], s.minReplicas)];
+}
+
+/** Service URL of the predictor in Standard mode (`<isvc>-predictor.<ns>`), what the MCP tool calls. */
+export function predictorUrl(name = DETECTOR_NAME, namespace = DETECTOR_NAMESPACE): string {
+    return `http://${name}-predictor.${namespace}.svc.cluster.local`;
+}
+
+/** KServe's S3 annotations (pkg/credentials/s3), read from the Secret and the ServiceAccount. */
+export function kserveS3Annotations(store: Pick<ObjectStore, "endpoint" | "useHttps" | "region" | "inCluster">): Record<string, string> {
+    return {
+        "serving.kserve.io/s3-endpoint": store.endpoint,
+        "serving.kserve.io/s3-usehttps": store.useHttps ? "1" : "0",
+        "serving.kserve.io/s3-region": store.region,
+        // In-cluster stores answer path-style only (no wildcard DNS for bucket subdomains).
+        ...(store.inCluster ? { "serving.kserve.io/s3-usevirtualbucket": "false" } : {}),
+    };
+}
+
+export interface InferenceServiceArgs {
+    readonly name: string;
+    readonly namespace: string;
+    readonly serviceAccountName: string;
+    /** s3://<models bucket>/<path> */
+    readonly storageUri: pulumi.Input<string>;
+    readonly profile: Profile;
+}
+
+/** The InferenceService object. Pure, validated against the KServe v0.20 CRD in tests. */
+export function detectorInferenceService(args: InferenceServiceArgs): Record<string, unknown> {
+    const sizes = DETECTOR_SIZES[args.profile];
+    const probe = (path: string, period: number) => ({ httpGet: { path, port: DETECTOR_PORT }, periodSeconds: period, timeoutSeconds: 3 });
+    return {
+        apiVersion: "serving.kserve.io/v1beta1",
+        kind: "InferenceService",
+        metadata: {
+            name: args.name,
+            namespace: args.namespace,
+            annotations: {
+                // Plain Deployment + Service + HPA: no Knative, no Istio (KServe >= 0.16 name).
+                "serving.kserve.io/deploymentMode": "Standard",
+                "serving.kserve.io/autoscalerClass": "hpa",
+                "prometheus.kserve.io/port": String(DETECTOR_PORT),
+                "prometheus.kserve.io/path": "/metrics",
+            },
+            labels: { "app.kubernetes.io/name": args.name, "app.kubernetes.io/part-of": "aiops-mlops-platform" },
+        },
+        spec: {
+            predictor: {
+                serviceAccountName: args.serviceAccountName,
+                minReplicas: sizes.minReplicas,
+                maxReplicas: sizes.maxReplicas,
+                scaleMetric: "cpu",
+                scaleTarget: 70,
+                securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [
+                    {
+                        // The name is what makes KServe inject the storage-initializer for STORAGE_URI.
+                        name: "kserve-container",
+                        image: DETECTOR_IMAGE,
+                        args: ["serve", "--model-dir", "/mnt/models", "--port", String(DETECTOR_PORT)],
+                        env: [
+                            { name: "STORAGE_URI", value: args.storageUri },
+                            { name: "MODEL_NAME", value: args.name },
+                        ],
+                        ports: [{ name: "http", containerPort: DETECTOR_PORT, protocol: "TCP" }],
+                        startupProbe: { ...probe("/v2/health/live", 5), failureThreshold: 24 },
+                        livenessProbe: probe("/v2/health/live", 20),
+                        readinessProbe: probe("/v2/health/ready", 10),
+                        resources: resources(sizes.server),
+                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
+                    },
+                ],
+            },
+        },
+    };
+}
+
+/** PodMonitor for the predictor pods (the prometheus.kserve.io annotations need a scrape job nobody defines). */
+export function detectorPodMonitor(name: string, namespace: string, labels: Record<string, string>): Record<string, unknown> {
+    return {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name, namespace, labels },
+        spec: {
+            selector: { matchLabels: { "serving.kserve.io/inferenceservice": name } },
+            podMetricsEndpoints: [{ portNumber: DETECTOR_PORT, path: "/metrics", interval: "30s" }],
+        },
+    };
+}
+
+export interface AnomalyDetectorArgs {
+    readonly profile: Profile;
+    readonly objectStore: ObjectStore;
+    /** Model path inside the models bucket. Default `anomaly-detector/current`. */
+    readonly modelPath?: string;
+    /** Labels Prometheus' PodMonitor selector wants. Default none. */
+    readonly monitorLabels?: Record<string, string>;
+    /** Create the PodMonitor: only where the Prometheus operator runs (not on the hybrid edge). Default true. */
+    readonly podMonitor?: boolean;
+}
+
+/** Place it with the serving cluster's provider (hybrid: the edge). */
+export class AnomalyDetector extends pulumi.ComponentResource implements HasFootprint {
+    readonly name = DETECTOR_NAME;
+    readonly namespace = DETECTOR_NAMESPACE;
+    /** Predictor Service URL (port 80), for the MCP tool's INFERENCE_SERVICE_URL. */
+    readonly url = predictorUrl();
+    readonly storageUri: pulumi.Output<string>;
+    readonly footprint: readonly Footprint[];
+    readonly inferenceService: k8s.apiextensions.CustomResource;
+
+    constructor(name: string, args: AnomalyDetectorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("aiops:workloads:AnomalyDetector", name, {}, opts);
+        const store = args.objectStore;
+        const ns = platformNamespace(`${name}-ns`, DETECTOR_NAMESPACE, "restricted", { parent: this });
+        const annotations = kserveS3Annotations(store);
+        const grant = store.grantAccess(`${name}-s3`, { namespace: DETECTOR_NAMESPACE, secretName: DETECTOR_S3_SECRET, annotations, serviceAccount: DETECTOR_NAME }, { parent: this, dependsOn: [ns] });
+        const sa = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            {
+                metadata: { name: DETECTOR_NAME, namespace: DETECTOR_NAMESPACE, annotations: grant.serviceAccountAnnotations.apply((a) => ({ ...annotations, ...a })) },
+                secrets: grant.secretName ? [{ name: grant.secretName }] : [],
+                automountServiceAccountToken: false,
+            },
+            { parent: this, dependsOn: [ns] },
+        );
+        this.storageUri = pulumi.interpolate`s3://${store.buckets.models}/${args.modelPath ?? "anomaly-detector/current"}`;
+        this.inferenceService = new k8s.apiextensions.CustomResource(
+            name,
+            detectorInferenceService({ name: DETECTOR_NAME, namespace: DETECTOR_NAMESPACE, serviceAccountName: DETECTOR_NAME, storageUri: this.storageUri, profile: args.profile }) as k8s.apiextensions.CustomResourceArgs,
+            { parent: this, dependsOn: handDown(opts?.dependsOn, [sa, ...(grant.secret ? [grant.secret] : [])]) },
+        );
+        if (args.podMonitor ?? true) new k8s.apiextensions.CustomResource(`${name}-podmonitor`, detectorPodMonitor(DETECTOR_NAME, DETECTOR_NAMESPACE, args.monitorLabels ?? {}) as k8s.apiextensions.CustomResourceArgs, {
+            parent: this,
+            dependsOn: handDown(opts?.dependsOn, [ns]),
+        });
+        this.footprint = detectorFootprint(args.profile);
+        this.registerOutputs({ url: this.url, storageUri: this.storageUri });
+    }
+}

@@ -1,0 +1,12 @@
+// A component's dependsOn does not order its children (the engine records it on the component only),
+// so the workloads hand it down to every child they create.
+import * as pulumi from "@pulumi/pulumi";
+
+export function handDown(given: pulumi.ComponentResourceOptions["dependsOn"], extra: readonly pulumi.Resource[] = []): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+    if (given === undefined) return [...extra];
+    // Never pulumi.output() a Resource: it would be unwrapped into a plain object.
+    if (pulumi.Output.isInstance(given)) {
+        return (given as pulumi.Output<pulumi.Resource | pulumi.Input<pulumi.Resource>[]>).apply((g) => [...(Array.isArray(g) ? g : [g]), ...extra]);
+    }
+    return [...(Array.isArray(given) ? given : [given as pulumi.Input<pulumi.Resource>]), ...extra];
+}

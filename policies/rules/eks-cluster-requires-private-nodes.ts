@@ -1,0 +1,24 @@
+import { ResourceValidationPolicy } from "@pulumi/policy";
+import { EKS_COMPONENT_TYPE } from "../lib/eks";
+import { asArray } from "../lib/values";
+
+export const eksClusterRequiresPrivateNodes: ResourceValidationPolicy = {
+    name: "eks-cluster-requires-private-nodes",
+    description:
+        "An @pulumi/eks cluster places its worker nodes in private subnets without public IP addresses, so nodes are reachable only through the VPC.",
+    enforcementLevel: "mandatory",
+    validateResource: (args, report) => {
+        // The raw aws:eks/cluster:Cluster carries no node settings; its node groups are checked on their own.
+        if (args.type !== EKS_COMPONENT_TYPE) {
+            args.notApplicable(`Policy only applies to resources of type '${EKS_COMPONENT_TYPE}'.`);
+        }
+        // Entries may be ids not known until the subnets exist (null in a rendered graph): set is enough here.
+        if (asArray(args.props.privateSubnetIds).length === 0) {
+            report("privateSubnetIds is not set, so nodes may land in public subnets; pass the VPC's private subnets as privateSubnetIds.");
+        }
+        // @pulumi/eks defaults nodeAssociatePublicIpAddress to true.
+        if (args.props.nodeAssociatePublicIpAddress !== false) {
+            report("nodes get public IP addresses (nodeAssociatePublicIpAddress defaults to true); set nodeAssociatePublicIpAddress: false.");
+        }
+    },
+};
