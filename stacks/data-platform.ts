@@ -114,12 +114,12 @@ export function deployDataPlatform(args: DataPlatformArgs, deps: DataPlatformDep
     // The edge of hybrid runs no Prometheus operator, so no PodMonitor there.
     const detector = new AnomalyDetector(
         `${serving.cluster.clusterName}-anomaly-detector`,
-        { profile, objectStore, podMonitor: !separateServing },
+        { profile, objectStore, podMonitor: !separateServing, imageRepository: config.platform.imageRepository },
         pulumi.mergeOptions(serving.opts, { dependsOn: separateServing ? [deps.kserveCrds] : [deps.kserveCrds, deps.monitoringCrds] }),
     );
     const mcpTool = new McpTool(
         `${prefix}-aiops-mcp`,
-        { profile, prometheusUrl: `http://${deps.prometheus.service}.${deps.prometheus.namespace}.svc.cluster.local:9090`, inferenceServiceUrl: detector.url },
+        { profile, prometheusUrl: `http://${deps.prometheus.service}.${deps.prometheus.namespace}.svc.cluster.local:9090`, inferenceServiceUrl: detector.url, imageRepository: config.platform.imageRepository },
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }),
     );
     new AiopsAgent(`${prefix}-aiops-agent`, { namespace: deps.kagent.namespace, modelConfig: deps.kagent.modelConfigName, mcpUrl: mcpTool.url }, pulumi.mergeOptions(platform.opts, { dependsOn: [deps.kagent.crds, mcpTool] }));

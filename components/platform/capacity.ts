@@ -139,6 +139,7 @@ export class CapacityPlan extends pulumi.ComponentResource {
         };
         super("aiops:platform:CapacityPlan", name, inputs, opts);
         this.check = check;
-        this.registerOutputs({});
+        // Also as outputs: a real preview's policy pack may see a component's outputs, not its inputs.
+        this.registerOutputs(inputs);
     }
 }

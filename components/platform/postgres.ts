@@ -1,6 +1,6 @@
 // A small single-instance PostgreSQL for MLflow's backend store. CloudNativePG would add an operator
 // (~100 MiB, its CRDs and webhooks) for one database with no HA need on a homelab; a StatefulSet with
-// a pinned official image is enough, and backups are a pg_dump away (docs/platform-b.md).
+// a pinned official image is enough, and backups are a pg_dump away (README, "MLflow and its database").
 import * as k8s from "@pulumi/kubernetes";
 import type * as k8sTypes from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";

@@ -6,10 +6,11 @@ import type { Footprint, HasFootprint } from "../platform/footprint";
 import { platformNamespace } from "../platform/namespace";
 import type { ObjectStore } from "../platform/object-store/types";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
+import { workloadImage } from "./images";
 import { handDown } from "./wait";
 
-/** workloads/detector's version; multi-arch, so the predictor carries no arch pin. */
-export const DETECTOR_IMAGE = "ghcr.io/aiops-mlops/detector:0.1.0";
+/** workloads/detector at the pinned release; multi-arch, so the predictor carries no arch pin. */
+export const DETECTOR_IMAGE = workloadImage("detector");
 export const DETECTOR_NAMESPACE = "aiops-serving";
 export const DETECTOR_NAME = "anomaly-detector";
 export const DETECTOR_PORT = 8080;
@@ -49,6 +50,8 @@ export interface InferenceServiceArgs {
     /** s3://<models bucket>/<path> */
     readonly storageUri: pulumi.Input<string>;
     readonly profile: Profile;
+    /** Predictor image. Default DETECTOR_IMAGE. */
+    readonly image?: string;
 }
 
 /** The InferenceService object. Pure, validated against the KServe v0.20 CRD in tests. */
@@ -82,7 +85,7 @@ export function detectorInferenceService(args: InferenceServiceArgs): Record<str
                     {
                         // The name is what makes KServe inject the storage-initializer for STORAGE_URI.
                         name: "kserve-container",
-                        image: DETECTOR_IMAGE,
+                        image: args.image ?? DETECTOR_IMAGE,
                         args: ["serve", "--model-dir", "/mnt/models", "--port", String(DETECTOR_PORT)],
                         env: [
                             { name: "STORAGE_URI", value: args.storageUri },
@@ -123,6 +126,8 @@ export interface AnomalyDetectorArgs {
     readonly monitorLabels?: Record<string, string>;
     /** Create the PodMonitor: only where the Prometheus operator runs (not on the hybrid edge). Default true. */
     readonly podMonitor?: boolean;
+    /** Registry path of this project's images. Default ghcr.io/aiops-mlops. */
+    readonly imageRepository?: string;
 }
 
 /** Place it with the serving cluster's provider (hybrid: the edge). */
@@ -153,7 +158,7 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
         this.storageUri = pulumi.interpolate`s3://${store.buckets.models}/${args.modelPath ?? "anomaly-detector/current"}`;
         this.inferenceService = new k8s.apiextensions.CustomResource(
             name,
-            detectorInferenceService({ name: DETECTOR_NAME, namespace: DETECTOR_NAMESPACE, serviceAccountName: DETECTOR_NAME, storageUri: this.storageUri, profile: args.profile }) as k8s.apiextensions.CustomResourceArgs,
+            detectorInferenceService({ name: DETECTOR_NAME, namespace: DETECTOR_NAMESPACE, serviceAccountName: DETECTOR_NAME, storageUri: this.storageUri, profile: args.profile, image: workloadImage("detector", args.imageRepository) }) as k8s.apiextensions.CustomResourceArgs,
             { parent: this, dependsOn: handDown(opts?.dependsOn, [sa, ...(grant.secret ? [grant.secret] : [])]) },
         );
         if (args.podMonitor ?? true) new k8s.apiextensions.CustomResource(`${name}-podmonitor`, detectorPodMonitor(DETECTOR_NAME, DETECTOR_NAMESPACE, args.monitorLabels ?? {}) as k8s.apiextensions.CustomResourceArgs, {

@@ -6,10 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Footprint, HasFootprint } from "../platform/footprint";
 import { PART_OF_LABEL, platformNamespace } from "../platform/namespace";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
+import { workloadImage } from "./images";
 import { handDown } from "./wait";
 
-/** workloads/mcp-tool's version. */
-export const MCP_TOOL_IMAGE = "ghcr.io/aiops-mlops/mcp-tool:0.1.0";
+/** workloads/mcp-tool at the pinned release. */
+export const MCP_TOOL_IMAGE = workloadImage("mcp-tool");
 export const MCP_NAMESPACE = "aiops";
 export const MCP_SERVICE = "aiops-mcp";
 export const MCP_PORT = 8080;
@@ -39,6 +40,8 @@ export interface McpPodArgs {
     readonly inferenceServiceUrl: string;
     readonly profile: Profile;
     readonly labels: Record<string, string>;
+    /** Default MCP_TOOL_IMAGE. */
+    readonly image?: string;
 }
 
 /** The pod template. Pure, tested directly. */
@@ -52,7 +55,7 @@ export function mcpPodTemplate(args: McpPodArgs): k8sInput.core.v1.PodTemplateSp
             containers: [
                 {
                     name: "mcp-tool",
-                    image: MCP_TOOL_IMAGE,
+                    image: args.image ?? MCP_TOOL_IMAGE,
                     ports: [{ name: "http", containerPort: MCP_PORT }],
                     env: [
                         { name: "PORT", value: String(MCP_PORT) },
@@ -73,12 +76,14 @@ export function mcpPodTemplate(args: McpPodArgs): k8sInput.core.v1.PodTemplateSp
 
 export interface McpToolArgs {
     readonly profile: Profile;
-    /** The platform Prometheus, e.g. http://kps-kube-prometheus-prometheus.monitoring.svc:9090. */
+    /** The platform Prometheus, e.g. http://kps-prometheus.monitoring.svc.cluster.local:9090. */
     readonly prometheusUrl: string;
     /** The detector's predictor Service URL (AnomalyDetector.url). */
     readonly inferenceServiceUrl: string;
     /** Labels Prometheus' ServiceMonitor selector wants. Default none. */
     readonly monitorLabels?: Record<string, string>;
+    /** Registry path of this project's images. Default ghcr.io/aiops-mlops. */
+    readonly imageRepository?: string;
 }
 
 /** Place it with the platform cluster's provider (hybrid: the control cluster, next to kagent). */
@@ -101,7 +106,7 @@ export class McpTool extends pulumi.ComponentResource implements HasFootprint {
             name,
             {
                 metadata: { name: MCP_SERVICE, namespace: MCP_NAMESPACE, labels: { ...labels, ...PART_OF_LABEL } },
-                spec: { replicas: sizes.replicas, selector: { matchLabels: labels }, template: mcpPodTemplate({ prometheusUrl: args.prometheusUrl, inferenceServiceUrl: args.inferenceServiceUrl, profile: args.profile, labels }) },
+                spec: { replicas: sizes.replicas, selector: { matchLabels: labels }, template: mcpPodTemplate({ prometheusUrl: args.prometheusUrl, inferenceServiceUrl: args.inferenceServiceUrl, profile: args.profile, labels, image: workloadImage("mcp-tool", args.imageRepository) }) },
             },
             { parent: this, dependsOn: [ns] },
         );

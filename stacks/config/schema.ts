@@ -161,6 +161,8 @@ export const platformSchema = z.strictObject({
         .string()
         .regex(/^(v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?|[0-9a-f]{40})$/, { error: "must be a release tag such as v0.1.0 or a full commit SHA, not a branch (tag your fork: git tag v0.1.0 && git push --tags)" })
         .default("v0.1.0"),
+    /** Registry path the detector and MCP tool images are pulled from (images.yml pushes there). */
+    imageRepository: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, { error: "must be a registry path such as ghcr.io/my-org" }).default("ghcr.io/aiops-mlops"),
     /** Images with no arm64 build; the platform pins them to amd64 nodes. */
     amd64OnlyImages: z.array(z.string().min(1)).default([
         "gcr.io/tfx-oss-public/ml_metadata_store_server",

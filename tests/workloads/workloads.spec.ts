@@ -142,3 +142,14 @@ describe("workload placement", () => {
         expect(env!.value).to.equal("s3://models/anomaly-detector/current");
     });
 });
+
+describe("workload images", () => {
+    it("follow imageRepository from config, at the pinned release tag", async () => {
+        const { runStack } = await import("../harness/run");
+        const run = await runStack("homelab", { imageRepository: "registry.example.com/platform" });
+        const isvc = run.registrations.find((r) => r.type === "kubernetes:serving.kserve.io/v1beta1:InferenceService");
+        const mcp = run.registrations.find((r) => r.type === "kubernetes:apps/v1:Deployment" && JSON.stringify(r.inputs).includes("mcp-tool:"));
+        expect(JSON.stringify(isvc?.inputs)).to.include('"image":"registry.example.com/platform/detector:0.1.0"');
+        expect(JSON.stringify(mcp?.inputs)).to.include('"image":"registry.example.com/platform/mcp-tool:0.1.0"');
+    });
+});

@@ -1,6 +1,6 @@
 // From a config node group to what eks.ManagedNodeGroup and the cluster contract need: pure.
 import type { AwsNodeGroupConfig, Taint } from "../../../stacks/config/schema";
-import { parseCpu, parseMemory } from "../../shared/quantity";
+import { parseCapacity } from "../../shared/quantity";
 import type { NodePool } from "../contract";
 import { groupAllocatable } from "./allocatable";
 
@@ -55,7 +55,7 @@ export function managedNodeGroupSettings(clusterName: string, g: AwsNodeGroupCon
 
 /** The contract's view of a node group: per-node allocatable from config, or from the instance table. */
 export function eksNodePool(clusterName: string, g: AwsNodeGroupConfig): NodePool {
-    const allocatable = g.allocatable ? { cpu: parseCpu(g.allocatable.cpu), memory: parseMemory(g.allocatable.memory) } : groupAllocatable(g.instanceTypes);
+    const allocatable = g.allocatable ? parseCapacity(g.allocatable) : groupAllocatable(g.instanceTypes);
     return {
         name: g.name,
         arch: g.arch,

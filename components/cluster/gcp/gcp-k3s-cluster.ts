@@ -5,7 +5,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Capacity } from "../../../stacks/config/schema";
-import { parseCpu, parseMemory } from "../../shared/quantity";
+import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
 import { rewriteKubeconfig } from "../kubeconfig";
 import { K3S_KUBECONFIG_PATH, asRoot } from "../k3s/scripts";
@@ -62,7 +62,7 @@ export class GcpK3sCluster extends pulumi.ComponentResource implements ClusterCo
         this.clusterName = args.clusterName;
         this.apiServerUrl = `https://${args.tailnetHostname}:6443`;
         this.ingressClass = traefik ? "traefik" : undefined;
-        this.nodePools = [{ name: "control", arch, count: 1, labels: {}, taints: [], allocatable: { cpu: parseCpu(args.allocatable.cpu), memory: parseMemory(args.allocatable.memory) } }];
+        this.nodePools = [{ name: "control", arch, count: 1, labels: {}, taints: [], allocatable: parseCapacity(args.allocatable) }];
 
         const sa = new gcp.serviceaccount.Account(`${name}-vm`, { project: args.project, accountId: `${args.clusterName}-vm`.slice(0, 30), displayName: `${args.clusterName} control-plane VM` }, { parent: this });
         this.serviceAccountEmail = sa.email;

@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Arch, Capacity } from "../../../stacks/config/schema";
-import { parseCpu, parseMemory } from "../../shared/quantity";
+import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
 import { rewriteKubeconfig } from "../kubeconfig";
 import { K3dClusterSpec, k3dCreateCommand, k3dDeleteCommand, k3dKubeconfigCommand, k3dServerUrl } from "./commands";
@@ -37,7 +37,7 @@ export class K3dCluster extends pulumi.ComponentResource implements ClusterContr
         this.clusterName = args.clusterName;
         this.apiServerUrl = k3dServerUrl(spec);
         // k3d's nodes are containers on one host: the platform counts the host's capacity once.
-        this.nodePools = [{ name: "edge", arch: args.arch, count: 1, labels: {}, taints: [], allocatable: { cpu: parseCpu(args.allocatable.cpu), memory: parseMemory(args.allocatable.memory) } }];
+        this.nodePools = [{ name: "edge", arch: args.arch, count: 1, labels: {}, taints: [], allocatable: parseCapacity(args.allocatable) }];
 
         // Triggers hold the whole spec: a change deletes the old cluster first (same name), then creates.
         const triggers = [JSON.stringify(spec)];

@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { HomelabNodeConfig } from "../../../stacks/config/schema";
-import { parseCpu, parseMemory } from "../../shared/quantity";
+import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
 import { rewriteKubeconfig } from "../kubeconfig";
 import {
@@ -61,7 +61,7 @@ export function k3sNodePool(node: HomelabNodeConfig, taintServer: boolean, state
         count: 1,
         labels: managedLabels(node, statefulNode),
         taints: controlPlane ? [CONTROL_PLANE_TAINT, ...node.taints] : [...node.taints],
-        allocatable: { cpu: parseCpu(node.allocatable.cpu), memory: parseMemory(node.allocatable.memory) },
+        allocatable: parseCapacity(node.allocatable),
         ...(controlPlane ? { controlPlane: true } : {}),
     };
 }

@@ -111,7 +111,7 @@ export function preflightScript(node: { name: string; arch: Arch }): string {
     return [
         "set -eu",
         `fail() { echo "preflight ${node.name}: $1" >&2; exit 1; }`,
-        `[ "$(uname -s)" = Linux ] || ${fail("k3s needs Linux; on a Mac run this node in a Lima or colima VM (docs/environments.md)")}`,
+        `[ "$(uname -s)" = Linux ] || ${fail("k3s needs Linux; on a Mac run this node in a Lima or colima VM (see the README: The ARM64 server on a Mac)")}`,
         `if [ "$(cat /proc/1/comm 2>/dev/null)" != systemd ]; then`,
         `  if grep -qi microsoft /proc/version 2>/dev/null; then ${fail("WSL2 runs without systemd: add systemd=true under [boot] in /etc/wsl.conf, run wsl --shutdown in Windows, then retry")}; fi`,
         `  ${fail("systemd is not PID 1; k3s installs itself as a systemd service")}`,

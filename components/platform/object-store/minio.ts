@@ -1,7 +1,7 @@
 // MinIO as the default in-cluster S3 store, through the legacy minio/minio chart (single node).
 // Upstream MinIO is archived and its images were withdrawn from Docker Hub (quay.io tags are frozen
 // with an unpatched CVE, GHSA-jjjj-jwhf-8rgr); the images below are the maintained community fork
-// pgsty/minio (drop-in, same binary and entrypoint), see docs/platform-b.md.
+// pgsty/minio (drop-in, same binary and entrypoint), see the README, "Object store".
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";

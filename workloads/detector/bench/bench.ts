@@ -15,6 +15,7 @@ import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { featureRows, scoreRows, trainModel } from "../src/model";
 import type { Point } from "../src/series";
+import { Random } from "../src/random";
 
 const WEEK_POINTS = 7 * 24 * 360;
 const WINDOW = 360;
@@ -25,13 +26,8 @@ const CLI = resolve(__dirname, "../dist/cli.js");
 
 /** Node-CPU-like 10-s series: daily and hourly waves, noise, and a few busy spikes. Seeded. */
 function nodeCpu(n: number, start: number, seed: number): Point[] {
-  let a = seed >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  const rand = () => random.next();
   const points: Point[] = new Array(n);
   for (let i = 0; i < n; i++) {
     const t = start + i * 10;

@@ -3,18 +3,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ModelFile, trainModel } from "../src/model";
+import { Random } from "../src/random";
 import type { Point } from "../src/series";
 
-/** mulberry32: a seeded PRNG so every run sees the same series. */
+/** A seeded uniform [0, 1) source (the forest's own PRNG), so every run sees the same series. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 /** Node-CPU-like series: 10-s samples around `level` % with a daily wave and noise. */

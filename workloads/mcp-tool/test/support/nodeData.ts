@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, writeSync } from "node:fs";
 import type { MetricName } from "../../src/metrics";
+import { Random } from "../../../detector/src/random";
 
 export interface FakeNode {
   readonly instance: string;
@@ -70,16 +71,10 @@ export function defaultDataset(end = DATA_END): DatasetSpec {
   };
 }
 
-/** Deterministic PRNG (mulberry32) so the data, and so the trained models, are identical on every run. */
+/** Deterministic PRNG (the detector's own) so the data, and so the trained models, are identical on every run. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 const daily = (t: number): number => Math.sin((2 * Math.PI * (t % 86400)) / 86400);
