@@ -147,11 +147,35 @@ function buildTree(x: Float32Array, d: number, idx: Int32Array, maxDepth: number
 }
 
 /** sklearn's score_samples for every row of a row-major float32 matrix. */
+/** A tree in typed arrays, with c(rows) precomputed per leaf: scoring is the server's hot path. */
+interface CompiledTree {
+  left: Int32Array;
+  right: Int32Array;
+  feature: Int32Array;
+  threshold: Float64Array;
+  /** c(samples[node]) for leaves, 0 elsewhere. */
+  leafDepth: Float64Array;
+}
+
+// Trees never change after fitting or loading, so their compiled form is cached per tree object.
+const compiled = new WeakMap<Tree, CompiledTree>();
+
+function compile(tree: Tree): CompiledTree {
+  let c = compiled.get(tree);
+  if (c === undefined) {
+    const leafDepth = new Float64Array(tree.left.length);
+    for (let node = 0; node < tree.left.length; node++) if (tree.left[node] === -1) leafDepth[node] = averagePathLength(tree.samples[node]);
+    c = { left: Int32Array.from(tree.left), right: Int32Array.from(tree.right), feature: Int32Array.from(tree.feature), threshold: Float64Array.from(tree.threshold), leafDepth };
+    compiled.set(tree, c);
+  }
+  return c;
+}
+
 export function scoreSamples(forest: Forest, x: Float32Array, nRows: number): Float64Array {
   const d = forest.nFeatures;
   const depths = new Float64Array(nRows);
   for (const tree of forest.trees) {
-    const { left, right, feature, threshold, samples } = tree;
+    const { left, right, feature, threshold, leafDepth } = compile(tree);
     for (let r = 0; r < nRows; r++) {
       const base = r * d;
       let node = 0;
@@ -160,7 +184,7 @@ export function scoreSamples(forest: Forest, x: Float32Array, nRows: number): Fl
         node = x[base + feature[node]] <= threshold[node] ? left[node] : right[node];
         edges++;
       }
-      depths[r] += edges + averagePathLength(samples[node]);
+      depths[r] += edges + leafDepth[node];
     }
   }
   const denominator = forest.trees.length * averagePathLength(forest.maxSamplesUsed);
@@ -173,7 +197,6 @@ export function scoreSamples(forest: Forest, x: Float32Array, nRows: number): Fl
   return scores;
 }
 
-/** numpy.percentile(values, q) with the default linear interpolation. */
 export function percentile(values: ArrayLike<number>, q: number): number {
   const n = values.length;
   if (n === 0) throw new Error("percentile of an empty array");
