@@ -1,4 +1,4 @@
-// Part B of the platform, wired from stacks/platform.ts: the object store, Kubeflow Pipelines, MLflow
+// The data platform, wired from stacks/platform.ts: the object store, Kubeflow Pipelines, MLflow
 // and the AIOps workloads (detector, MCP tool, kagent agent, alerts). Wiring only.
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
@@ -9,7 +9,7 @@ import { MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, Mlflow, mlflowFootprint } fro
 import { ObjectStore, ObjectStoreArgs, createObjectStore, objectStoreFootprint } from "../components/platform/object-store";
 import { AiopsAgent, AiopsAlerts, AnomalyDetector, DETECTOR_NAME, DETECTOR_NAMESPACE, McpTool, detectorFootprint, mcpToolFootprint } from "../components/workloads";
 
-/** The cluster-side facts part B needs from part A's services. */
+/** The cluster-side facts the data platform needs from the core services. */
 export interface DataPlatformDeps {
     /** Prometheus Service and namespace (Monitoring.prometheusService / .namespace). */
     readonly prometheus: { readonly service: string; readonly namespace: string };
@@ -29,7 +29,7 @@ export interface DataPlatformArgs {
     readonly oidcProviderArn?: pulumi.Input<string>;
 }
 
-/** Part B's footprints per cluster, from the same pure functions the components use. */
+/** The data platform's footprints per cluster, from the same pure functions the components use. */
 export function dataPlatformFootprints(args: { config: StackConfig; platform: Pick<ClusterPlacement, "cluster">; separateServing: boolean }): { platform: Footprint[]; serving: Footprint[] } {
     const { config } = args;
     const profile = config.platform.profile;

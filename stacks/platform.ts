@@ -81,7 +81,7 @@ export function platformFootprints(args: PlatformArgs): { platform: Footprint[];
     const { config, cluster } = args;
     const s: Sizing = { profile: config.platform.profile, delivery: config.platform.delivery };
     const separateServing = args.servingCluster !== undefined;
-    const partB = dataPlatformFootprints({ config, platform: { cluster }, separateServing });
+    const data = dataPlatformFootprints({ config, platform: { cluster }, separateServing });
     const platform = [
         ...(s.delivery === "argocd" ? argocdPlan({ profile: s.profile }).footprint : []),
         ...certManagerPlan(s.profile).footprint,
@@ -96,10 +96,10 @@ export function platformFootprints(args: PlatformArgs): { platform: Footprint[];
         }).footprint,
         ...kagentPlan({ profile: s.profile, provider: config.platform.llmProvider, model: config.platform.llmModel, endpoint: llmEndpoint(config), storageClass: cluster.storageClass }).footprint,
         ...(separateServing ? [] : kservePlan({ profile: s.profile, ingressClass: cluster.ingressClass }).footprint),
-        ...partB.platform,
+        ...data.platform,
     ];
     const serving = separateServing
-        ? [...certManagerPlan(s.profile).footprint, ...kservePlan({ profile: s.profile, ingressClass: args.servingCluster?.ingressClass }).footprint, ...partB.serving]
+        ? [...certManagerPlan(s.profile).footprint, ...kservePlan({ profile: s.profile, ingressClass: args.servingCluster?.ingressClass }).footprint, ...data.serving]
         : [];
     return { platform, serving };
 }
@@ -193,7 +193,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
         },
         platform.opts,
     );
-    // Part B: the object store, Kubeflow Pipelines, MLflow and the AIOps workloads (stacks/data-platform.ts).
+    // The data platform: the object store, Kubeflow Pipelines, MLflow and the AIOps workloads (stacks/data-platform.ts).
     const data = deployDataPlatform(
         { config, platform, serving, oidcProviderArn: args.oidcProviderArn },
         { prometheus: { service: monitoring.prometheusService, namespace: monitoring.namespace }, kagent: { namespace: kagent.namespace, modelConfigName: kagent.modelConfigName, crds: kagent.crds.resource }, kserveCrds: kserve.crds.resource, monitoringCrds: monitoring.crds },

@@ -22,7 +22,7 @@ export * from "./values/cert-manager";
 export * from "./values/kagent";
 export * from "./values/kserve";
 export * from "./values/monitoring";
-// Part B: data platform.
+// The data platform.
 export { KFP_ARTIFACT_SECRET, KubeflowPipelines, kfpFootprint, kfpSource, selectKfpVariant } from "./kubeflow-pipelines";
 export type { KubeflowPipelinesArgs } from "./kubeflow-pipelines";
 export { MLFLOW_CHART, MLFLOW_IMAGE, MLFLOW_NAMESPACE, Mlflow, mlflowAllowedHosts, mlflowFootprint, mlflowValues } from "./mlflow";
