@@ -158,7 +158,7 @@ describe("k3s: the homelab stack", () => {
         expect(i.create).to.include("INSTALL_K3S_VERSION=v1.35.5+k3s1 sh -s - server --write-kubeconfig-mode 600 --tls-san 192.168.1.10 --node-name server-arm --node-label aiops.dev/site=homelab --node-taint node-role.kubernetes.io/control-plane=true:NoSchedule");
         expect(i.create).to.not.include("--disable traefik");
         expect(i.update).to.equal(i.create);
-        expect(i.delete).to.include("k3s-uninstall.sh");
+        expect(i.delete, "the uninstaller needs root, as the installer did").to.equal("if [ -x /usr/local/bin/k3s-uninstall.sh ]; then sudo /usr/local/bin/k3s-uninstall.sh; fi");
         expect(i.stdin).to.equal("mock-password-homelab-token");
         expect(containsSecret(server.inputs.stdin), "the token is a secret input").to.equal(true);
         expect(containsSecret(server.inputs.connection), "the SSH key is a secret input").to.equal(true);
@@ -171,7 +171,7 @@ describe("k3s: the homelab stack", () => {
         const i = inputs(agent);
         expect(i.connection.host).to.equal("192.168.1.20");
         expect(i.create).to.include("K3S_URL=https://192.168.1.10:6443 sh -s - agent --node-name worker-x86 --node-label aiops.dev/site=homelab --node-label workload=compute-intensive");
-        expect(i.delete).to.include("k3s-agent-uninstall.sh");
+        expect(i.delete).to.equal("if [ -x /usr/local/bin/k3s-agent-uninstall.sh ]; then sudo /usr/local/bin/k3s-agent-uninstall.sh; fi");
         expect(containsSecret(agent.inputs.stdin)).to.equal(true);
         const reg = one(run, CMD, "homelab-worker-x86-registration");
         expect(reg.dependsOn).to.include("command:remote:Command::homelab-worker-x86-k3s-agent");

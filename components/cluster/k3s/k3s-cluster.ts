@@ -107,7 +107,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterContr
         // `update` re-runs the idempotent installer, so a version bump upgrades in place instead of uninstalling.
         const serverInstall = new command.remote.Command(
             `${name}-${server.name}-k3s-server`,
-            { connection: connection(server), create: serverInstallText, update: serverInstallText, delete: uninstallCommand("server"), stdin: pulumi.secret(token.result) },
+            { connection: connection(server), create: serverInstallText, update: serverInstallText, delete: uninstallCommand("server", server.sshUser), stdin: pulumi.secret(token.result) },
             { parent: this, dependsOn: [preflight.get(server.name)!] },
         );
         const serverReady = new command.remote.Command(
@@ -128,7 +128,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterContr
             const text = installCommand({ k3sVersion: args.k3sVersion, serverUrl: `https://${server.address}:6443`, args: k3sAgentArgs({ name: agent.name, labels: agent.labels, taints: agent.taints }) });
             const install = new command.remote.Command(
                 `${name}-${agent.name}-k3s-agent`,
-                { connection: connection(agent), create: text, update: text, delete: uninstallCommand("agent"), stdin: pulumi.secret(token.result) },
+                { connection: connection(agent), create: text, update: text, delete: uninstallCommand("agent", agent.sshUser), stdin: pulumi.secret(token.result) },
                 { parent: this, dependsOn: [serverInstall, preflight.get(agent.name)!] },
             );
             // Runs on the server; its delete drains and removes the node before the agent uninstalls

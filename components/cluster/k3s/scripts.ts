@@ -95,9 +95,10 @@ export function installCommand(a: { k3sVersion: string; args: readonly string[];
     ].join("\n");
 }
 
-export function uninstallCommand(role: "server" | "agent"): string {
+/** Removes k3s from a node; the uninstall scripts need root, as the installer did. */
+export function uninstallCommand(role: "server" | "agent", sshUser: string): string {
     const script = role === "server" ? "/usr/local/bin/k3s-uninstall.sh" : "/usr/local/bin/k3s-agent-uninstall.sh";
-    return `if [ -x ${script} ]; then ${script}; fi`;
+    return `if [ -x ${script} ]; then ${asRoot(sshUser)}${script}; fi`;
 }
 
 const MACHINE_TO_ARCH = `case "$(uname -m)" in x86_64|amd64) arch=amd64 ;; aarch64|arm64) arch=arm64 ;; *) arch="$(uname -m)" ;; esac`;
