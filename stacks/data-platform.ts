@@ -7,7 +7,7 @@ import type { Footprint, HasFootprint } from "../components/platform/footprint";
 import { KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../components/platform/kubeflow-pipelines";
 import { MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, Mlflow, mlflowFootprint } from "../components/platform/mlflow";
 import { ObjectStore, ObjectStoreArgs, createObjectStore, objectStoreFootprint } from "../components/platform/object-store";
-import { AiopsAgent, AiopsAlerts, AnomalyDetector, DETECTOR_NAME, DETECTOR_NAMESPACE, McpTool, detectorFootprint, mcpToolFootprint } from "../components/workloads";
+import { AiopsAgent, AiopsAlerts, AnomalyDetector, DETECTOR_NAME, DETECTOR_TAILNET_NODE_PORT, DETECTOR_NAMESPACE, McpTool, detectorFootprint, mcpToolFootprint } from "../components/workloads";
 
 /** The cluster-side facts the data platform needs from the core services. */
 export interface DataPlatformDeps {
@@ -29,14 +29,17 @@ export interface DataPlatformArgs {
     readonly oidcProviderArn?: pulumi.Input<string>;
 }
 
+/** On hybrid the MCP tool (control cluster) reaches the edge's predictor over Tailscale. */
+function servingTailnet(config: StackConfig): { address: string; nodePort: number } | undefined {
+    return config.environment === "hybrid" ? { address: config.hybrid.edge.tailscaleAddress, nodePort: DETECTOR_TAILNET_NODE_PORT } : undefined;
+}
+
 /** The data platform's footprints per cluster, from the same pure functions the components use. */
 export function dataPlatformFootprints(args: { config: StackConfig; platform: Pick<ClusterPlacement, "cluster">; separateServing: boolean }): { platform: Footprint[]; serving: Footprint[] } {
     const { config } = args;
     const profile = config.platform.profile;
-    const store = config.platform.objectStore;
-    const inCluster = store === "minio" || store === "seaweedfs";
-    const variant = selectKfpVariant({ cluster: args.platform.cluster, storeInCluster: inCluster, profile });
-    const platform = [...objectStoreFootprint(store, profile), ...kfpFootprint(variant, config.platform.amd64OnlyImages), ...mlflowFootprint(profile), ...mcpToolFootprint(profile)];
+    const variant = selectKfpVariant({ cluster: args.platform.cluster, storeInCluster: objectStoreArgsIsInCluster(config), profile });
+    const platform = [...objectStoreFootprint(config.platform.objectStore, profile), ...kfpFootprint(variant, config.platform.amd64OnlyImages), ...mlflowFootprint(profile), ...mcpToolFootprint(profile)];
     const detector = detectorFootprint(profile);
     return args.separateServing ? { platform, serving: detector } : { platform: [...platform, ...detector], serving: [] };
 }
@@ -114,7 +117,7 @@ export function deployDataPlatform(args: DataPlatformArgs, deps: DataPlatformDep
     // The edge of hybrid runs no Prometheus operator, so no PodMonitor there.
     const detector = new AnomalyDetector(
         `${serving.cluster.clusterName}-anomaly-detector`,
-        { profile, objectStore, podMonitor: !separateServing, imageRepository: config.platform.imageRepository },
+        { profile, objectStore, podMonitor: !separateServing, imageRepository: config.platform.imageRepository, tailnet: servingTailnet(config) },
         pulumi.mergeOptions(serving.opts, { dependsOn: separateServing ? [deps.kserveCrds] : [deps.kserveCrds, deps.monitoringCrds] }),
     );
     const mcpTool = new McpTool(
@@ -123,8 +126,9 @@ export function deployDataPlatform(args: DataPlatformArgs, deps: DataPlatformDep
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }),
     );
     new AiopsAgent(`${prefix}-aiops-agent`, { namespace: deps.kagent.namespace, modelConfig: deps.kagent.modelConfigName, mcpUrl: mcpTool.url }, pulumi.mergeOptions(platform.opts, { dependsOn: [deps.kagent.crds, mcpTool] }));
-    // On hybrid the detector runs on the edge, out of the control cluster Prometheus' sight.
-    new AiopsAlerts(`${prefix}-aiops-alerts`, { detectorScraped: !separateServing }, pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }));
+    // On hybrid the detector runs on the edge, out of the control cluster Prometheus' sight. The rule lives
+    // in the MCP tool's namespace, which McpTool creates: without the wait it races "namespaces not found".
+    new AiopsAlerts(`${prefix}-aiops-alerts`, { detectorScraped: !separateServing }, pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds, mcpTool.namespaceResource] }));
 
     return {
         objectStore,
@@ -145,6 +149,7 @@ export function deployDataPlatform(args: DataPlatformArgs, deps: DataPlatformDep
     };
 }
 
+/** MinIO and SeaweedFS run in the platform cluster; S3 and GCS are cloud services. */
 function objectStoreArgsIsInCluster(config: StackConfig): boolean {
     return config.platform.objectStore === "minio" || config.platform.objectStore === "seaweedfs";
 }

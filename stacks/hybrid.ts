@@ -3,6 +3,7 @@
 import type { StackConfig } from "./config";
 import { GcpNetwork } from "../components/network";
 import { ArgoClusterRegistration, GcpK3sCluster, K3dCluster } from "../components/cluster";
+import { DETECTOR_TAILNET_NODE_PORT } from "../components/workloads";
 import { deployPlatform } from "./platform";
 
 type HybridStack = Extract<StackConfig, { environment: "hybrid" }>;
@@ -46,6 +47,8 @@ export function deployHybrid(config: HybridStack): Record<string, unknown> {
         tailscaleAddress: h.edge.tailscaleAddress,
         apiPort: h.edge.apiPort,
         agents: h.edge.agents,
+        // The MCP tool on the control cluster calls the detector here, over the tailnet.
+        tailnetNodePorts: [DETECTOR_TAILNET_NODE_PORT],
         arch: h.edge.arch,
         allocatable: h.edge.allocatable,
     });

@@ -1,6 +1,7 @@
 // The platform on a ClusterContract: the capacity check first, then every service, delivered the way
-// the stack's config asks (helm: Pulumi installs each chart; argocd: Pulumi installs Argo CD, Argo CD
-// the rest). Wiring only; each service is a component under components/platform.
+// the stack's config asks (helm: Pulumi installs each chart; argocd: Pulumi installs Argo CD, the
+// namespaces and the CRD charts its own custom resources need, Argo CD the rest). Wiring only; each
+// service is a component under components/platform.
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
 import { dataPlatformFootprints, deployDataPlatform } from "./data-platform";

@@ -1,4 +1,5 @@
 // Kubeconfig rewriting: k3s and k3d write a server address that only works on the host itself.
+import * as pulumi from "@pulumi/pulumi";
 import { parse, stringify } from "yaml";
 
 interface Kubeconfig {
@@ -40,9 +41,10 @@ export function kubeconfigServer(text: string): string {
     return server;
 }
 
-/** The base64 CA bundle of the kubeconfig's only cluster. */
-export function kubeconfigCaData(text: string): string | undefined {
-    const doc = parse(text) as Kubeconfig;
-    const ca = doc?.clusters?.[0]?.cluster?.["certificate-authority-data"];
-    return typeof ca === "string" ? ca : undefined;
+/**
+ * The admin kubeconfig a k3s or k3d host printed (`stdout` of the read-back command), rewritten to
+ * `server` and `name`, and always a secret: it carries the cluster's admin credentials.
+ */
+export function hostKubeconfig(stdout: pulumi.Output<string>, server: string, name: string): pulumi.Output<string> {
+    return pulumi.secret(stdout.apply((text) => rewriteKubeconfig(text, server, name)));
 }

@@ -2,6 +2,7 @@
 // applied by Pulumi, or an Argo CD Application that Argo CD syncs with prune + self-heal.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { handDown } from "./depends-on";
 import { ArgoTarget, Delivery, ServiceSource, applicationSpec, helmChartRef } from "./source";
 
 export interface ServiceReleaseArgs {
@@ -12,21 +13,23 @@ export interface ServiceReleaseArgs {
      * "no matches for kind". `argocd` is then ignored.
      */
     readonly delivery: Delivery;
+    /** The pinned Helm chart or kustomize directory. */
     readonly source: ServiceSource;
     /** Namespace the service runs in; it must already exist (the owning component creates it). */
     readonly namespace: string;
     /** Helm release name; defaults to the resource name. */
     readonly releaseName?: string;
-    /** Chart values. Never put secrets here: reference Secrets the component creates instead. */
+    /** Chart values, default {}. Never put secrets here: reference Secrets the component creates instead. */
     readonly values?: pulumi.Input<Record<string, unknown>>;
     /** Required when delivery is "argocd". */
     readonly argocd?: ArgoTarget;
-    /** Extra Argo CD sync options for this service. */
+    /** Extra Argo CD sync options for this service. Default none (SYNC_OPTIONS always apply). */
     readonly syncOptions?: readonly string[];
+    /** Argo CD ignoreDifferences entries (e.g. WEBHOOK_CA_BUNDLE_DIFFERENCES). Default none. */
     readonly ignoreDifferences?: readonly Record<string, unknown>[];
     /** Helm: wait for resources to become ready (default true); off for charts whose hooks wait themselves. */
     readonly waitForReady?: boolean;
-    /** Helm: install CRDs from the chart's crds/ directory (default true). */
+    /** Helm: skip the chart's crds/ directory (default false: the CRDs are installed). */
     readonly skipCrds?: boolean;
 }
 
@@ -67,7 +70,7 @@ export class ServiceRelease extends pulumi.ComponentResource {
                     parent: this,
                     // The Application lives where Argo CD runs, whichever cluster it deploys to.
                     ...(target.provider ? { provider: target.provider } : {}),
-                    dependsOn: mergeDependsOn(waitFor, target.dependsOn),
+                    dependsOn: handDown(waitFor, target.dependsOn),
                 },
             );
         } else if (args.source.kind === "helm") {
@@ -86,25 +89,11 @@ export class ServiceRelease extends pulumi.ComponentResource {
                     skipAwait: !(args.waitForReady ?? true),
                     timeout: 900,
                 },
-                { parent: this, dependsOn: mergeDependsOn(waitFor) },
+                { parent: this, dependsOn: handDown(waitFor) },
             );
         } else {
-            this.resource = new k8s.kustomize.v2.Directory(name, { directory: args.source.localDirectory, namespace: args.namespace }, { parent: this, dependsOn: mergeDependsOn(waitFor) });
+            this.resource = new k8s.kustomize.v2.Directory(name, { directory: args.source.localDirectory, namespace: args.namespace }, { parent: this, dependsOn: handDown(waitFor) });
         }
         this.registerOutputs({});
     }
-}
-
-/** The caller's dependsOn (a resource, a list, or an Input of either) plus extra resources, as one list. */
-function mergeDependsOn(
-    given: pulumi.ComponentResourceOptions["dependsOn"],
-    extra: readonly pulumi.Resource[] = [],
-): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
-    if (given === undefined) return [...extra];
-    // Never pulumi.output() a Resource: it would be unwrapped into a plain object.
-    if (pulumi.Output.isInstance(given)) {
-        return (given as pulumi.Output<pulumi.Resource | pulumi.Input<pulumi.Resource>[]>).apply((g) => [...(Array.isArray(g) ? g : [g]), ...extra]);
-    }
-    const list = Array.isArray(given) ? given : [given as pulumi.Input<pulumi.Resource>];
-    return [...list, ...extra];
 }

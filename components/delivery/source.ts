@@ -102,7 +102,7 @@ export function applicationSpec(args: ApplicationSpecArgs): Record<string, unkno
             automated: { prune: true, selfHeal: true, allowEmpty: false },
             // Ignored differences are also left alone while syncing, not only in the diff.
             syncOptions: [...new Set([...SYNC_OPTIONS, ...(args.ignoreDifferences ? ["RespectIgnoreDifferences=true"] : []), ...(args.syncOptions ?? [])])],
-            // Applications depend on each other's CRDs (kserve-crd, cert-manager): keep retrying for ~25 min.
+            // Applications depend on each other (KServe's webhook on cert-manager, KFP on the object store): keep retrying for ~25 min.
             retry: { limit: 10, backoff: { duration: "10s", factor: 2, maxDuration: "3m" } },
         },
         ...(args.ignoreDifferences ? { ignoreDifferences: args.ignoreDifferences } : {}),

@@ -4,3 +4,4 @@ export { GcpNetwork } from "./gcp-network";
 export type { GcpNetworkArgs } from "./gcp-network";
 export { cidrContains, cidrSubnet, cidrsOverlap, isPrivateCidr, parseCidr, planVpcSubnets } from "./cidr";
 export { subnetTags } from "./tags";
+export { flowLogsTrustPolicy, flowLogsWritePolicy } from "./flow-logs";

@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { planVpcSubnets } from "./cidr";
+import { flowLogsTrustPolicy, flowLogsWritePolicy } from "./flow-logs";
 import { named, subnetTags } from "./tags";
 
 export interface VpcArgs {
@@ -86,18 +87,11 @@ export class Vpc extends pulumi.ComponentResource {
 
         if (flowLogs) {
             const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: `/aws/vpc/${name}/flow-logs`, retentionInDays: args.flowLogRetentionDays ?? 30, tags }, { parent: this });
-            const role = new aws.iam.Role(`${name}-flow-logs`, {
-                assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "vpc-flow-logs.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
-                tags,
-            }, { parent: this });
-            new aws.iam.RolePolicy(`${name}-flow-logs`, {
-                role: role.id,
-                policy: pulumi.jsonStringify({
-                    Version: "2012-10-17",
-                    Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: pulumi.interpolate`${logGroup.arn}:*` }],
-                }),
-            }, { parent: this });
-            new aws.ec2.FlowLog(`${name}-flow-logs`, { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: logGroup.arn, iamRoleArn: role.arn, maxAggregationInterval: 60, tags: named(`${name}-flow-logs`, tags) }, { parent: this });
+            const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
+            const role = new aws.iam.Role(`${name}-flow-logs`, { assumeRolePolicy: accountId.apply((id) => JSON.stringify(flowLogsTrustPolicy(id))), tags }, { parent: this });
+            // The flow log waits for its write permission, so its first deliveries do not fail with an access error.
+            const write = new aws.iam.RolePolicy(`${name}-flow-logs`, { role: role.id, policy: pulumi.jsonStringify(flowLogsWritePolicy(pulumi.interpolate`${logGroup.arn}:*`)) }, { parent: this });
+            new aws.ec2.FlowLog(`${name}-flow-logs`, { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: logGroup.arn, iamRoleArn: role.arn, maxAggregationInterval: 60, tags: named(`${name}-flow-logs`, tags) }, { parent: this, dependsOn: [write] });
         }
 
         this.vpcId = vpc.id;

@@ -18,6 +18,7 @@ export interface KagentArgs extends PlatformServiceArgs {
     readonly endpoint?: string;
     /** The provider's API key (a secret); required for every provider but Ollama. */
     readonly apiKey?: pulumi.Input<string>;
+    /** StorageClass of the bundled Postgres volume (the cluster contract's). */
     readonly storageClass: string;
     /** OTLP endpoint for traces; empty turns tracing off. */
     readonly otlpEndpoint?: string;

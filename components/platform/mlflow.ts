@@ -9,7 +9,7 @@ import { platformNamespace } from "./namespace";
 import type { ObjectStore } from "./object-store/types";
 import { POSTGRES_SIZES, Postgres } from "./postgres";
 import { Profile, Size, footprint, resources, size } from "./sizing";
-import { handDown } from "../workloads/wait";
+import { handDown } from "../delivery";
 
 /** Confirmed in community-charts/helm-charts (charts/mlflow/Chart.yaml: version 1.11.5, appVersion 3.15.1). */
 export const MLFLOW_CHART: HelmSource = { kind: "helm", repo: "https://community-charts.github.io/helm-charts", chart: "mlflow", version: "1.11.5" };

@@ -4,7 +4,9 @@ import type { ArgoTarget, Delivery } from "../delivery";
 import type { Profile } from "./sizing";
 
 export interface PlatformServiceArgs {
+    /** helm: Pulumi installs the chart; argocd: an Application Argo CD syncs (needs `argocd`). */
     readonly delivery: Delivery;
+    /** Sizing profile: standard, or lean for small clusters. */
     readonly profile: Profile;
     /** Where Applications go; required when delivery is "argocd". */
     readonly argocd?: ArgoTarget;

@@ -1,7 +1,7 @@
 // kagent wiring: a RemoteMCPServer for the MCP tool and a Declarative Agent that uses its tools.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { handDown } from "./wait";
+import { handDown } from "../delivery";
 
 export const AGENT_NAME = "aiops-sre-agent";
 export const MCP_SERVER_NAME = "aiops-mcp";
@@ -24,9 +24,11 @@ How to work:
 Keep answers short: a one-line verdict first, then the evidence.`;
 
 export interface AgentObjectsArgs {
+    /** kagent's namespace (the ModelConfig must be in the Agent's). */
     readonly namespace: string;
     /** ModelConfig in the same namespace (Kagent.modelConfigName). */
     readonly modelConfig: string;
+    /** The MCP tool's Streamable HTTP endpoint (McpTool.url). */
     readonly mcpUrl: string;
 }
 

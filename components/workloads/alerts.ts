@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
-import { handDown } from "./wait";
+import { handDown } from "../delivery";
 import { DETECTOR_NAME, DETECTOR_NAMESPACE } from "./detector";
 import { MCP_NAMESPACE, MCP_SERVICE } from "./mcp-tool";
 
@@ -32,6 +32,11 @@ export interface AlertRulesArgs {
     readonly detectorScraped: boolean;
 }
 
+/** Critical when no target of `job` has been up for 5 minutes (also when the job vanished altogether). */
+export function downRule(alert: string, job: string, component: string, summary: string, description: string): AlertRule {
+    return { alert, expr: `absent(up{job="${job}"} == 1)`, for: "5m", labels: { severity: "critical", component }, annotations: { summary, description } };
+}
+
 /** The rule groups. Pure. */
 export function aiopsRuleGroups(args: AlertRulesArgs): RuleGroup[] {
     const detector: RuleGroup = {
@@ -47,16 +52,13 @@ export function aiopsRuleGroups(args: AlertRulesArgs): RuleGroup[] {
                     description: "The population stability index of the recent inputs against the training data has stayed above 0.25 for 30 minutes: the model sees data it was not trained on. Retrain it on recent metrics (the KFP training pipeline) or check the input source.",
                 },
             },
-            {
-                alert: "DetectorDown",
-                expr: `absent(up{job="${DETECTOR_JOB}"} == 1)`,
-                for: "5m",
-                labels: { severity: "critical", component: "detector" },
-                annotations: {
-                    summary: "No anomaly detector replica is up",
-                    description: `Prometheus has scraped no healthy ${DETECTOR_NAME} pod in ${DETECTOR_NAMESPACE} for 5 minutes; anomaly predictions and the agent's tools fail. Check \`kubectl -n ${DETECTOR_NAMESPACE} get inferenceservice ${DETECTOR_NAME}\` and the storage-initializer logs.`,
-                },
-            },
+            downRule(
+                "DetectorDown",
+                DETECTOR_JOB,
+                "detector",
+                "No anomaly detector replica is up",
+                `Prometheus has scraped no healthy ${DETECTOR_NAME} pod in ${DETECTOR_NAMESPACE} for 5 minutes; anomaly predictions and the agent's tools fail. Check \`kubectl -n ${DETECTOR_NAMESPACE} get inferenceservice ${DETECTOR_NAME}\` and the storage-initializer logs.`,
+            ),
         ],
     };
     const mcp: RuleGroup = {
@@ -72,16 +74,7 @@ export function aiopsRuleGroups(args: AlertRulesArgs): RuleGroup[] {
                     description: "More than 3 calls from the MCP tool to {{ $labels.dependency }} failed in 10 minutes. The agent's answers are incomplete; check that dependency's Service and the tool's PROMETHEUS_URL / INFERENCE_SERVICE_URL.",
                 },
             },
-            {
-                alert: "McpToolDown",
-                expr: `absent(up{job="${MCP_JOB}"} == 1)`,
-                for: "5m",
-                labels: { severity: "critical", component: "mcp-tool" },
-                annotations: {
-                    summary: "No MCP tool replica is up",
-                    description: `kagent's agent has no tools: no healthy ${MCP_SERVICE} pod in ${MCP_NAMESPACE} for 5 minutes.`,
-                },
-            },
+            downRule("McpToolDown", MCP_JOB, "mcp-tool", "No MCP tool replica is up", `kagent's agent has no tools: no healthy ${MCP_SERVICE} pod in ${MCP_NAMESPACE} for 5 minutes.`),
         ],
     };
     return args.detectorScraped ? [detector, mcp] : [mcp];

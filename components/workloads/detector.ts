@@ -7,7 +7,7 @@ import { platformNamespace } from "../platform/namespace";
 import type { ObjectStore } from "../platform/object-store/types";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
-import { handDown } from "./wait";
+import { handDown } from "../delivery";
 
 /** workloads/detector at the pinned release; multi-arch, so the predictor carries no arch pin. */
 export const DETECTOR_IMAGE = workloadImage("detector");
@@ -15,6 +15,8 @@ export const DETECTOR_NAMESPACE = "aiops-serving";
 export const DETECTOR_NAME = "anomaly-detector";
 export const DETECTOR_PORT = 8080;
 export const DETECTOR_S3_SECRET = "anomaly-detector-s3";
+/** NodePort the hybrid edge publishes the predictor on (its tailnet address only, see K3dCluster). */
+export const DETECTOR_TAILNET_NODE_PORT = 30080;
 
 export const DETECTOR_SIZES: Record<Profile, { server: Size; minReplicas: number; maxReplicas: number }> = {
     lean: { server: size("50m", "128Mi", "500m", "256Mi"), minReplicas: 1, maxReplicas: 2 },
@@ -44,11 +46,14 @@ export function kserveS3Annotations(store: Pick<ObjectStore, "endpoint" | "useHt
 }
 
 export interface InferenceServiceArgs {
+    /** InferenceService name; KServe names the predictor Service `<name>-predictor`. */
     readonly name: string;
     readonly namespace: string;
+    /** ServiceAccount carrying the S3 Secret or the workload-identity annotations. */
     readonly serviceAccountName: string;
     /** s3://<models bucket>/<path> */
     readonly storageUri: pulumi.Input<string>;
+    /** Sizing: replicas and requests/limits from DETECTOR_SIZES. */
     readonly profile: Profile;
     /** Predictor image. Default DETECTOR_IMAGE. */
     readonly image?: string;
@@ -118,7 +123,9 @@ export function detectorPodMonitor(name: string, namespace: string, labels: Reco
 }
 
 export interface AnomalyDetectorArgs {
+    /** Sizing: replicas and requests/limits from DETECTOR_SIZES. */
     readonly profile: Profile;
+    /** Where the model lives; the store grants the predictor's ServiceAccount read access. */
     readonly objectStore: ObjectStore;
     /** Model path inside the models bucket. Default `anomaly-detector/current`. */
     readonly modelPath?: string;
@@ -128,14 +135,32 @@ export interface AnomalyDetectorArgs {
     readonly podMonitor?: boolean;
     /** Registry path of this project's images. Default ghcr.io/aiops-mlops. */
     readonly imageRepository?: string;
+    /**
+     * Also publish the predictor on a NodePort that the serving host maps on this tailnet address, for
+     * callers on another cluster (hybrid: the MCP tool on the control cluster). Default: in-cluster only.
+     */
+    readonly tailnet?: { readonly address: string; readonly nodePort: number };
+}
+
+/** A NodePort Service in front of the predictor pods, for callers outside the serving cluster. Pure. */
+export function detectorNodePortService(nodePort: number, name = DETECTOR_NAME, namespace = DETECTOR_NAMESPACE): Record<string, unknown> {
+    return {
+        metadata: { name: `${name}-tailnet`, namespace, labels: { "app.kubernetes.io/part-of": "aiops-mlops-platform" } },
+        spec: {
+            type: "NodePort",
+            // KServe labels every predictor pod of an InferenceService with its name and component.
+            selector: { "serving.kserve.io/inferenceservice": name, component: "predictor" },
+            ports: [{ name: "http", port: DETECTOR_PORT, targetPort: DETECTOR_PORT, nodePort, protocol: "TCP" }],
+        },
+    };
 }
 
 /** Place it with the serving cluster's provider (hybrid: the edge). */
 export class AnomalyDetector extends pulumi.ComponentResource implements HasFootprint {
     readonly name = DETECTOR_NAME;
     readonly namespace = DETECTOR_NAMESPACE;
-    /** Predictor Service URL (port 80), for the MCP tool's INFERENCE_SERVICE_URL. */
-    readonly url = predictorUrl();
+    /** Where callers reach the predictor: its in-cluster Service, or the tailnet NodePort when published. */
+    readonly url: string;
     readonly storageUri: pulumi.Output<string>;
     readonly footprint: readonly Footprint[];
     readonly inferenceService: k8s.apiextensions.CustomResource;
@@ -165,6 +190,10 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
             parent: this,
             dependsOn: handDown(opts?.dependsOn, [ns]),
         });
+        this.url = args.tailnet ? `http://${args.tailnet.address}:${args.tailnet.nodePort}` : predictorUrl();
+        if (args.tailnet) {
+            new k8s.core.v1.Service(`${name}-tailnet`, detectorNodePortService(args.tailnet.nodePort) as k8s.core.v1.ServiceArgs, { parent: this, dependsOn: handDown(opts?.dependsOn, [ns]) });
+        }
         this.footprint = detectorFootprint(args.profile);
         this.registerOutputs({ url: this.url, storageUri: this.storageUri });
     }

@@ -7,7 +7,7 @@ import type { Footprint, HasFootprint } from "../platform/footprint";
 import { PART_OF_LABEL, platformNamespace } from "../platform/namespace";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
-import { handDown } from "./wait";
+import { handDown } from "../delivery";
 
 /** workloads/mcp-tool at the pinned release. */
 export const MCP_TOOL_IMAGE = workloadImage("mcp-tool");
@@ -36,9 +36,13 @@ export function mcpUrl(namespace = MCP_NAMESPACE): string {
 }
 
 export interface McpPodArgs {
+    /** PROMETHEUS_URL: the platform Prometheus (McpToolArgs.prometheusUrl). */
     readonly prometheusUrl: string;
+    /** INFERENCE_SERVICE_URL: the detector's predictor (McpToolArgs.inferenceServiceUrl). */
     readonly inferenceServiceUrl: string;
+    /** Sizing: replicas and requests/limits from MCP_SIZES. */
     readonly profile: Profile;
+    /** Pod labels; the Deployment selector and the Service select on them. */
     readonly labels: Record<string, string>;
     /** Default MCP_TOOL_IMAGE. */
     readonly image?: string;
@@ -75,6 +79,7 @@ export function mcpPodTemplate(args: McpPodArgs): k8sInput.core.v1.PodTemplateSp
 }
 
 export interface McpToolArgs {
+    /** Sizing: replicas and requests/limits from MCP_SIZES. */
     readonly profile: Profile;
     /** The platform Prometheus, e.g. http://kps-prometheus.monitoring.svc.cluster.local:9090. */
     readonly prometheusUrl: string;
@@ -93,6 +98,8 @@ export class McpTool extends pulumi.ComponentResource implements HasFootprint {
     readonly footprint: readonly Footprint[];
     readonly deployment: k8s.apps.v1.Deployment;
     readonly service: k8s.core.v1.Service;
+    /** The `aiops` Namespace, for resources other components put there (AiopsAlerts' PrometheusRule). */
+    readonly namespaceResource: k8s.core.v1.Namespace;
 
     constructor(name: string, args: McpToolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:workloads:McpTool", name, {}, opts);
@@ -102,10 +109,18 @@ export class McpTool extends pulumi.ComponentResource implements HasFootprint {
         const labels = { "app.kubernetes.io/name": MCP_SERVICE, "app.kubernetes.io/component": "mcp-tool" };
         const sizes = MCP_SIZES[args.profile];
         const ns = platformNamespace(`${name}-ns`, MCP_NAMESPACE, "restricted", { parent: this });
+        this.namespaceResource = ns;
         this.deployment = new k8s.apps.v1.Deployment(
             name,
             {
-                metadata: { name: MCP_SERVICE, namespace: MCP_NAMESPACE, labels: { ...labels, ...PART_OF_LABEL } },
+                metadata: {
+                    name: MCP_SERVICE,
+                    namespace: MCP_NAMESPACE,
+                    labels: { ...labels, ...PART_OF_LABEL },
+                    // /readyz needs the detector, which is not ready until the training pipeline has put a model in
+                    // the bucket: awaiting readiness would fail the first `pulumi up` after its 10-minute timeout.
+                    annotations: { "pulumi.com/skipAwait": "true" },
+                },
                 spec: { replicas: sizes.replicas, selector: { matchLabels: labels }, template: mcpPodTemplate({ prometheusUrl: args.prometheusUrl, inferenceServiceUrl: args.inferenceServiceUrl, profile: args.profile, labels, image: workloadImage("mcp-tool", args.imageRepository) }) },
             },
             { parent: this, dependsOn: [ns] },

@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { argoClusterConfig, decodeToken } from "../../components/cluster/argocd/cluster-secret";
+import { vmServiceAccountId } from "../../components/cluster/gcp/gcp-k3s-cluster";
 import { gcpMachineArch, startupScript, ubuntuImage } from "../../components/cluster/gcp/startup-script";
 import { k3dCreateArgs, k3dCreateCommand, k3dServerUrl } from "../../components/cluster/k3d/commands";
 import { kubeconfigServer } from "../../components/cluster/kubeconfig";
@@ -38,6 +39,15 @@ describe("hybrid: pure helpers", () => {
         expect(gcpMachineArch("e2-standard-4")).to.equal("amd64");
         expect(gcpMachineArch("t2a-standard-2")).to.equal("arm64");
         expect(ubuntuImage("arm64")).to.equal("ubuntu-os-cloud/ubuntu-2404-lts-arm64");
+    });
+
+    it("derives a VM service account id GCP accepts, even when the cut lands on a dash", () => {
+        expect(vmServiceAccountId("hybrid-control")).to.equal("hybrid-control-vm");
+        // 21 characters + "-control" + "-" is 30: a bare slice(0, 30) ended in "-", which GCP refuses.
+        const cut = vmServiceAccountId("abcdefghijklmnopqrstu-control");
+        expect(cut).to.equal("abcdefghijklmnopqrstu-control");
+        expect(cut).to.match(/^[a-z]([-a-z0-9]{4,28}[a-z0-9])$/);
+        expect(vmServiceAccountId("a".repeat(40))).to.equal("a".repeat(30));
     });
 
     it("builds Argo CD's cluster config with the token and the pinned CA, refusing an empty token", () => {
@@ -93,6 +103,7 @@ describe("hybrid: the stack", () => {
     it("reads the control kubeconfig over the tailnet after the VM exists, rewritten to the tailnet name", () => {
         const read = one(run, "command:remote:Command", "hybrid-control-kubeconfig");
         expect(read.dependsOn).to.include("gcp:compute/instance:Instance::hybrid-control");
+        expect(inputs(read).create.split("\n").pop(), "root reads the mode-600 kubeconfig").to.equal("cat /etc/rancher/k3s/k3s.yaml");
         expect(inputs(read).connection).to.include({ host: "aiops-control", user: "root" });
         expect(run.outputs.controlKubeconfig.secret).to.equal(true);
         expect(kubeconfigServer(run.outputs.controlKubeconfig.value as string)).to.equal("https://aiops-control:6443");

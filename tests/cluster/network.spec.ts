@@ -1,8 +1,10 @@
 import { expect } from "chai";
 import { cidrContains, cidrSubnet, cidrsOverlap, isPrivateCidr, parseCidr, planVpcSubnets } from "../../components/network/cidr";
 import { k3sFirewallRules } from "../../components/network/firewall";
+import { flowLogsTrustPolicy } from "../../components/network/flow-logs";
 import { subnetTags } from "../../components/network/tags";
 import type { StackRun } from "../harness";
+import { MOCK_ACCOUNT } from "../harness";
 import { inputs, ofType, one, runWith } from "./helpers";
 
 describe("network: CIDR maths", () => {
@@ -119,9 +121,23 @@ describe("network: the aws stack's VPC", () => {
     it("ships flow logs to a log group with the configured retention, and locks the default security group", () => {
         expect(inputs(one(run, "aws:cloudwatch/logGroup:LogGroup", "aiops-vpc-flow-logs"))).to.include({ name: "/aws/vpc/aiops-vpc/flow-logs", retentionInDays: 30 });
         expect(inputs(one(run, "aws:ec2/flowLog:FlowLog", "aiops-vpc-flow-logs"))).to.include({ trafficType: "ALL", logDestinationType: "cloud-watch-logs" });
+        expect(one(run, "aws:ec2/flowLog:FlowLog", "aiops-vpc-flow-logs").dependsOn, "waits for its write permission").to.include("aws:iam/rolePolicy:RolePolicy::aiops-vpc-flow-logs");
         const dsg = inputs(one(run, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aiops-vpc-default-sg"));
         expect(dsg.ingress ?? []).to.deep.equal([]);
         expect(dsg.egress ?? []).to.deep.equal([]);
+    });
+
+    it("lets only this account's flow logs assume the flow-log role (no confused deputy)", () => {
+        const trust = JSON.parse(inputs(one(run, "aws:iam/role:Role", "aiops-vpc-flow-logs")).assumeRolePolicy);
+        expect(trust).to.deep.equal(flowLogsTrustPolicy(MOCK_ACCOUNT));
+        expect(trust.Statement).to.have.length(1);
+        expect(trust.Statement[0].Principal).to.deep.equal({ Service: "vpc-flow-logs.amazonaws.com" });
+        expect(trust.Statement[0].Condition).to.deep.equal({
+            StringEquals: { "aws:SourceAccount": "123456789012" },
+            ArnLike: { "aws:SourceArn": "arn:*:ec2:*:123456789012:vpc-flow-log/*" },
+        });
+        const write = JSON.parse(inputs(one(run, "aws:iam/rolePolicy:RolePolicy", "aiops-vpc-flow-logs")).policy);
+        expect(write.Statement[0].Resource).to.match(/^arn:aws:logs:.*:\*$/);
     });
 
     it("gives each zone its own NAT gateway and route with natGateways: perAz, and no flow logs when off", async () => {

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { aiopsRuleGroups, rulesFileYaml } from "../../components/workloads/alerts";
+import { aiopsRuleGroups, downRule, rulesFileYaml } from "../../components/workloads/alerts";
 import { REPO_ROOT } from "../harness";
 import { SchemaRegistry } from "../platform/k8s-schema";
 
@@ -67,5 +67,17 @@ describe("AIOps alert rules", () => {
     it("the same groups form a valid PrometheusRule (monitoring.coreos.com/v1 CRD)", () => {
         const rule = { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "aiops-workloads", namespace: "aiops" }, spec: { groups: aiopsRuleGroups({ detectorScraped: true }) } };
         expect(new SchemaRegistry(CRDS).validate(rule)).to.deep.equal([]);
+    });
+});
+
+describe("downRule", () => {
+    it("fires critical after 5 minutes without a healthy target of the job, absent job included", () => {
+        expect(downRule("XDown", "ns/x", "x", "No x", "x is gone")).to.deep.equal({
+            alert: "XDown",
+            expr: 'absent(up{job="ns/x"} == 1)',
+            for: "5m",
+            labels: { severity: "critical", component: "x" },
+            annotations: { summary: "No x", description: "x is gone" },
+        });
     });
 });

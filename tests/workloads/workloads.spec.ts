@@ -143,6 +143,24 @@ describe("workload placement", () => {
     });
 });
 
+describe("workload ordering on pulumi up", () => {
+    it("creates the alerts' PrometheusRule only after McpTool has created the aiops namespace it lives in", async () => {
+        const run = await runStack("homelab", {});
+        const rule = run.registrations.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")!;
+        expect((rule.inputs.metadata as Json).namespace).to.equal("aiops");
+        const ns = run.registrations.find((r) => r.type === "kubernetes:core/v1:Namespace" && (r.inputs.metadata as Json).name === "aiops")!;
+        expect(rule.dependsOn, rule.dependsOn.join(", ")).to.include(`kubernetes:core/v1:Namespace::${ns.name}`);
+    });
+
+    it("does not await the MCP tool's readiness, which needs a trained model behind the detector", async () => {
+        const run = await runStack("homelab", {});
+        const mcp = run.registrations.find((r) => r.type === "kubernetes:apps/v1:Deployment" && (r.inputs.metadata as Json).name === "aiops-mcp")!;
+        expect((mcp.inputs.metadata as Json).annotations).to.deep.equal({ "pulumi.com/skipAwait": "true" });
+        // The readiness probe itself stays: a broken dependency still takes the pod out of rotation.
+        expect(((mcp.inputs.spec as Json).template.spec.containers[0].readinessProbe as Json).httpGet.path).to.equal("/readyz");
+    });
+});
+
 describe("workload images", () => {
     it("follow imageRepository from config, at the pinned release tag", async () => {
         const { runStack } = await import("../harness/run");
@@ -151,5 +169,30 @@ describe("workload images", () => {
         const mcp = run.registrations.find((r) => r.type === "kubernetes:apps/v1:Deployment" && JSON.stringify(r.inputs).includes("mcp-tool:"));
         expect(JSON.stringify(isvc?.inputs)).to.include('"image":"registry.example.com/platform/detector:0.1.0"');
         expect(JSON.stringify(mcp?.inputs)).to.include('"image":"registry.example.com/platform/mcp-tool:0.1.0"');
+    });
+});
+
+describe("detector reachability across clusters", () => {
+    it("hybrid: the MCP tool on the control cluster calls the edge's predictor over the tailnet NodePort", async () => {
+        const { runStack } = await import("../harness/run");
+        const run = await runStack("hybrid");
+        const k3d = run.registrations.find((r) => r.type === "command:local:Command" && String(r.inputs.create).includes("k3d cluster create"));
+        expect(String(k3d?.inputs.create), "k3d publishes the NodePort on the tailnet address only").to.include("--port 100.101.102.103:30080:30080@server:0");
+        const svc = run.registrations.find((r) => r.type === "kubernetes:core/v1:Service" && (r.inputs as Json).metadata?.name === "anomaly-detector-tailnet");
+        expect(svc?.provider, "the Service lives on the edge").to.equal("pulumi:providers:kubernetes::hybrid-edge-k8s");
+        expect((svc?.inputs as Json).spec).to.deep.include({ type: "NodePort", selector: { "serving.kserve.io/inferenceservice": "anomaly-detector", component: "predictor" } });
+        expect((svc?.inputs as Json).spec.ports[0]).to.include({ port: 8080, targetPort: 8080, nodePort: 30080 });
+        const mcp = run.registrations.find((r) => r.type === "kubernetes:apps/v1:Deployment" && JSON.stringify(r.inputs).includes("mcp-tool:"));
+        const env = (mcp?.inputs as Json).spec.template.spec.containers[0].env as { name: string; value?: string }[];
+        expect(env.find((e) => e.name === "INFERENCE_SERVICE_URL")?.value).to.equal("http://100.101.102.103:30080");
+    });
+
+    it("homelab: one cluster, so the in-cluster predictor Service and no NodePort", async () => {
+        const { runStack } = await import("../harness/run");
+        const run = await runStack("homelab");
+        expect(run.registrations.some((r) => (r.inputs as Json).metadata?.name === "anomaly-detector-tailnet")).to.equal(false);
+        const mcp = run.registrations.find((r) => r.type === "kubernetes:apps/v1:Deployment" && JSON.stringify(r.inputs).includes("mcp-tool:"));
+        const env = (mcp?.inputs as Json).spec.template.spec.containers[0].env as { name: string; value?: string }[];
+        expect(env.find((e) => e.name === "INFERENCE_SERVICE_URL")?.value).to.equal("http://anomaly-detector-predictor.aiops-serving.svc.cluster.local");
     });
 });

@@ -23,26 +23,36 @@ export interface KarpenterSettings {
     readonly nodeRole: aws.iam.Role;
     /** Security group Karpenter's nodes join (the cluster security group). */
     readonly securityGroupId: pulumi.Input<string>;
+    /** Architectures Karpenter may launch (the managed groups' arches). */
     readonly arches: readonly Arch[];
+    /** ON_DEMAND and/or SPOT, as the managed groups use them. */
     readonly capacityTypes: readonly string[];
     /** Upper bound on the cores Karpenter may launch. */
     readonly cpuLimit: number;
+    /** Root volume size of Karpenter's nodes. */
     readonly diskSizeGiB: number;
 }
 
 export interface EksAddonsArgs {
     /** The EKS cluster's name (as AWS knows it). */
     readonly clusterName: string;
+    /** AWS region of the cluster. */
     readonly region: string;
+    /** Account the cluster lives in (Karpenter's policy names it). */
     readonly accountId: pulumi.Input<string>;
+    /** EKS minor version; picks the matching cluster-autoscaler image. */
     readonly kubernetesVersion: string;
+    /** VPC the load balancer controller manages. */
     readonly vpcId: pulumi.Input<string>;
+    /** The cluster's IAM OIDC provider, which every IRSA role trusts. */
     readonly oidcProviderArn: pulumi.Input<string>;
+    /** The cluster's OIDC issuer URL (with or without https://). */
     readonly oidcIssuer: pulumi.Input<string>;
     /** Who adds nodes: "cluster-autoscaler" (default) resizes the managed node groups; "karpenter" launches its own. */
     readonly autoscaler?: "cluster-autoscaler" | "karpenter";
     /** Required when autoscaler is "karpenter". */
     readonly karpenter?: KarpenterSettings;
+    /** Tags applied to every AWS resource. Default {}. */
     readonly tags?: Readonly<Record<string, string>>;
 }
 

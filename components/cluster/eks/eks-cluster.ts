@@ -17,9 +17,11 @@ import { CONTROL_PLANE_LOG_TYPES } from "./versions";
 export interface EksClusterArgs {
     /** The cluster's name in AWS (also used for discovery tags). */
     readonly clusterName: string;
+    /** AWS region of the cluster (the add-ons' region setting). */
     readonly region: string;
     /** EKS minor version, pinned (e.g. "1.33"); never left to the service's default. */
     readonly kubernetesVersion: string;
+    /** VPC the cluster and its load balancers live in. */
     readonly vpcId: pulumi.Input<string>;
     /** Nodes, and the control plane's ENIs, live here. */
     readonly privateSubnetIds: pulumi.Input<string>[];
@@ -27,11 +29,13 @@ export interface EksClusterArgs {
     readonly publicSubnetIds: pulumi.Input<string>[];
     /** CIDRs allowed to the public API endpoint; [] (default) turns the public endpoint off. */
     readonly publicAccessCidrs?: readonly string[];
+    /** Managed node groups, one per entry, each named after its `name` (at least one). */
     readonly nodeGroups: readonly AwsNodeGroupConfig[];
     /** IAM principals and their access level, as EKS access entries. Default []. */
     readonly accessEntries?: readonly { principalArn: string; access: "admin" | "view" }[];
     /** Default "cluster-autoscaler". */
     readonly autoscaler?: "cluster-autoscaler" | "karpenter";
+    /** Tags applied to every AWS resource. Default {}. */
     readonly tags?: Readonly<Record<string, string>>;
 }
 

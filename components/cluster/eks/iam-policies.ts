@@ -43,11 +43,6 @@ export function irsaTrustPolicy(s: IrsaSubject): PolicyDocument {
     });
 }
 
-/** KMS key policy: the account administers the key; EKS uses it through grants made by the cluster role. */
-export function kmsKeyPolicy(accountId: string, partition = "aws"): PolicyDocument {
-    return doc({ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: `arn:${partition}:iam::${accountId}:root` }, Action: "kms:*", Resource: "*" });
-}
-
 /**
  * cluster-autoscaler: read everything it needs to simulate, but change only Auto Scaling groups tagged
  * as owned by this cluster (EKS managed node groups tag theirs `k8s.io/cluster-autoscaler/<cluster>: owned`).

@@ -4,14 +4,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy } from "./iam-policies";
 
 export interface IrsaRoleArgs {
+    /** The cluster's IAM OIDC provider, the only federated principal trusted. */
     readonly oidcProviderArn: pulumi.Input<string>;
+    /** The cluster's OIDC issuer URL (with or without https://). */
     readonly oidcIssuer: pulumi.Input<string>;
+    /** Namespace of the one service account allowed to assume the role. */
     readonly namespace: string;
+    /** Name of that service account. */
     readonly serviceAccount: string;
     /** Managed policy ARNs to attach, keyed by a stable name. Default {}. */
     readonly managedPolicies?: Readonly<Record<string, pulumi.Input<string>>>;
     /** An inline policy document (JSON) for the role. Default none. */
     readonly inlinePolicy?: pulumi.Input<string>;
+    /** Tags on the role and policy. Default none. */
     readonly tags?: Readonly<Record<string, string>>;
 }
 

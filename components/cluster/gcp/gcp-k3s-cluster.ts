@@ -7,13 +7,16 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Capacity } from "../../../stacks/config/schema";
 import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
-import { rewriteKubeconfig } from "../kubeconfig";
-import { K3S_KUBECONFIG_PATH, asRoot } from "../k3s/scripts";
+import { hostKubeconfig } from "../kubeconfig";
+import { K3S_KUBECONFIG_PATH, asRoot, readKubeconfigCommand } from "../k3s/scripts";
 import { gcpMachineArch, startupScript, ubuntuImage } from "./startup-script";
 
 export interface GcpK3sClusterArgs {
+    /** Name of the cluster in the kubeconfig and the platform; also the VM's and node's name. */
     readonly clusterName: string;
+    /** GCP project the VM, its service account and the auth-key secret live in. */
     readonly project: string;
+    /** Zone of the VM. */
     readonly zone: string;
     /** Default "e2-standard-2"; Arm types (t2a-, c4a-) get the arm64 image. */
     readonly machineType?: string;
@@ -23,6 +26,7 @@ export interface GcpK3sClusterArgs {
     readonly subnetId: pulumi.Input<string>;
     /** Network tag the firewall rules target. */
     readonly networkTag: string;
+    /** Pinned k3s release, e.g. "v1.35.5+k3s1". */
     readonly k3sVersion: string;
     /** MagicDNS name of the VM; also a TLS SAN and the kubeconfig's server. */
     readonly tailnetHostname: string;
@@ -37,6 +41,14 @@ export interface GcpK3sClusterArgs {
     readonly traefik?: boolean;
     /** Resources the VM must wait for (e.g. Cloud NAT, without which it cannot download anything). */
     readonly dependsOn?: pulumi.Resource[];
+}
+
+/**
+ * The VM service account's id: GCP wants 6-30 characters that end in a letter or digit, so a long
+ * cluster name is cut and any dash left at the cut is dropped (a bare slice could end in "-").
+ */
+export function vmServiceAccountId(clusterName: string): string {
+    return `${clusterName}-vm`.slice(0, 30).replace(/-+$/, "");
 }
 
 /** Project roles of the VM's service account: write logs and metrics, nothing else. */
@@ -64,7 +76,7 @@ export class GcpK3sCluster extends pulumi.ComponentResource implements ClusterCo
         this.ingressClass = traefik ? "traefik" : undefined;
         this.nodePools = [{ name: "control", arch, count: 1, labels: {}, taints: [], allocatable: parseCapacity(args.allocatable) }];
 
-        const sa = new gcp.serviceaccount.Account(`${name}-vm`, { project: args.project, accountId: `${args.clusterName}-vm`.slice(0, 30), displayName: `${args.clusterName} control-plane VM` }, { parent: this });
+        const sa = new gcp.serviceaccount.Account(`${name}-vm`, { project: args.project, accountId: vmServiceAccountId(args.clusterName), displayName: `${args.clusterName} control-plane VM` }, { parent: this });
         this.serviceAccountEmail = sa.email;
         const member = pulumi.interpolate`serviceAccount:${sa.email}`;
         const grants = CONTROL_VM_ROLES.map((role) => new gcp.projects.IAMMember(`${name}-${role.split("/")[1].replace(/\./g, "-")}`, { project: args.project, role, member }, { parent: this }));
@@ -101,17 +113,16 @@ export class GcpK3sCluster extends pulumi.ComponentResource implements ClusterCo
 
         // Over Tailscale SSH (enabled by `tailscale up --ssh`): the tailnet ACL decides who may log in.
         // The dial limit covers the VM's first boot (tailnet join and k3s install take minutes).
-        const root = asRoot(args.sshUser);
         const read = new command.remote.Command(
             `${name}-kubeconfig`,
             {
                 connection: { host: args.tailnetHostname, user: args.sshUser, privateKey: args.sshPrivateKey, dialErrorLimit: 60, perDialTimeout: 10 },
-                create: `set -eu\nfor i in $(seq 1 90); do ${root}test -s ${K3S_KUBECONFIG_PATH} && break; sleep 10; done\n${root}cat ${K3S_KUBECONFIG_PATH}`,
+                create: `set -eu\nfor i in $(seq 1 90); do ${asRoot(args.sshUser)}test -s ${K3S_KUBECONFIG_PATH} && break; sleep 10; done\n${readKubeconfigCommand(args.sshUser)}`,
                 triggers: [instance.instanceId, args.k3sVersion],
             },
             { parent: this, dependsOn: [instance], additionalSecretOutputs: ["stdout"] },
         );
-        this.kubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, this.apiServerUrl, args.clusterName)));
+        this.kubeconfig = hostKubeconfig(read.stdout, this.apiServerUrl, args.clusterName);
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
         this.readyResources = [instance, read];
         this.registerOutputs({ kubeconfig: this.kubeconfig, apiServerUrl: this.apiServerUrl, serviceAccountEmail: this.serviceAccountEmail });

@@ -10,8 +10,15 @@ export interface K3dClusterSpec {
     readonly k3sImage: string;
     /** The edge host's Tailscale address: a TLS SAN and the address Argo CD dials. */
     readonly tailscaleAddress: string;
+    /** Host port of the Kubernetes API, e.g. 6550. */
     readonly apiPort: number;
+    /** Agent containers next to the one server. */
     readonly agents: number;
+    /**
+     * NodePorts the edge host publishes on its tailnet address only (k3d maps them from the server node),
+     * so the control cluster reaches chosen edge Services over Tailscale. Default none.
+     */
+    readonly tailnetNodePorts?: readonly number[];
 }
 
 export function k3dCreateArgs(s: K3dClusterSpec): string[] {
@@ -24,6 +31,7 @@ export function k3dCreateArgs(s: K3dClusterSpec): string[] {
         "--api-port", `0.0.0.0:${s.apiPort}`,
         "--k3s-arg", `--tls-san=${s.tailscaleAddress}@server:0`,
         "--k3s-arg", "--disable=traefik@server:0",
+        ...(s.tailnetNodePorts ?? []).flatMap((p) => ["--port", `${s.tailscaleAddress}:${p}:${p}@server:0`]),
         "--wait", "--timeout", "300s",
         "--kubeconfig-update-default=false", "--kubeconfig-switch-context=false",
     ];

@@ -6,15 +6,17 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Arch, Capacity } from "../../../stacks/config/schema";
 import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
-import { rewriteKubeconfig } from "../kubeconfig";
+import { hostKubeconfig } from "../kubeconfig";
 import { K3dClusterSpec, k3dCreateCommand, k3dDeleteCommand, k3dKubeconfigCommand, k3dServerUrl } from "./commands";
 
 export interface K3dClusterArgs extends Omit<K3dClusterSpec, "name"> {
+    /** Name of the k3d cluster, and of the cluster in the kubeconfig and the platform. */
     readonly clusterName: string;
     /** "local": run k3d where `pulumi up` runs; otherwise SSH to this host. */
     readonly host: "local" | { address: string; sshUser: string; sshPort: number };
     /** Required when host is not "local". */
     readonly sshPrivateKey?: pulumi.Input<string>;
+    /** Architecture of the edge host (k3d's nodes are containers on it). */
     readonly arch: Arch;
     /** What the whole edge offers to pods (its nodes share one host). */
     readonly allocatable: Capacity;
@@ -33,7 +35,7 @@ export class K3dCluster extends pulumi.ComponentResource implements ClusterContr
 
     constructor(name: string, args: K3dClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:cluster:K3dCluster", name, {}, opts);
-        const spec: K3dClusterSpec = { name: args.clusterName, k3dVersion: args.k3dVersion, k3sImage: args.k3sImage, tailscaleAddress: args.tailscaleAddress, apiPort: args.apiPort, agents: args.agents };
+        const spec: K3dClusterSpec = { name: args.clusterName, k3dVersion: args.k3dVersion, k3sImage: args.k3sImage, tailscaleAddress: args.tailscaleAddress, apiPort: args.apiPort, agents: args.agents, ...(args.tailnetNodePorts?.length ? { tailnetNodePorts: args.tailnetNodePorts } : {}) };
         this.clusterName = args.clusterName;
         this.apiServerUrl = k3dServerUrl(spec);
         // k3d's nodes are containers on one host: the platform counts the host's capacity once.
@@ -43,7 +45,7 @@ export class K3dCluster extends pulumi.ComponentResource implements ClusterContr
         const triggers = [JSON.stringify(spec)];
         const cluster = this.command(`${name}-cluster`, args, { create: k3dCreateCommand(spec), delete: k3dDeleteCommand(spec.name), triggers }, { deleteBeforeReplace: true });
         const read = this.command(`${name}-kubeconfig`, args, { create: k3dKubeconfigCommand(spec.name), triggers }, { dependsOn: [cluster], additionalSecretOutputs: ["stdout"] });
-        this.kubeconfig = pulumi.secret(read.stdout.apply((text) => rewriteKubeconfig(text, this.apiServerUrl, args.clusterName)));
+        this.kubeconfig = hostKubeconfig(read.stdout, this.apiServerUrl, args.clusterName);
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
         this.readyResources = [cluster, read];
         this.registerOutputs({ kubeconfig: this.kubeconfig, apiServerUrl: this.apiServerUrl });

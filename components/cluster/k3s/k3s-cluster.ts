@@ -8,7 +8,7 @@ import * as random from "@pulumi/random";
 import type { HomelabNodeConfig } from "../../../stacks/config/schema";
 import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
-import { rewriteKubeconfig } from "../kubeconfig";
+import { hostKubeconfig } from "../kubeconfig";
 import {
     CONTROL_PLANE_TAINT,
     STATEFUL_LABEL,
@@ -121,7 +121,7 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterContr
             { connection: connection(server), create: readKubeconfigCommand(server.sshUser), triggers: [args.k3sVersion] },
             { parent: this, dependsOn: [serverReady], additionalSecretOutputs: ["stdout"] },
         );
-        this.kubeconfig = pulumi.secret(kubeconfigRead.stdout.apply((text) => rewriteKubeconfig(text, this.apiServerUrl, args.clusterName)));
+        this.kubeconfig = hostKubeconfig(kubeconfigRead.stdout, this.apiServerUrl, args.clusterName);
 
         const readyByNode = new Map<string, pulumi.Resource>([[server.name, serverReady]]);
         for (const agent of agents) {

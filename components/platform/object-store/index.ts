@@ -17,6 +17,7 @@ export { GcsObjectStore, validateGcsArgs } from "./gcs";
 export type { GcsObjectStoreArgs } from "./gcs";
 export { MINIO_CHART, MINIO_IMAGE, MINIO_MC_IMAGE, MINIO_SIZES, MinioObjectStore, minioValues } from "./minio";
 export type { MinioObjectStoreArgs } from "./minio";
+export { InClusterObjectStore } from "./in-cluster";
 export { S3ObjectStore, irsaTrustPolicy, issuerFromProviderArn, validateS3Args } from "./s3";
 export type { S3ObjectStoreArgs, ServiceAccountRef } from "./s3";
 export { SEAWEEDFS_IMAGE, SEAWEEDFS_SIZES, SeaweedfsObjectStore, seaweedfsInitScript } from "./seaweedfs";

@@ -10,8 +10,9 @@ import { PlatformServiceArgs, requireTarget } from "../service";
 import type { Footprint } from "../footprint";
 import { platformNamespace } from "../namespace";
 import { Profile, Size, footprint, resources, size } from "../sizing";
-import { KeyPair, keySecretGrant } from "./keys";
-import { BucketNames, GrantArgs, IN_CLUSTER_HOST, IN_CLUSTER_STORE, ObjectStore, ObjectStoreGrant } from "./types";
+import { InClusterObjectStore } from "./in-cluster";
+import type { KeyPair } from "./keys";
+import { IN_CLUSTER_STORE } from "./types";
 
 /** Keys used below checked against helm/minio (version 5.4.0) in the fork's repository (pgsty/minio). */
 export const MINIO_CHART: HelmSource = { kind: "helm", repo: "https://charts.min.io/", chart: "minio", version: "5.4.0" };
@@ -76,17 +77,12 @@ export interface MinioObjectStoreArgs extends PlatformServiceArgs {
     readonly nodeSelector?: Record<string, string>;
 }
 
-export class MinioObjectStore extends pulumi.ComponentResource implements ObjectStore {
+export class MinioObjectStore extends InClusterObjectStore {
     readonly kind = "minio" as const;
-    readonly inCluster = true;
-    readonly endpoint = `${IN_CLUSTER_HOST}:${IN_CLUSTER_STORE.port}`;
-    readonly endpointUrl = `http://${IN_CLUSTER_HOST}:${IN_CLUSTER_STORE.port}`;
-    readonly region = IN_CLUSTER_STORE.region;
-    readonly useHttps = false;
-    readonly buckets: BucketNames;
     readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
-    private readonly serviceKeys: KeyPair;
+    protected readonly serviceKeys: KeyPair;
+    protected readonly server: pulumi.Resource;
 
     constructor(name: string, args: MinioObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:MinioObjectStore", name, {}, opts);
@@ -117,16 +113,8 @@ export class MinioObjectStore extends pulumi.ComponentResource implements Object
             },
             { parent: this, dependsOn: [ns, rootSecret, serviceSecret] },
         );
-        this.buckets = {
-            pipelines: pulumi.output(IN_CLUSTER_STORE.buckets.pipelines),
-            models: pulumi.output(IN_CLUSTER_STORE.buckets.models),
-            mlflow: pulumi.output(IN_CLUSTER_STORE.buckets.mlflow),
-        };
+        this.server = this.release;
         this.footprint = [footprint("minio/server", [MINIO_SIZES[args.profile].server])];
         this.registerOutputs({ endpoint: this.endpoint });
-    }
-
-    grantAccess(name: string, args: GrantArgs, opts: pulumi.CustomResourceOptions): ObjectStoreGrant {
-        return keySecretGrant(name, args, this.serviceKeys, pulumi.mergeOptions(opts, { dependsOn: [this.release] }));
     }
 }

@@ -7,8 +7,9 @@ import * as random from "@pulumi/random";
 import type { Footprint } from "../footprint";
 import { PART_OF_LABEL, platformNamespace } from "../namespace";
 import { Profile, Size, footprint, resources, size } from "../sizing";
-import { KeyPair, keySecretGrant } from "./keys";
-import { BucketNames, GrantArgs, IN_CLUSTER_HOST, IN_CLUSTER_STORE, ObjectStore, ObjectStoreGrant } from "./types";
+import { InClusterObjectStore } from "./in-cluster";
+import type { KeyPair } from "./keys";
+import { IN_CLUSTER_STORE } from "./types";
 
 /** The tag KFP 2.17.0 pins in third-party/seaweedfs (multi-arch). */
 export const SEAWEEDFS_IMAGE = "ghcr.io/chrislusf/seaweedfs:4.34";
@@ -34,23 +35,20 @@ export function seaweedfsInitScript(buckets: readonly string[]): string {
 }
 
 export interface SeaweedfsObjectStoreArgs {
+    /** Sizing: requests/limits and volume size from SEAWEEDFS_SIZES. */
     readonly profile: Profile;
+    /** StorageClass of the data volume (the cluster contract's). */
     readonly storageClass: string;
     /** Where the server runs. Default: anywhere. */
     readonly nodeSelector?: Record<string, string>;
 }
 
-export class SeaweedfsObjectStore extends pulumi.ComponentResource implements ObjectStore {
+export class SeaweedfsObjectStore extends InClusterObjectStore {
     readonly kind = "seaweedfs" as const;
-    readonly inCluster = true;
-    readonly endpoint = `${IN_CLUSTER_HOST}:${IN_CLUSTER_STORE.port}`;
-    readonly endpointUrl = `http://${IN_CLUSTER_HOST}:${IN_CLUSTER_STORE.port}`;
-    readonly region = IN_CLUSTER_STORE.region;
-    readonly useHttps = false;
-    readonly buckets: BucketNames;
     readonly footprint: readonly Footprint[];
     readonly statefulSet: k8s.apps.v1.StatefulSet;
-    private readonly serviceKeys: KeyPair;
+    protected readonly serviceKeys: KeyPair;
+    protected readonly server: pulumi.Resource;
 
     constructor(name: string, args: SeaweedfsObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:SeaweedfsObjectStore", name, {}, opts);
@@ -118,16 +116,8 @@ export class SeaweedfsObjectStore extends pulumi.ComponentResource implements Ob
             },
             { parent: this, dependsOn: [secret, service] },
         );
-        this.buckets = {
-            pipelines: pulumi.output(IN_CLUSTER_STORE.buckets.pipelines),
-            models: pulumi.output(IN_CLUSTER_STORE.buckets.models),
-            mlflow: pulumi.output(IN_CLUSTER_STORE.buckets.mlflow),
-        };
+        this.server = this.statefulSet;
         this.footprint = [footprint("seaweedfs/server", [sizes.server])];
         this.registerOutputs({ endpoint: this.endpoint });
-    }
-
-    grantAccess(name: string, args: GrantArgs, opts: pulumi.CustomResourceOptions): ObjectStoreGrant {
-        return keySecretGrant(name, args, this.serviceKeys, pulumi.mergeOptions(opts, { dependsOn: [this.statefulSet] }));
     }
 }

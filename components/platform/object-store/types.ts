@@ -72,3 +72,18 @@ export const IN_CLUSTER_STORE = {
 export const IN_CLUSTER_HOST = `${IN_CLUSTER_STORE.service}.${IN_CLUSTER_STORE.namespace}.svc.cluster.local`;
 
 export const DEFAULT_GRANT_SECRET = "object-store-credentials";
+
+/** The connection fields every in-cluster store (MinIO, SeaweedFS) shares: plain HTTP on IN_CLUSTER_HOST. */
+export const IN_CLUSTER_CONNECTION = {
+    inCluster: true,
+    endpoint: `${IN_CLUSTER_HOST}:${IN_CLUSTER_STORE.port}`,
+    endpointUrl: `http://${IN_CLUSTER_HOST}:${IN_CLUSTER_STORE.port}`,
+    region: IN_CLUSTER_STORE.region,
+    useHttps: false,
+} as const;
+
+/** The fixed bucket names of the in-cluster stores, as the ObjectStore interface wants them. */
+export function inClusterBuckets(): BucketNames {
+    const b = IN_CLUSTER_STORE.buckets;
+    return { pipelines: pulumi.output(b.pipelines), models: pulumi.output(b.models), mlflow: pulumi.output(b.mlflow) };
+}

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { FeatureDistribution } from "./model";
+import { MAX_DRIFT_BINS, type FeatureDistribution } from "./model";
 
 /**
  * Floor for empty bins in the PSI: ln(a/0) is infinite, so both shares are clamped to at least this.
@@ -66,8 +66,8 @@ export class DriftWindow {
       throw new Error(`drift window must be a positive integer; got ${capacity}`);
     }
     for (const d of dists) {
-      if (d.fractions.length !== d.edges.length + 1 || d.fractions.length > 65535) {
-        throw new Error(`drift distribution of feature '${d.name}' needs edges.length + 1 fractions (at most 65535 bins)`);
+      if (d.fractions.length !== d.edges.length + 1 || d.fractions.length > MAX_DRIFT_BINS) {
+        throw new Error(`drift distribution of feature '${d.name}' needs edges.length + 1 fractions (at most ${MAX_DRIFT_BINS} bins)`);
       }
     }
     this.capacity = capacity;

@@ -318,6 +318,9 @@ function checkTree(t: unknown, at: string, nFeatures: number, fail: (f: string, 
   }
 }
 
+/** The drift window keeps bin indices in a Uint16Array, so a distribution may have at most this many bins. */
+export const MAX_DRIFT_BINS = 65535;
+
 function checkDistribution(d: unknown, at: string, fail: (f: string, m: string) => void): void {
   if (!isObject(d)) return void fail(at, "must be an object {name, edges, fractions}");
   if (typeof d.name !== "string") fail(`${at}.name`, "must be a string");
@@ -326,6 +329,8 @@ function checkDistribution(d: unknown, at: string, fail: (f: string, m: string) 
   if (!Array.isArray(d.fractions) || !d.fractions.every(isFiniteNumber) || d.fractions.length !== d.edges.length + 1) {
     return void fail(`${at}.fractions`, "must be an array of edges.length + 1 numbers");
   }
+  // Checked here so a bad file is a load failure, not an exception from the drift window at (re)load.
+  if (d.fractions.length > MAX_DRIFT_BINS) fail(`${at}.fractions`, `must have at most ${MAX_DRIFT_BINS} bins, got ${d.fractions.length}`);
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {

@@ -18,6 +18,12 @@ import { describeFailures, isReady, LoadedModel, LoadFailure, loadModelRepositor
 export const SERVER_NAME = "aiops-detector";
 /** 8 MiB: a week of 10-s points (60,480 x 2 numbers) fits; anything larger is refused with 413. */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
+/**
+ * 30 s to receive a whole request. fastify disables node's request timeout by default, so a client that
+ * sends its headers and then trickles (or never sends) the body would hold a connection, and delay
+ * shutdown, for ever. Node answers such a request with 408 and closes the connection.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ServerOptions {
   /** Directory with the model files (KServe mounts them at /mnt/models). */
@@ -28,6 +34,8 @@ export interface ServerOptions {
   driftWindow?: number;
   /** Largest accepted request body in bytes. Default DEFAULT_BODY_LIMIT. */
   bodyLimit?: number;
+  /** Milliseconds to receive a whole request (headers and body) before answering 408. Default DEFAULT_REQUEST_TIMEOUT_MS. */
+  requestTimeoutMs?: number;
   /** fastify/pino logger settings; false for none. Default: JSON lines at LOG_LEVEL (info). */
   logger?: FastifyServerOptions["logger"];
   /** Export node's default process metrics. Default true. */
@@ -58,9 +66,18 @@ const VERSIONED = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 export function buildServer(opts: ServerOptions): DetectorServer {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const driftCapacity = opts.driftWindow ?? DEFAULT_DRIFT_WINDOW;
+  const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  if (!Number.isInteger(requestTimeout) || requestTimeout < 1) {
+    throw new Error(`requestTimeoutMs must be a positive integer of milliseconds; got ${requestTimeout}`);
+  }
   const app = Fastify({
     logger: opts.logger ?? { level: process.env.LOG_LEVEL ?? "info" },
     bodyLimit,
+    requestTimeout,
+    // Node enforces the request timeout from a periodic sweep (every 30 s by default): sweep at least as
+    // often as the timeout so a short one is honoured promptly. Node 20 skips the request deadline while
+    // headersTimeout (default 60 s) exceeds it, so keep headersTimeout within requestTimeout.
+    http: { connectionsCheckingInterval: Math.min(requestTimeout, 30_000), headersTimeout: Math.min(requestTimeout, 60_000) },
     // Honour a caller's request id (ingress, mesh) so one id follows the request through the logs.
     requestIdHeader: "x-request-id",
     genReqId: () => randomUUID(),

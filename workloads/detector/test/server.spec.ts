@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { join } from "node:path";
 import { scoreSeries } from "../src/model";
@@ -248,6 +249,22 @@ describe("detector OIP server with bad model files", () => {
     expect((await post(run.base, "/v2/models/cpu/infer", inferBody(cpuSeries(5)))).status).to.equal(200);
   });
 
+  it("treats a drift distribution too large for the drift window as a load failure, at start and on reload", async () => {
+    // 65,536 bins pass every other check but do not fit the window's Uint16 bin indices.
+    const edges = Array.from({ length: 65535 }, (_, i) => i);
+    const huge = { ...model, drift: model.drift.map((d, i) => (i === 0 ? { ...d, edges, fractions: [...edges, 65535].map(() => 1 / 65536) } : d)) };
+    writeModel(dir, "cpu.json", JSON.stringify(huge));
+    run = await start({ modelDir: dir });
+    const ready = await call(run.base, "/v2/health/ready");
+    expect(ready.status).to.equal(503);
+    expect(ready.json.error).to.match(/drift\[0\]\.fractions must have at most 65535 bins, got 65536/);
+    writeModel(dir, "cpu.json", model);
+    run.server.reload();
+    writeModel(dir, "cpu.json", JSON.stringify(huge));
+    expect(() => run?.server.reload()).not.to.throw();
+    expect((await call(run.base, "/v2/models/cpu/ready")).status).to.equal(503);
+  });
+
   it("keeps a model's drift window across a reload when its file did not change", async () => {
     writeModel(dir, "cpu.json", model);
     run = await start({ modelDir: dir });
@@ -257,5 +274,38 @@ describe("detector OIP server with bad model files", () => {
     writeModel(dir, "cpu.json", smallModel("cpu", { seed: 2 }));
     run.server.reload();
     expect((await call(run.base, "/metrics")).text).to.include('detector_drift_window_rows{model="cpu"} 0');
+  });
+});
+
+describe("detector OIP server request timeout", () => {
+  let dir: string;
+  let run: Running;
+  before(async () => {
+    dir = tempDir();
+    writeModel(dir, "cpu.json", smallModel("cpu"));
+    run = await start({ modelDir: dir, requestTimeoutMs: 300 });
+  });
+  after(async () => {
+    await run.server.app.close();
+    removeDir(dir);
+  });
+
+  it("answers 408 and drops a client that sends headers but never finishes its body, and stays ready", async () => {
+    const { port } = new URL(run.base);
+    const socket = connect(Number(port), "127.0.0.1");
+    let answer = "";
+    socket.on("data", (d: Buffer) => (answer += d.toString()));
+    const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
+    socket.write("POST /v2/models/cpu/infer HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"inputs\":");
+    // Without a request timeout the connection would stay open until the 5 s guard below fails the test.
+    const guard = setTimeout(() => socket.destroy(), 5000);
+    await closed;
+    clearTimeout(guard);
+    expect(answer).to.match(/^HTTP\/1\.1 408 /);
+    expect((await call(run.base, "/v2/health/ready")).status).to.equal(200);
+  });
+
+  it("refuses a request timeout that is not a positive integer, naming the option", () => {
+    expect(() => buildServer({ modelDir: dir, requestTimeoutMs: 0, logger: false })).to.throw(/requestTimeoutMs must be a positive integer of milliseconds; got 0/);
   });
 });

@@ -1,7 +1,7 @@
 import { DetectorClient } from "./detector";
 import { ToolError } from "./errors";
 import { describeInstance, InstanceInfo, listInstances } from "./instances";
-import { METRIC_NAMES, MetricName } from "./metrics";
+import { isMetricName, METRIC_NAMES, MetricName } from "./metrics";
 import { mergePeriods, Period, ScoredPoint } from "./periods";
 import { PrometheusClient } from "./prometheus";
 import { buildQuery, isValidInstance } from "./promql";
@@ -60,7 +60,7 @@ export interface Analysis {
 /** Checks tool arguments that zod cannot (it already enforces types and ranges on the MCP path). */
 export function validateRequest(req: AnalysisRequest, defaultInstance: string | undefined): { instance: string; hours: number; metric: MetricName } {
   const metric = req.metric ?? "cpu";
-  if (!(METRIC_NAMES as readonly string[]).includes(metric)) {
+  if (!isMetricName(metric)) {
     throw new ToolError(`metric must be one of ${METRIC_NAMES.join(", ")}; got '${metric}'`);
   }
   if (!Number.isFinite(req.hours) || req.hours <= 0 || req.hours > MAX_HOURS) {
@@ -75,7 +75,7 @@ export function validateRequest(req: AnalysisRequest, defaultInstance: string | 
   if (!isValidInstance(instance)) {
     throw new ToolError(`instance_ip must be a host or host:port such as 10.0.1.10:9100; got '${instance}'`);
   }
-  return { instance, hours: req.hours, metric: metric as MetricName };
+  return { instance, hours: req.hours, metric };
 }
 
 /** Queries Prometheus for one metric of one instance, scores it with the detector and summarises it. */

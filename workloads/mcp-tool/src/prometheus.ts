@@ -26,10 +26,16 @@ export class PrometheusClient {
 
   async queryRange(query: string, start: number, end: number, step: number): Promise<RangeSeries[]> {
     const result = await this.call("api/v1/query_range", { query, start: String(start), end: String(end), step: String(step) }, "matrix");
-    return (result as Array<{ metric: Record<string, string>; values: Array<[number, string]> }>).map((s) => ({
-      labels: s.metric,
-      points: s.values.map(([t, v]) => [t, Number(v)] as const).filter(([, v]) => Number.isFinite(v)),
-    }));
+    return (result as Array<{ metric?: Record<string, string>; values?: unknown }>).map((s, i) => {
+      // A proxy or a non-Prometheus backend can answer "success" with odd shapes; say so instead of a TypeError.
+      if (!Array.isArray(s?.values)) {
+        throw new DependencyError("prometheus", "bad_response", this.shown("api/v1/query_range"), `returned a malformed matrix: result[${i}] has no values array`);
+      }
+      return {
+        labels: s.metric ?? {},
+        points: (s.values as Array<[number, string]>).map(([t, v]) => [t, Number(v)] as const).filter(([, v]) => Number.isFinite(v)),
+      };
+    });
   }
 
   async query(query: string, time: number): Promise<InstantSample[]> {
@@ -56,7 +62,7 @@ export class PrometheusClient {
       { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(params).toString() },
       this.timeoutMs,
     );
-    const shown = `${url.origin}${url.pathname}`;
+    const shown = this.shown(path);
     let parsed: ApiResponse;
     try {
       parsed = JSON.parse(body) as ApiResponse;
@@ -70,5 +76,11 @@ export class PrometheusClient {
       throw new DependencyError("prometheus", "bad_response", shown, `returned ${parsed.data?.resultType ?? "no"} data where ${resultType} was expected`);
     }
     return parsed.data.result;
+  }
+
+  /** The endpoint's URL without query, as error messages show it. */
+  private shown(path: string): string {
+    const url = new URL(path, this.baseUrl);
+    return `${url.origin}${url.pathname}`;
   }
 }

@@ -1,8 +1,8 @@
 import { createServer, Server } from "node:http";
 import { expect } from "chai";
-import { analyse } from "../src/analysis";
+import { analyse, validateRequest } from "../src/analysis";
 import { DetectorClient } from "../src/detector";
-import { DependencyError, ToolError } from "../src/errors";
+import { DependencyError, fetchWithin, ToolError } from "../src/errors";
 import { archOf, describeInstance } from "../src/instances";
 import { formatValue } from "../src/metrics";
 import { PrometheusClient } from "../src/prometheus";
@@ -89,6 +89,50 @@ describe("mcp-tool dependency clients", () => {
     servers.push(stub.server);
     const [series] = await new PrometheusClient(stub.url, 1000).queryRange("q", 10, 40, 10);
     expect(series.points).to.deep.equal([[10, 1.5], [40, 2]]);
+  });
+
+  it("abandons a response body over the byte cap, declared or streamed, with a bad_response error", async () => {
+    // One server that streams 64 KiB in 1 KiB chunks without a content-length, one that declares its length.
+    const chunk = "x".repeat(1024);
+    const streaming = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" });
+      let sent = 0;
+      const write = (): void => {
+        if (res.destroyed) return;
+        if (sent++ === 64) return void res.end();
+        res.write(chunk, write);
+      };
+      write();
+    });
+    await new Promise<void>((r) => streaming.listen(0, "127.0.0.1", r));
+    servers.push(streaming);
+    const declared = await cannedServer(200, "y".repeat(8192));
+    servers.push(declared.server);
+    const port = (streaming.address() as { port: number }).port;
+
+    const streamed = await rejection(fetchWithin("prometheus", new URL(`http://127.0.0.1:${port}/api/v1/query`), {}, 2000, 4096));
+    expect(streamed.kind).to.equal("bad_response");
+    expect(streamed.message).to.match(/^Prometheus at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query answered HTTP 200 with a body over 4096 bytes; narrow the query$/);
+    const big = await rejection(fetchWithin("detector", new URL(`${declared.url}v2/health/ready`), {}, 2000, 4096));
+    expect(big.kind).to.equal("bad_response");
+    expect(big.dependency).to.equal("detector");
+    // Under the cap the whole body comes back.
+    expect(await fetchWithin("detector", new URL(declared.url), {}, 2000, 8192)).to.deep.equal({ status: 200, body: "y".repeat(8192) });
+  });
+
+  it("refuses a query_range answer whose series have no values array instead of failing inside the tool", async () => {
+    const stub = await cannedServer(200, JSON.stringify({ status: "success", data: { resultType: "matrix", result: [{ metric: { instance: "a:9100" } }] } }));
+    servers.push(stub.server);
+    const err = await rejection(new PrometheusClient(stub.url, 1000).queryRange("q", 10, 40, 10));
+    expect(err.kind).to.equal("bad_response");
+    expect(err.message).to.match(/query_range returned a malformed matrix: result\[0\] has no values array$/);
+  });
+
+  it("validates analysis arguments outside zod: metric name, default instance, instance shape", () => {
+    expect(validateRequest({ hours: 1 }, "10.0.0.5:9100")).to.deep.equal({ instance: "10.0.0.5:9100", hours: 1, metric: "cpu" });
+    expect(() => validateRequest({ instance: "a:9100", hours: 1, metric: "gpu" }, undefined)).to.throw(ToolError, "metric must be one of cpu, memory, disk, network; got 'gpu'");
+    expect(() => validateRequest({ hours: 1 }, undefined)).to.throw(ToolError, /instance_ip is required because no DEFAULT_INSTANCE_IP is configured/);
+    expect(() => validateRequest({ instance: "a b", hours: 1 }, undefined)).to.throw(ToolError, "instance_ip must be a host or host:port such as 10.0.1.10:9100; got 'a b'");
   });
 
   it("maps kernel machine names to container architectures and formats values with units", () => {

@@ -1,7 +1,8 @@
 // A component's dependsOn does not order its children (the engine records it on the component only),
-// so the workloads hand it down to every child they create.
+// so components hand it down to every child that must wait too.
 import * as pulumi from "@pulumi/pulumi";
 
+/** The caller's dependsOn (a resource, a list, or an Input of either) plus extra resources, as one list. */
 export function handDown(given: pulumi.ComponentResourceOptions["dependsOn"], extra: readonly pulumi.Resource[] = []): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
     if (given === undefined) return [...extra];
     // Never pulumi.output() a Resource: it would be unwrapped into a plain object.
