@@ -9,13 +9,13 @@
  */
 import { ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { featureRows, scoreRows, trainModel } from "../src/model";
 import type { Point } from "../src/series";
 import { Random } from "../src/random";
+import { freePort } from "../test/server-helpers";
 
 const WEEK_POINTS = 7 * 24 * 360;
 const WINDOW = 360;
@@ -42,14 +42,6 @@ function nodeCpu(n: number, start: number, seed: number): Point[] {
 function percentile(sorted: number[], q: number): number {
   const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((q / 100) * sorted.length) - 1));
   return sorted[idx];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 function procStatus(pid: number, field: "VmHWM" | "VmRSS"): number | undefined {

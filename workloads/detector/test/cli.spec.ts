@@ -1,12 +1,11 @@
 import { expect } from "chai";
 import { ChildProcess, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { formatTimestamp, main } from "../src/cli";
 import { loadModelFile, scoreSeries } from "../src/model";
 import { readCsvSeries } from "../src/series";
-import { cpuSeries, inferBody, removeDir, tempDir } from "./server-helpers";
+import { cpuSeries, freePort, inferBody, removeDir, tempDir } from "./server-helpers";
 
 const ROOT = resolve(__dirname, "../../..");
 const CLI = resolve(__dirname, "../src/cli.ts");
@@ -39,14 +38,6 @@ function detector(args: string[], env: Record<string, string> = {}, timeoutMs = 
 
 function csvOf(points: Array<{ timestamp: number; value: number }>): string {
   return `timestamp,value\n${points.map((p) => `${formatTimestamp(p.timestamp)},${p.value}`).join("\n")}\n`;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 describe("detector CLI", function () {

@@ -1,5 +1,6 @@
 /** Shared by the server, CLI, registry and metrics specs: deterministic data and a small trained model. */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ModelFile, trainModel } from "../src/model";
@@ -53,4 +54,17 @@ export function inferBody(points: readonly Point[], extra: Record<string, unknow
       { name: "value", shape: [points.length], datatype: "FP64", data: points.map((p) => p.value) },
     ],
   };
+}
+
+/** A free loopback port (bound and released; the tiny race is acceptable for tests and the bench). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
 }

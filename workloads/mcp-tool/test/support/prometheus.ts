@@ -4,10 +4,13 @@
  */
 import { ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { freePort } from "../../../detector/test/server-helpers";
 import { DatasetSpec, writeOpenMetrics } from "./nodeData";
+
+// A free loopback port: the detector's test helper serves both packages.
+export { freePort };
 
 const run = promisify(execFile);
 
@@ -44,18 +47,6 @@ export async function requirePrometheusTools(ctx: Mocha.Context): Promise<void> 
   ctx.skip();
 }
 
-/** A free loopback port (bound and released; the tiny race is acceptable for tests). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 /** Writes the data set as OpenMetrics and turns it into TSDB blocks under `dir`/data. */
 export async function backfill(spec: DatasetSpec, dir: string): Promise<{ dataDir: string; samples: number }> {
