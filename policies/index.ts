@@ -5,7 +5,8 @@ import { PolicyPack } from "@pulumi/policy";
 import { allPolicies } from "./rules";
 
 new PolicyPack("aiops-platform", {
-    description: "Guardrails for aiops-mlops-platform: Kubernetes workload hardening, pinned releases, private EKS, IMDSv2, S3, GCP, arch and capacity fit.",
+    description:
+        "Guardrails for aiops-mlops-platform: Kubernetes workload hardening, pinned releases, private EKS, IMDSv2, S3, GCP, arch and capacity fit.",
     enforcementLevel: "advisory",
     policies: allPolicies,
 });

@@ -7,7 +7,17 @@ import type { Footprint, HasFootprint } from "../components/platform/footprint";
 import { KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../components/platform/kubeflow-pipelines";
 import { MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, Mlflow, mlflowFootprint } from "../components/platform/mlflow";
 import { ObjectStore, ObjectStoreArgs, createObjectStore, objectStoreFootprint } from "../components/platform/object-store";
-import { AiopsAgent, AiopsAlerts, AnomalyDetector, DETECTOR_NAME, DETECTOR_TAILNET_NODE_PORT, DETECTOR_NAMESPACE, McpTool, detectorFootprint, mcpToolFootprint } from "../components/workloads";
+import {
+    AiopsAgent,
+    AiopsAlerts,
+    AnomalyDetector,
+    DETECTOR_NAME,
+    DETECTOR_TAILNET_NODE_PORT,
+    DETECTOR_NAMESPACE,
+    McpTool,
+    detectorFootprint,
+    mcpToolFootprint,
+} from "../components/workloads";
 
 /** The cluster-side facts the data platform needs from the core services. */
 export interface DataPlatformDeps {
@@ -31,22 +41,39 @@ export interface DataPlatformArgs {
 
 /** On hybrid the MCP tool (control cluster) reaches the edge's predictor over Tailscale. */
 function servingTailnet(config: StackConfig): { address: string; nodePort: number } | undefined {
-    return config.environment === "hybrid" ? { address: config.hybrid.edge.tailscaleAddress, nodePort: DETECTOR_TAILNET_NODE_PORT } : undefined;
+    return config.environment === "hybrid"
+        ? { address: config.hybrid.edge.tailscaleAddress, nodePort: DETECTOR_TAILNET_NODE_PORT }
+        : undefined;
 }
 
 /** The data platform's footprints per cluster, from the same pure functions the components use. */
-export function dataPlatformFootprints(args: { config: StackConfig; platform: Pick<ClusterPlacement, "cluster">; separateServing: boolean }): { platform: Footprint[]; serving: Footprint[] } {
+export function dataPlatformFootprints(args: {
+    config: StackConfig;
+    platform: Pick<ClusterPlacement, "cluster">;
+    separateServing: boolean;
+}): { platform: Footprint[]; serving: Footprint[] } {
     const { config } = args;
     const profile = config.platform.profile;
     const variant = selectKfpVariant({ cluster: args.platform.cluster, storeInCluster: objectStoreArgsIsInCluster(config), profile });
-    const platform = [...objectStoreFootprint(config.platform.objectStore, profile), ...kfpFootprint(variant, config.platform.amd64OnlyImages), ...mlflowFootprint(profile), ...mcpToolFootprint(profile)];
+    const platform = [
+        ...objectStoreFootprint(config.platform.objectStore, profile),
+        ...kfpFootprint(variant, config.platform.amd64OnlyImages),
+        ...mlflowFootprint(profile),
+        ...mcpToolFootprint(profile),
+    ];
     const detector = detectorFootprint(profile);
     return args.separateServing ? { platform, serving: detector } : { platform: [...platform, ...detector], serving: [] };
 }
 
 function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<string, string> | undefined): ObjectStoreArgs {
     const { config, platform } = args;
-    const base = { delivery: config.platform.delivery, profile: config.platform.profile, argocd: platform.argocd, storageClass: platform.cluster.storageClass, nodeSelector: statefulNodeSelector };
+    const base = {
+        delivery: config.platform.delivery,
+        profile: config.platform.profile,
+        argocd: platform.argocd,
+        storageClass: platform.cluster.storageClass,
+        nodeSelector: statefulNodeSelector,
+    };
     switch (config.platform.objectStore) {
         case "minio":
             return { kind: "minio", minio: base };
@@ -69,7 +96,11 @@ function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<st
         case "gcs":
             return {
                 kind: "gcs",
-                gcs: { namePrefix: config.clusterName, project: config.environment === "hybrid" ? config.hybrid.gcp.project : undefined, location: config.environment === "hybrid" ? config.hybrid.gcp.region : undefined },
+                gcs: {
+                    namePrefix: config.clusterName,
+                    project: config.environment === "hybrid" ? config.hybrid.gcp.project : undefined,
+                    location: config.environment === "hybrid" ? config.hybrid.gcp.region : undefined,
+                },
             };
     }
 }
@@ -86,14 +117,22 @@ export interface DataPlatform {
     readonly outputs: Record<string, unknown>;
 }
 
-export function deployDataPlatform(args: DataPlatformArgs, deps: DataPlatformDeps, statefulNodeSelector?: Record<string, string>): DataPlatform {
+export function deployDataPlatform(
+    args: DataPlatformArgs,
+    deps: DataPlatformDeps,
+    statefulNodeSelector?: Record<string, string>,
+): DataPlatform {
     const { config, platform, serving } = args;
     const { delivery, profile } = config.platform;
     const prefix = platform.cluster.clusterName;
     const separateServing = serving.cluster !== platform.cluster;
 
     // Cloud stores create no Kubernetes objects of their own; their grants take each consumer's provider.
-    const objectStore = createObjectStore(`${prefix}-object-store`, objectStoreArgs(args, statefulNodeSelector), objectStoreArgsIsInCluster(config) ? platform.opts : {});
+    const objectStore = createObjectStore(
+        `${prefix}-object-store`,
+        objectStoreArgs(args, statefulNodeSelector),
+        objectStoreArgsIsInCluster(config) ? platform.opts : {},
+    );
     const kubeflowPipelines = new KubeflowPipelines(
         `${prefix}-kubeflow-pipelines`,
         {
@@ -110,25 +149,51 @@ export function deployDataPlatform(args: DataPlatformArgs, deps: DataPlatformDep
     // After the monitoring CRDs: the chart renders its ServiceMonitor only when the CRD exists.
     const mlflow = new Mlflow(
         `${prefix}-mlflow`,
-        { delivery, profile, argocd: platform.argocd, storageClass: platform.cluster.storageClass, objectStore, nodeSelector: statefulNodeSelector },
+        {
+            delivery,
+            profile,
+            argocd: platform.argocd,
+            storageClass: platform.cluster.storageClass,
+            objectStore,
+            nodeSelector: statefulNodeSelector,
+        },
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }),
     );
 
     // The edge of hybrid runs no Prometheus operator, so no PodMonitor there.
     const detector = new AnomalyDetector(
         `${serving.cluster.clusterName}-anomaly-detector`,
-        { profile, objectStore, podMonitor: !separateServing, imageRepository: config.platform.imageRepository, tailnet: servingTailnet(config) },
+        {
+            profile,
+            objectStore,
+            podMonitor: !separateServing,
+            imageRepository: config.platform.imageRepository,
+            tailnet: servingTailnet(config),
+        },
         pulumi.mergeOptions(serving.opts, { dependsOn: separateServing ? [deps.kserveCrds] : [deps.kserveCrds, deps.monitoringCrds] }),
     );
     const mcpTool = new McpTool(
         `${prefix}-aiops-mcp`,
-        { profile, prometheusUrl: `http://${deps.prometheus.service}.${deps.prometheus.namespace}.svc.cluster.local:9090`, inferenceServiceUrl: detector.url, imageRepository: config.platform.imageRepository },
+        {
+            profile,
+            prometheusUrl: `http://${deps.prometheus.service}.${deps.prometheus.namespace}.svc.cluster.local:9090`,
+            inferenceServiceUrl: detector.url,
+            imageRepository: config.platform.imageRepository,
+        },
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }),
     );
-    new AiopsAgent(`${prefix}-aiops-agent`, { namespace: deps.kagent.namespace, modelConfig: deps.kagent.modelConfigName, mcpUrl: mcpTool.url }, pulumi.mergeOptions(platform.opts, { dependsOn: [deps.kagent.crds, mcpTool] }));
+    new AiopsAgent(
+        `${prefix}-aiops-agent`,
+        { namespace: deps.kagent.namespace, modelConfig: deps.kagent.modelConfigName, mcpUrl: mcpTool.url },
+        pulumi.mergeOptions(platform.opts, { dependsOn: [deps.kagent.crds, mcpTool] }),
+    );
     // On hybrid the detector runs on the edge, out of the control cluster Prometheus' sight. The rule lives
     // in the MCP tool's namespace, which McpTool creates: without the wait it races "namespaces not found".
-    new AiopsAlerts(`${prefix}-aiops-alerts`, { detectorScraped: !separateServing }, pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds, mcpTool.namespaceResource] }));
+    new AiopsAlerts(
+        `${prefix}-aiops-alerts`,
+        { detectorScraped: !separateServing },
+        pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds, mcpTool.namespaceResource] }),
+    );
 
     return {
         objectStore,

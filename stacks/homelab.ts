@@ -8,7 +8,8 @@ type HomelabStack = Extract<StackConfig, { environment: "homelab" }>;
 export function deployHomelab(config: HomelabStack): Record<string, unknown> {
     const lab = config.homelab;
     const sshPrivateKey = config.secrets.sshPrivateKey;
-    if (sshPrivateKey === undefined) throw new Error("homelab needs the secret sshPrivateKey: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519");
+    if (sshPrivateKey === undefined)
+        throw new Error("homelab needs the secret sshPrivateKey: pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519");
     const cluster = new K3sCluster(config.clusterName, {
         clusterName: config.clusterName,
         k3sVersion: lab.k3sVersion,

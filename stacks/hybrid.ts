@@ -11,7 +11,8 @@ type HybridStack = Extract<StackConfig, { environment: "hybrid" }>;
 export function deployHybrid(config: HybridStack): Record<string, unknown> {
     const h = config.hybrid;
     const { tailscaleAuthKey, sshPrivateKey, edgeSshPrivateKey } = config.secrets;
-    if (tailscaleAuthKey === undefined || sshPrivateKey === undefined) throw new Error("hybrid needs the secrets tailscaleAuthKey and sshPrivateKey (pulumi config set --secret ...)");
+    if (tailscaleAuthKey === undefined || sshPrivateKey === undefined)
+        throw new Error("hybrid needs the secrets tailscaleAuthKey and sshPrivateKey (pulumi config set --secret ...)");
 
     const network = new GcpNetwork(`${config.clusterName}-net`, {
         project: h.gcp.project,

@@ -95,12 +95,22 @@ export function platformFootprints(args: PlatformArgs): { platform: Footprint[];
             grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
             nodeCount: schedulableNodeCount(cluster),
         }).footprint,
-        ...kagentPlan({ profile: s.profile, provider: config.platform.llmProvider, model: config.platform.llmModel, endpoint: llmEndpoint(config), storageClass: cluster.storageClass }).footprint,
+        ...kagentPlan({
+            profile: s.profile,
+            provider: config.platform.llmProvider,
+            model: config.platform.llmModel,
+            endpoint: llmEndpoint(config),
+            storageClass: cluster.storageClass,
+        }).footprint,
         ...(separateServing ? [] : kservePlan({ profile: s.profile, ingressClass: cluster.ingressClass }).footprint),
         ...data.platform,
     ];
     const serving = separateServing
-        ? [...certManagerPlan(s.profile).footprint, ...kservePlan({ profile: s.profile, ingressClass: args.servingCluster?.ingressClass }).footprint, ...data.serving]
+        ? [
+              ...certManagerPlan(s.profile).footprint,
+              ...kservePlan({ profile: s.profile, ingressClass: args.servingCluster?.ingressClass }).footprint,
+              ...data.serving,
+          ]
         : [];
     return { platform, serving };
 }
@@ -112,7 +122,10 @@ function llmEndpoint(config: StackConfig): string | undefined {
 
 /** Every Kubernetes object of a component waits for the cluster to be ready (node groups, CSI, joins). */
 function afterReady(ready: readonly pulumi.Resource[]): pulumi.ResourceTransformation {
-    return (t) => (ready.length > 0 && t.type.startsWith("kubernetes:") ? { props: t.props, opts: pulumi.mergeOptions(t.opts, { dependsOn: [...ready] }) } : undefined);
+    return (t) =>
+        ready.length > 0 && t.type.startsWith("kubernetes:")
+            ? { props: t.props, opts: pulumi.mergeOptions(t.opts, { dependsOn: [...ready] }) }
+            : undefined;
 }
 
 function placementOpts(cluster: ClusterContract): pulumi.ComponentResourceOptions {
@@ -122,12 +135,17 @@ function placementOpts(cluster: ClusterContract): pulumi.ComponentResourceOption
 /** Fails when a component's footprint differs from the one the capacity plan counted (a wiring bug). */
 export function assertPlanned(planned: readonly Footprint[], components: readonly HasFootprint[], cluster: string): void {
     const key = (f: Footprint) => `${f.workload}|${f.cpu}|${f.memory}|${f.arch ?? ""}`;
-    const built = components.flatMap((c) => c.footprint).map(key).sort();
+    const built = components
+        .flatMap((c) => c.footprint)
+        .map(key)
+        .sort();
     const counted = planned.map(key).sort();
     const missing = built.filter((k) => !counted.includes(k));
     const extra = counted.filter((k) => !built.includes(k));
     if (missing.length > 0 || extra.length > 0) {
-        throw new Error(`capacity plan of '${cluster}' is out of step with its components: not counted [${missing.join(", ")}], counted but not built [${extra.join(", ")}]; update platformFootprints()`);
+        throw new Error(
+            `capacity plan of '${cluster}' is out of step with its components: not counted [${missing.join(", ")}], counted but not built [${extra.join(", ")}]; update platformFootprints()`,
+        );
     }
 }
 
@@ -138,18 +156,23 @@ export function deployPlatform(args: PlatformArgs): Platform {
 
     // 1. Does it fit? Throws with a table before any platform resource is declared.
     const footprints = platformFootprints(args);
-    new CapacityPlan(`${cluster.clusterName}-capacity`, { cluster: cluster.clusterName, nodes: planNodes(cluster), footprints: footprints.platform });
+    new CapacityPlan(`${cluster.clusterName}-capacity`, {
+        cluster: cluster.clusterName,
+        nodes: planNodes(cluster),
+        footprints: footprints.platform,
+    });
     if (args.servingCluster) {
-        new CapacityPlan(`${servingCluster.clusterName}-capacity`, { cluster: servingCluster.clusterName, nodes: planNodes(servingCluster), footprints: footprints.serving });
+        new CapacityPlan(`${servingCluster.clusterName}-capacity`, {
+            cluster: servingCluster.clusterName,
+            nodes: planNodes(servingCluster),
+            footprints: footprints.serving,
+        });
     }
 
     // 2. Argo CD first when it delivers the rest; with helm delivery it is not installed at all (also on
     //    hybrid: Pulumi reaches both clusters itself, so an idle Argo CD would only cost memory).
     const platformOpts = placementOpts(cluster);
-    const argocd =
-        delivery === "argocd"
-            ? new ArgoCd(`${cluster.clusterName}-argocd`, { profile }, platformOpts)
-            : undefined;
+    const argocd = delivery === "argocd" ? new ArgoCd(`${cluster.clusterName}-argocd`, { profile }, platformOpts) : undefined;
     // The serving cluster is registered in Argo CD by the cluster components (ArgoClusterRegistration,
     // named after the cluster), which wait for `argocd.release`.
     const platform: ClusterPlacement = { cluster, opts: platformOpts, argocd: argocd?.target(IN_CLUSTER) };
@@ -197,16 +220,37 @@ export function deployPlatform(args: PlatformArgs): Platform {
     // The data platform: the object store, Kubeflow Pipelines, MLflow and the AIOps workloads (stacks/data-platform.ts).
     const data = deployDataPlatform(
         { config, platform, serving, oidcProviderArn: args.oidcProviderArn },
-        { prometheus: { service: monitoring.prometheusService, namespace: monitoring.namespace }, kagent: { namespace: kagent.namespace, modelConfigName: kagent.modelConfigName, crds: kagent.crds.resource }, kserveCrds: kserve.crds.resource, monitoringCrds: monitoring.crds },
+        {
+            prometheus: { service: monitoring.prometheusService, namespace: monitoring.namespace },
+            kagent: { namespace: kagent.namespace, modelConfigName: kagent.modelConfigName, crds: kagent.crds.resource },
+            kserveCrds: kserve.crds.resource,
+            monitoringCrds: monitoring.crds,
+        },
         statefulNodeSelector(config),
     );
 
     // 4. The AppProject allows exactly the repositories and destinations declared above.
     if (argocd) {
-        new ArgoProject(`${cluster.clusterName}-platform-project`, { scope: argocd.scope, extraRepos: [config.platform.gitopsRepoUrl] }, { ...platformOpts, dependsOn: [argocd.release.resource] });
+        new ArgoProject(
+            `${cluster.clusterName}-platform-project`,
+            { scope: argocd.scope, extraRepos: [config.platform.gitopsRepoUrl] },
+            { ...platformOpts, dependsOn: [argocd.release.resource] },
+        );
     }
-    assertPlanned(footprints.platform, [...(argocd ? [argocd] : []), certManager, monitoring, kagent, ...(args.servingCluster ? [] : [kserve]), ...data.platformComponents], cluster.clusterName);
-    if (args.servingCluster) assertPlanned(footprints.serving, [servingCertManager, kserve, ...data.servingComponents], servingCluster.clusterName);
+    assertPlanned(
+        footprints.platform,
+        [
+            ...(argocd ? [argocd] : []),
+            certManager,
+            monitoring,
+            kagent,
+            ...(args.servingCluster ? [] : [kserve]),
+            ...data.platformComponents,
+        ],
+        cluster.clusterName,
+    );
+    if (args.servingCluster)
+        assertPlanned(footprints.serving, [servingCertManager, kserve, ...data.servingComponents], servingCluster.clusterName);
 
     return {
         delivery,

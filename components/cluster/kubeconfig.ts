@@ -23,12 +23,18 @@ export function rewriteKubeconfig(text: string, server: string, name: string): s
         throw new Error(`the kubeconfig read back from the cluster is not YAML: ${(e as Error).message}`);
     }
     if (!doc || !Array.isArray(doc.clusters) || doc.clusters.length !== 1) {
-        throw new Error(`expected a kubeconfig with exactly one cluster; got ${doc && Array.isArray(doc.clusters) ? doc.clusters.length : "none"} (is the cluster up?)`);
+        throw new Error(
+            `expected a kubeconfig with exactly one cluster; got ${doc && Array.isArray(doc.clusters) ? doc.clusters.length : "none"} (is the cluster up?)`,
+        );
     }
     const rename = (n: string) => (n === doc.clusters![0].name || n === "default" ? name : n);
     doc.clusters = doc.clusters.map((c) => ({ ...c, name, cluster: { ...c.cluster, server } }));
     doc.users = (doc.users ?? []).map((u) => ({ ...u, name: rename(u.name) }));
-    doc.contexts = (doc.contexts ?? []).map((c) => ({ ...c, name, context: { ...c.context, cluster: name, user: rename(c.context.user) } }));
+    doc.contexts = (doc.contexts ?? []).map((c) => ({
+        ...c,
+        name,
+        context: { ...c.context, cluster: name, user: rename(c.context.user) },
+    }));
     doc["current-context"] = name;
     return stringify(doc, { lineWidth: 0 });
 }

@@ -62,9 +62,19 @@ export class ServiceRelease extends pulumi.ComponentResource {
                         finalizers: ["resources-finalizer.argocd.argoproj.io"],
                         labels: { "app.kubernetes.io/part-of": "aiops-mlops-platform" },
                     },
-                    spec: pulumi.output(values).apply((v) =>
-                        applicationSpec({ releaseName: this.releaseName, namespace: args.namespace, source: args.source, values: v, target, syncOptions: args.syncOptions, ignoreDifferences: args.ignoreDifferences }),
-                    ),
+                    spec: pulumi
+                        .output(values)
+                        .apply((v) =>
+                            applicationSpec({
+                                releaseName: this.releaseName,
+                                namespace: args.namespace,
+                                source: args.source,
+                                values: v,
+                                target,
+                                syncOptions: args.syncOptions,
+                                ignoreDifferences: args.ignoreDifferences,
+                            }),
+                        ),
                 },
                 {
                     parent: this,
@@ -92,7 +102,11 @@ export class ServiceRelease extends pulumi.ComponentResource {
                 { parent: this, dependsOn: handDown(waitFor) },
             );
         } else {
-            this.resource = new k8s.kustomize.v2.Directory(name, { directory: args.source.localDirectory, namespace: args.namespace }, { parent: this, dependsOn: handDown(waitFor) });
+            this.resource = new k8s.kustomize.v2.Directory(
+                name,
+                { directory: args.source.localDirectory, namespace: args.namespace },
+                { parent: this, dependsOn: handDown(waitFor) },
+            );
         }
         this.registerOutputs({});
     }

@@ -66,7 +66,10 @@ export const SYNC_OPTIONS = [
  * Webhook CA bundles are injected after install (cert-manager's cainjector, kube-prometheus-stack's
  * patch Job); without this, self-heal would strip them again and every admission call would fail.
  */
-export const WEBHOOK_CA_BUNDLE_DIFFERENCES: readonly Record<string, unknown>[] = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"].map((kind) => ({
+export const WEBHOOK_CA_BUNDLE_DIFFERENCES: readonly Record<string, unknown>[] = [
+    "MutatingWebhookConfiguration",
+    "ValidatingWebhookConfiguration",
+].map((kind) => ({
     group: "admissionregistration.k8s.io",
     kind,
     jqPathExpressions: [".webhooks[]?.clientConfig.caBundle"],
@@ -101,7 +104,13 @@ export function applicationSpec(args: ApplicationSpecArgs): Record<string, unkno
         syncPolicy: {
             automated: { prune: true, selfHeal: true, allowEmpty: false },
             // Ignored differences are also left alone while syncing, not only in the diff.
-            syncOptions: [...new Set([...SYNC_OPTIONS, ...(args.ignoreDifferences ? ["RespectIgnoreDifferences=true"] : []), ...(args.syncOptions ?? [])])],
+            syncOptions: [
+                ...new Set([
+                    ...SYNC_OPTIONS,
+                    ...(args.ignoreDifferences ? ["RespectIgnoreDifferences=true"] : []),
+                    ...(args.syncOptions ?? []),
+                ]),
+            ],
             // Applications depend on each other (KServe's webhook on cert-manager, KFP on the object store): keep retrying for ~25 min.
             retry: { limit: 10, backoff: { duration: "10s", factor: 2, maxDuration: "3m" } },
         },

@@ -14,7 +14,8 @@ export function parseCidr(cidr: string): Block {
     const prefix = Number(m[5]);
     if (octets.some((o) => o > 255) || prefix > 32) throw new Error(`'${cidr}' is not an IPv4 CIDR such as 10.0.0.0/16`);
     const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-    if (base % 2 ** (32 - prefix) !== 0) throw new Error(`'${cidr}' has host bits set; did you mean ${formatCidr({ base: base - (base % 2 ** (32 - prefix)), prefix })}?`);
+    if (base % 2 ** (32 - prefix) !== 0)
+        throw new Error(`'${cidr}' has host bits set; did you mean ${formatCidr({ base: base - (base % 2 ** (32 - prefix)), prefix })}?`);
     return { base, prefix };
 }
 
@@ -28,7 +29,8 @@ export function cidrSubnet(parent: string, newbits: number, netnum: number): str
     const { base, prefix } = parseCidr(parent);
     const child = prefix + newbits;
     if (newbits < 0 || child > 32) throw new Error(`cannot extend /${prefix} by ${newbits} bits (result /${child} is beyond /32)`);
-    if (netnum < 0 || netnum >= 2 ** newbits) throw new Error(`block ${netnum} does not exist: /${prefix} has ${2 ** newbits} blocks of /${child}`);
+    if (netnum < 0 || netnum >= 2 ** newbits)
+        throw new Error(`block ${netnum} does not exist: /${prefix} has ${2 ** newbits} blocks of /${child}`);
     return formatCidr({ base: base + netnum * 2 ** (32 - child), prefix: child });
 }
 
@@ -75,7 +77,9 @@ export function planVpcSubnets(vpcCidr: string, zones: number): SubnetPlan {
     const publicPrefix = privatePrefix + 2;
     if (publicPrefix > SMALLEST_SUBNET) {
         const largest = SMALLEST_SUBNET - 3 - slotBits;
-        throw new Error(`VPC ${vpcCidr} is too small for ${zones} zones: public subnets would be /${publicPrefix} (AWS allows /${SMALLEST_SUBNET} at most); use a /${largest} or larger, e.g. 10.0.0.0/16`);
+        throw new Error(
+            `VPC ${vpcCidr} is too small for ${zones} zones: public subnets would be /${publicPrefix} (AWS allows /${SMALLEST_SUBNET} at most); use a /${largest} or larger, e.g. 10.0.0.0/16`,
+        );
     }
     const privateHalf = cidrSubnet(vpcCidr, 1, 0);
     const publicHalf = cidrSubnet(vpcCidr, 1, 1);

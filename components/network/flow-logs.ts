@@ -26,6 +26,8 @@ export function flowLogsTrustPolicy(accountId: string) {
 export function flowLogsWritePolicy<T>(logStreamsArn: T) {
     return {
         Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: logStreamsArn }],
+        Statement: [
+            { Effect: "Allow", Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"], Resource: logStreamsArn },
+        ],
     };
 }

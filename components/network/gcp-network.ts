@@ -27,22 +27,53 @@ export class GcpNetwork extends pulumi.ComponentResource {
     constructor(name: string, args: GcpNetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:network:GcpNetwork", name, {}, opts);
         this.targetTag = args.targetTag ?? "k3s-server";
-        const network = new gcp.compute.Network(name, { project: args.project, autoCreateSubnetworks: false, description: "aiops hybrid control plane" }, { parent: this });
-        const subnet = new gcp.compute.Subnetwork(
+        const network = new gcp.compute.Network(
             name,
-            { project: args.project, region: args.region, network: network.id, ipCidrRange: args.subnetCidr, privateIpGoogleAccess: true, logConfig: { aggregationInterval: "INTERVAL_5_SEC", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" } },
+            { project: args.project, autoCreateSubnetworks: false, description: "aiops hybrid control plane" },
             { parent: this },
         );
-        const router = new gcp.compute.Router(`${name}-router`, { project: args.project, region: args.region, network: network.id }, { parent: this });
+        const subnet = new gcp.compute.Subnetwork(
+            name,
+            {
+                project: args.project,
+                region: args.region,
+                network: network.id,
+                ipCidrRange: args.subnetCidr,
+                privateIpGoogleAccess: true,
+                logConfig: { aggregationInterval: "INTERVAL_5_SEC", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
+            },
+            { parent: this },
+        );
+        const router = new gcp.compute.Router(
+            `${name}-router`,
+            { project: args.project, region: args.region, network: network.id },
+            { parent: this },
+        );
         this.nat = new gcp.compute.RouterNat(
             `${name}-nat`,
-            { project: args.project, region: args.region, router: router.name, natIpAllocateOption: "AUTO_ONLY", sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES", logConfig: { enable: true, filter: "ERRORS_ONLY" } },
+            {
+                project: args.project,
+                region: args.region,
+                router: router.name,
+                natIpAllocateOption: "AUTO_ONLY",
+                sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+                logConfig: { enable: true, filter: "ERRORS_ONLY" },
+            },
             { parent: this },
         );
         for (const rule of k3sFirewallRules({ sshSourceRanges: args.sshSourceRanges ?? [], apiSourceRanges: args.apiSourceRanges ?? [] })) {
             new gcp.compute.Firewall(
                 `${name}-allow-${rule.key}`,
-                { project: args.project, network: network.id, description: rule.description, direction: "INGRESS", allows: [{ protocol: "tcp", ports: rule.ports }], sourceRanges: rule.sourceRanges, targetTags: [this.targetTag], logConfig: { metadata: "INCLUDE_ALL_METADATA" } },
+                {
+                    project: args.project,
+                    network: network.id,
+                    description: rule.description,
+                    direction: "INGRESS",
+                    allows: [{ protocol: "tcp", ports: rule.ports }],
+                    sourceRanges: rule.sourceRanges,
+                    targetTags: [this.targetTag],
+                    logConfig: { metadata: "INCLUDE_ALL_METADATA" },
+                },
                 { parent: this },
             );
         }

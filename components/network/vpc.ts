@@ -42,29 +42,56 @@ export class Vpc extends pulumi.ComponentResource {
         const natStrategy = args.natGateways ?? "single";
         const flowLogs = args.flowLogs ?? true;
         const tags = args.tags ?? {};
-        if (args.availabilityZones < 2) throw new Error(`Vpc ${name}: availabilityZones must be at least 2 (EKS needs subnets in two zones); got ${args.availabilityZones}`);
+        if (args.availabilityZones < 2)
+            throw new Error(
+                `Vpc ${name}: availabilityZones must be at least 2 (EKS needs subnets in two zones); got ${args.availabilityZones}`,
+            );
         const plan = planVpcSubnets(args.cidrBlock, args.availabilityZones);
         this.publicCidrs = plan.public;
         this.privateCidrs = plan.private;
 
         const zones = aws.getAvailabilityZonesOutput({ state: "available" }, { parent: this }).names.apply((names) => {
             if (names.length < args.availabilityZones) {
-                throw new Error(`Vpc ${name}: the region has ${names.length} available zones (${names.join(", ")}); set availabilityZones to ${names.length} or fewer`);
+                throw new Error(
+                    `Vpc ${name}: the region has ${names.length} available zones (${names.join(", ")}); set availabilityZones to ${names.length} or fewer`,
+                );
             }
             return names;
         });
 
-        const vpc = new aws.ec2.Vpc(name, { cidrBlock: args.cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: named(name, tags) }, { parent: this });
+        const vpc = new aws.ec2.Vpc(
+            name,
+            { cidrBlock: args.cidrBlock, enableDnsHostnames: true, enableDnsSupport: true, tags: named(name, tags) },
+            { parent: this },
+        );
         // Strip every rule from the default security group, so nothing lands in an open group by accident.
-        new aws.ec2.DefaultSecurityGroup(`${name}-default-sg`, { vpcId: vpc.id, tags: named(`${name}-default-deny`, tags) }, { parent: this });
+        new aws.ec2.DefaultSecurityGroup(
+            `${name}-default-sg`,
+            { vpcId: vpc.id, tags: named(`${name}-default-deny`, tags) },
+            { parent: this },
+        );
         const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: named(`${name}-igw`, tags) }, { parent: this });
 
         const publicRt = new aws.ec2.RouteTable(`${name}-public`, { vpcId: vpc.id, tags: named(`${name}-public`, tags) }, { parent: this });
-        new aws.ec2.Route(`${name}-public-default`, { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id }, { parent: this });
+        new aws.ec2.Route(
+            `${name}-public-default`,
+            { routeTableId: publicRt.id, destinationCidrBlock: "0.0.0.0/0", gatewayId: igw.id },
+            { parent: this },
+        );
 
         const publicSubnets = plan.public.map((cidr, i) => {
             const key = `${name}-public-${zoneKey(i)}`;
-            const subnet = new aws.ec2.Subnet(key, { vpcId: vpc.id, cidrBlock: cidr, availabilityZone: zones[i], mapPublicIpOnLaunch: false, tags: { ...named(key, tags), ...subnetTags("public", args.clusterName) } }, { parent: this });
+            const subnet = new aws.ec2.Subnet(
+                key,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: cidr,
+                    availabilityZone: zones[i],
+                    mapPublicIpOnLaunch: false,
+                    tags: { ...named(key, tags), ...subnetTags("public", args.clusterName) },
+                },
+                { parent: this },
+            );
             new aws.ec2.RouteTableAssociation(key, { subnetId: subnet.id, routeTableId: publicRt.id }, { parent: this });
             return subnet;
         });
@@ -73,31 +100,77 @@ export class Vpc extends pulumi.ComponentResource {
         const nats = publicSubnets.slice(0, natCount).map((subnet, i) => {
             const key = `${name}-nat-${zoneKey(i)}`;
             const eip = new aws.ec2.Eip(key, { domain: "vpc", tags: named(key, tags) }, { parent: this });
-            return new aws.ec2.NatGateway(key, { allocationId: eip.id, subnetId: subnet.id, tags: named(key, tags) }, { parent: this, dependsOn: [igw] });
+            return new aws.ec2.NatGateway(
+                key,
+                { allocationId: eip.id, subnetId: subnet.id, tags: named(key, tags) },
+                { parent: this, dependsOn: [igw] },
+            );
         });
 
         const privateSubnets = plan.private.map((cidr, i) => {
             const key = `${name}-private-${zoneKey(i)}`;
-            const subnet = new aws.ec2.Subnet(key, { vpcId: vpc.id, cidrBlock: cidr, availabilityZone: zones[i], tags: { ...named(key, tags), ...subnetTags("private", args.clusterName) } }, { parent: this });
+            const subnet = new aws.ec2.Subnet(
+                key,
+                {
+                    vpcId: vpc.id,
+                    cidrBlock: cidr,
+                    availabilityZone: zones[i],
+                    tags: { ...named(key, tags), ...subnetTags("private", args.clusterName) },
+                },
+                { parent: this },
+            );
             const rt = new aws.ec2.RouteTable(key, { vpcId: vpc.id, tags: named(key, tags) }, { parent: this });
-            new aws.ec2.Route(`${key}-default`, { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id }, { parent: this });
+            new aws.ec2.Route(
+                `${key}-default`,
+                { routeTableId: rt.id, destinationCidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id },
+                { parent: this },
+            );
             new aws.ec2.RouteTableAssociation(key, { subnetId: subnet.id, routeTableId: rt.id }, { parent: this });
             return subnet;
         });
 
         if (flowLogs) {
-            const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, { name: `/aws/vpc/${name}/flow-logs`, retentionInDays: args.flowLogRetentionDays ?? 30, tags }, { parent: this });
+            const logGroup = new aws.cloudwatch.LogGroup(
+                `${name}-flow-logs`,
+                { name: `/aws/vpc/${name}/flow-logs`, retentionInDays: args.flowLogRetentionDays ?? 30, tags },
+                { parent: this },
+            );
             const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
-            const role = new aws.iam.Role(`${name}-flow-logs`, { assumeRolePolicy: accountId.apply((id) => JSON.stringify(flowLogsTrustPolicy(id))), tags }, { parent: this });
+            const role = new aws.iam.Role(
+                `${name}-flow-logs`,
+                { assumeRolePolicy: accountId.apply((id) => JSON.stringify(flowLogsTrustPolicy(id))), tags },
+                { parent: this },
+            );
             // The flow log waits for its write permission, so its first deliveries do not fail with an access error.
-            const write = new aws.iam.RolePolicy(`${name}-flow-logs`, { role: role.id, policy: pulumi.jsonStringify(flowLogsWritePolicy(pulumi.interpolate`${logGroup.arn}:*`)) }, { parent: this });
-            new aws.ec2.FlowLog(`${name}-flow-logs`, { vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs", logDestination: logGroup.arn, iamRoleArn: role.arn, maxAggregationInterval: 60, tags: named(`${name}-flow-logs`, tags) }, { parent: this, dependsOn: [write] });
+            const write = new aws.iam.RolePolicy(
+                `${name}-flow-logs`,
+                { role: role.id, policy: pulumi.jsonStringify(flowLogsWritePolicy(pulumi.interpolate`${logGroup.arn}:*`)) },
+                { parent: this },
+            );
+            new aws.ec2.FlowLog(
+                `${name}-flow-logs`,
+                {
+                    vpcId: vpc.id,
+                    trafficType: "ALL",
+                    logDestinationType: "cloud-watch-logs",
+                    logDestination: logGroup.arn,
+                    iamRoleArn: role.arn,
+                    maxAggregationInterval: 60,
+                    tags: named(`${name}-flow-logs`, tags),
+                },
+                { parent: this, dependsOn: [write] },
+            );
         }
 
         this.vpcId = vpc.id;
         this.publicSubnetIds = publicSubnets.map((s) => s.id);
         this.privateSubnetIds = privateSubnets.map((s) => s.id);
         this.natGatewayIds = nats.map((n) => n.id);
-        this.registerOutputs({ vpcId: this.vpcId, publicSubnetIds: this.publicSubnetIds, privateSubnetIds: this.privateSubnetIds, natGatewayIds: this.natGatewayIds });
+        this.registerOutputs({
+            vpcId: this.vpcId,
+            publicSubnetIds: this.publicSubnetIds,
+            privateSubnetIds: this.privateSubnetIds,
+            natGatewayIds: this.natGatewayIds,
+        });
     }
 }

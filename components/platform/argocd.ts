@@ -44,7 +44,11 @@ export class ArgoCd extends pulumi.ComponentResource implements HasFootprint {
         const secret = new k8s.core.v1.Secret(
             `${name}-secret`,
             {
-                metadata: { name: ARGOCD_SECRET, namespace: ARGOCD_NAMESPACE, labels: { "app.kubernetes.io/name": ARGOCD_SECRET, "app.kubernetes.io/part-of": "argocd" } },
+                metadata: {
+                    name: ARGOCD_SECRET,
+                    namespace: ARGOCD_NAMESPACE,
+                    labels: { "app.kubernetes.io/name": ARGOCD_SECRET, "app.kubernetes.io/part-of": "argocd" },
+                },
                 type: "Opaque",
                 stringData: { "admin.password": password.bcryptHash, "admin.passwordMtime": ADMIN_PASSWORD_MTIME },
             },
@@ -60,7 +64,14 @@ export class ArgoCd extends pulumi.ComponentResource implements HasFootprint {
 
     /** Where Applications for `cluster` go: created in Argo CD's cluster, after its CRDs exist. */
     target(cluster: string = IN_CLUSTER): ArgoTarget {
-        return { namespace: ARGOCD_NAMESPACE, project: PLATFORM_PROJECT, cluster, provider: this.provider, dependsOn: [this.release.resource], scope: this.scope };
+        return {
+            namespace: ARGOCD_NAMESPACE,
+            project: PLATFORM_PROJECT,
+            cluster,
+            provider: this.provider,
+            dependsOn: [this.release.resource],
+            scope: this.scope,
+        };
     }
 }
 

@@ -55,7 +55,11 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
  * Whether the footprints fit the nodes with `headroomPercent` of every node kept free: in total, and
  * for arch-bound footprints within the pools of their architecture. Pure.
  */
-export function checkCapacity(nodes: readonly PlanNode[], footprints: readonly Footprint[], headroomPercent = DEFAULT_HEADROOM_PERCENT): CapacityCheck {
+export function checkCapacity(
+    nodes: readonly PlanNode[],
+    footprints: readonly Footprint[],
+    headroomPercent = DEFAULT_HEADROOM_PERCENT,
+): CapacityCheck {
     if (!(headroomPercent >= 0 && headroomPercent < 100)) throw new Error(`headroomPercent must be in [0, 100); got ${headroomPercent}`);
     const share = 1 - headroomPercent / 100;
     const requested = { cpu: sum(footprints.map((f) => f.cpu)), memory: sum(footprints.map((f) => f.memory)) };
@@ -63,7 +67,8 @@ export function checkCapacity(nodes: readonly PlanNode[], footprints: readonly F
     const usable = { cpu: allocatable.cpu * share, memory: allocatable.memory * share };
     const shortfalls: CapacityShortfall[] = [];
     for (const resource of ["cpu", "memory"] as const) {
-        if (requested[resource] > usable[resource]) shortfalls.push({ scope: "all", resource, requested: requested[resource], usable: usable[resource] });
+        if (requested[resource] > usable[resource])
+            shortfalls.push({ scope: "all", resource, requested: requested[resource], usable: usable[resource] });
     }
     const arches = [...new Set(footprints.map((f) => f.arch).filter((a): a is Arch => a !== undefined))].sort();
     for (const arch of arches) {
@@ -85,7 +90,13 @@ export function checkCapacity(nodes: readonly PlanNode[], footprints: readonly F
 const show = (resource: "cpu" | "memory", value: number) => (resource === "cpu" ? formatCpu(value) : formatMemory(value));
 
 /** The table the error shows: every service, the totals against allocatable, and what is short. */
-export function capacityReport(cluster: string, nodes: readonly PlanNode[], footprints: readonly Footprint[], check: CapacityCheck, headroomPercent: number): string {
+export function capacityReport(
+    cluster: string,
+    nodes: readonly PlanNode[],
+    footprints: readonly Footprint[],
+    check: CapacityCheck,
+    headroomPercent: number,
+): string {
     const width = Math.max(32, ...footprints.map((f) => f.workload.length + (f.arch ? f.arch.length + 3 : 0)));
     const row = (label: string, cpu: string, memory: string) => `  ${label.padEnd(width)}  ${cpu.padStart(7)}  ${memory.padStart(9)}`;
     const lines = [
@@ -93,21 +104,31 @@ export function capacityReport(cluster: string, nodes: readonly PlanNode[], foot
         row("service", "cpu", "memory"),
         ...footprints.map((f) => row(f.arch ? `${f.workload} (${f.arch})` : f.workload, formatCpu(f.cpu), formatMemory(f.memory))),
         row("total requested", formatCpu(check.requested.cpu), formatMemory(check.requested.memory)),
-        row(`allocatable (${nodes.map((n) => `${n.name} ${n.arch}`).join(", ") || "no schedulable node"})`, formatCpu(check.allocatable.cpu), formatMemory(check.allocatable.memory)),
+        row(
+            `allocatable (${nodes.map((n) => `${n.name} ${n.arch}`).join(", ") || "no schedulable node"})`,
+            formatCpu(check.allocatable.cpu),
+            formatMemory(check.allocatable.memory),
+        ),
         row(`usable after ${headroomPercent}% headroom`, formatCpu(check.usable.cpu), formatMemory(check.usable.memory)),
         ...check.shortfalls.map(
             (s) =>
                 `  short: ${s.scope === "all" ? "the cluster lacks" : `the ${s.scope} nodes (for ${s.scope}-only workloads) lack`} ${s.resource}: ` +
                 `${show(s.resource, s.requested)} requested, ${show(s.resource, s.usable)} usable`,
         ),
-        ...check.oversized.map((f) => `  short: ${f.workload} (${formatCpu(f.cpu)} cpu, ${formatMemory(f.memory)}) fits on no single ${f.arch ?? ""}${f.arch ? " " : ""}node`),
+        ...check.oversized.map(
+            (f) =>
+                `  short: ${f.workload} (${formatCpu(f.cpu)} cpu, ${formatMemory(f.memory)}) fits on no single ${f.arch ?? ""}${f.arch ? " " : ""}node`,
+        ),
         `Fix: add or enlarge nodes (allocatable in the stack's node config), use profile lean, or turn optional services off.`,
     ];
     return lines.join("\n");
 }
 
 export class CapacityError extends Error {
-    constructor(message: string, readonly check: CapacityCheck) {
+    constructor(
+        message: string,
+        readonly check: CapacityCheck,
+    ) {
         super(message);
         this.name = "CapacityError";
     }

@@ -23,7 +23,15 @@ export class CertManager extends pulumi.ComponentResource implements HasFootprin
         const ns = platformNamespace(`${name}-ns`, CERT_MANAGER_NAMESPACE, "restricted", { parent: this });
         this.release = new ServiceRelease(
             name,
-            { delivery: args.delivery, source: CERT_MANAGER_CHART, namespace: CERT_MANAGER_NAMESPACE, releaseName: "cert-manager", values: plan.values, argocd: args.argocd, ignoreDifferences: WEBHOOK_CA_BUNDLE_DIFFERENCES },
+            {
+                delivery: args.delivery,
+                source: CERT_MANAGER_CHART,
+                namespace: CERT_MANAGER_NAMESPACE,
+                releaseName: "cert-manager",
+                values: plan.values,
+                argocd: args.argocd,
+                ignoreDifferences: WEBHOOK_CA_BUNDLE_DIFFERENCES,
+            },
             { parent: this, dependsOn: [ns] },
         );
         this.registerOutputs({});

@@ -6,7 +6,17 @@ import { ServiceRelease } from "../delivery";
 import type { Footprint, HasFootprint } from "./footprint";
 import { platformNamespace } from "./namespace";
 import { PlatformServiceArgs, requireTarget } from "./service";
-import { BundledAgent, DEFAULT_MODEL_CONFIG, KAGENT_CHART, KAGENT_CRDS_CHART, LLM_API_KEY_SECRET, LLM_PROVIDERS, LlmProvider, kagentPlan, modelFor } from "./values/kagent";
+import {
+    BundledAgent,
+    DEFAULT_MODEL_CONFIG,
+    KAGENT_CHART,
+    KAGENT_CRDS_CHART,
+    LLM_API_KEY_SECRET,
+    LLM_PROVIDERS,
+    LlmProvider,
+    kagentPlan,
+    modelFor,
+} from "./values/kagent";
 
 export const KAGENT_NAMESPACE = "kagent";
 
@@ -42,9 +52,19 @@ export class Kagent extends pulumi.ComponentResource implements HasFootprint {
         requireTarget("Kagent", args);
         const info = LLM_PROVIDERS[args.provider];
         if (info.apiKeyKey && args.apiKey === undefined) {
-            throw new Error(`Kagent: llmProvider ${args.provider} needs an API key; set it with: pulumi config set --secret llmApiKey <key>`);
+            throw new Error(
+                `Kagent: llmProvider ${args.provider} needs an API key; set it with: pulumi config set --secret llmApiKey <key>`,
+            );
         }
-        const plan = kagentPlan({ profile: args.profile, provider: args.provider, model: args.model, endpoint: args.endpoint, storageClass: args.storageClass, otlpEndpoint: args.otlpEndpoint, agents: args.agents });
+        const plan = kagentPlan({
+            profile: args.profile,
+            provider: args.provider,
+            model: args.model,
+            endpoint: args.endpoint,
+            storageClass: args.storageClass,
+            otlpEndpoint: args.otlpEndpoint,
+            agents: args.agents,
+        });
         this.footprint = plan.footprint;
         this.model = modelFor(args.provider, args.model);
 
@@ -72,7 +92,14 @@ export class Kagent extends pulumi.ComponentResource implements HasFootprint {
         );
         this.release = new ServiceRelease(
             name,
-            { delivery: args.delivery, source: KAGENT_CHART, namespace: KAGENT_NAMESPACE, releaseName: "kagent", values: plan.values, argocd: args.argocd },
+            {
+                delivery: args.delivery,
+                source: KAGENT_CHART,
+                namespace: KAGENT_NAMESPACE,
+                releaseName: "kagent",
+                values: plan.values,
+                argocd: args.argocd,
+            },
             { parent: this, dependsOn: [...waitFor, this.crds.resource] },
         );
         this.registerOutputs({});

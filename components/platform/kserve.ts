@@ -39,7 +39,15 @@ export class KServe extends pulumi.ComponentResource implements HasFootprint {
         );
         this.release = new ServiceRelease(
             name,
-            { delivery: args.delivery, source: KSERVE_CHART, namespace: KSERVE_NAMESPACE, releaseName: "kserve", values: plan.values, argocd: args.argocd, ignoreDifferences: WEBHOOK_CA_BUNDLE_DIFFERENCES },
+            {
+                delivery: args.delivery,
+                source: KSERVE_CHART,
+                namespace: KSERVE_NAMESPACE,
+                releaseName: "kserve",
+                values: plan.values,
+                argocd: args.argocd,
+                ignoreDifferences: WEBHOOK_CA_BUNDLE_DIFFERENCES,
+            },
             { parent: this, dependsOn: [ns, this.crds.resource, args.certManager] },
         );
         this.registerOutputs({});

@@ -18,13 +18,25 @@ export { KFP_VERSION, KFP_WORKLOADS, KFP_VARIANTS, kfpOverlayFiles, variantPath 
 export const KFP_ARTIFACT_SECRET = { name: "mlpipeline-minio-artifact", accessKeyKey: "accesskey", secretKeyKey: "secretkey" } as const;
 
 /** Picks the overlay: amd64 pin on mixed clusters, the platform's store when it runs in-cluster. Pure. */
-export function selectKfpVariant(args: { cluster: Pick<ClusterContract, "nodePools">; storeInCluster: boolean; profile: Profile }): KfpVariant {
+export function selectKfpVariant(args: {
+    cluster: Pick<ClusterContract, "nodePools">;
+    storeInCluster: boolean;
+    profile: Profile;
+}): KfpVariant {
     if (!schedulablePools(args.cluster).some((p) => p.arch === "amd64")) {
         throw new Error(
-            `Kubeflow Pipelines needs a schedulable amd64 node pool (ml_metadata_store_server and kfp-metadata-writer have no arm64 build); got pools ${schedulablePools(args.cluster).map((p) => `${p.name}(${p.arch})`).join(", ") || "none"}`,
+            `Kubeflow Pipelines needs a schedulable amd64 node pool (ml_metadata_store_server and kfp-metadata-writer have no arm64 build); got pools ${
+                schedulablePools(args.cluster)
+                    .map((p) => `${p.name}(${p.arch})`)
+                    .join(", ") || "none"
+            }`,
         );
     }
-    return { arch: isMixedArch(args.cluster) ? "mixed-arch" : "default", store: args.storeInCluster ? "platform-store" : "bundled-store", profile: args.profile };
+    return {
+        arch: isMixedArch(args.cluster) ? "mixed-arch" : "default",
+        store: args.storeInCluster ? "platform-store" : "bundled-store",
+        profile: args.profile,
+    };
 }
 
 /** The delivery source of one overlay directory of this repository. */
@@ -36,8 +48,14 @@ export function kfpSource(relativePath: string, gitops: { repoUrl: string; revis
 /** What each always-on KFP workload requests; on mixed clusters every one of them needs an amd64 node. */
 export function kfpFootprint(variant: KfpVariant, amd64OnlyImages: readonly string[]): Footprint[] {
     return workloadsOf(variant).map(({ workload, replicas }) => {
-        const amd64Only = variant.arch === "mixed-arch" || workload.images.some((i) => amd64OnlyImages.some((prefix) => i.startsWith(prefix)));
-        return footprint(`kubeflow-pipelines/${workload.name}`, [workload.sizes[variant.profile]], replicas, amd64Only ? "amd64" : undefined);
+        const amd64Only =
+            variant.arch === "mixed-arch" || workload.images.some((i) => amd64OnlyImages.some((prefix) => i.startsWith(prefix)));
+        return footprint(
+            `kubeflow-pipelines/${workload.name}`,
+            [workload.sizes[variant.profile]],
+            replicas,
+            amd64Only ? "amd64" : undefined,
+        );
     });
 }
 
@@ -74,12 +92,26 @@ export class KubeflowPipelines extends pulumi.ComponentResource implements HasFo
         const ready: pulumi.Resource[] = [ns, crds];
         if (this.variant.store === "platform-store") {
             // The overlay deletes the bundled credentials; KFP reads the store's service keys from here.
-            const grant = args.objectStore.grantAccess(`${name}-artifact-keys`, { namespace: KFP_NAMESPACE, secretName: KFP_ARTIFACT_SECRET.name, accessKeyKey: KFP_ARTIFACT_SECRET.accessKeyKey, secretKeyKey: KFP_ARTIFACT_SECRET.secretKeyKey }, { parent: this, dependsOn: [ns] });
+            const grant = args.objectStore.grantAccess(
+                `${name}-artifact-keys`,
+                {
+                    namespace: KFP_NAMESPACE,
+                    secretName: KFP_ARTIFACT_SECRET.name,
+                    accessKeyKey: KFP_ARTIFACT_SECRET.accessKeyKey,
+                    secretKeyKey: KFP_ARTIFACT_SECRET.secretKeyKey,
+                },
+                { parent: this, dependsOn: [ns] },
+            );
             if (grant.secret) ready.push(grant.secret);
         }
         this.release = new ServiceRelease(
             name,
-            { delivery: args.delivery, argocd: args.argocd, source: kfpSource(variantPath(this.variant), args.gitops), namespace: KFP_NAMESPACE },
+            {
+                delivery: args.delivery,
+                argocd: args.argocd,
+                source: kfpSource(variantPath(this.variant), args.gitops),
+                namespace: KFP_NAMESPACE,
+            },
             { parent: this, dependsOn: ready },
         );
         this.footprint = kfpFootprint(this.variant, args.amd64OnlyImages);

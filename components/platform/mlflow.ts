@@ -12,7 +12,12 @@ import { Profile, Size, footprint, resources, size } from "./sizing";
 import { handDown } from "../delivery";
 
 /** Confirmed in community-charts/helm-charts (charts/mlflow/Chart.yaml: version 1.11.5, appVersion 3.15.1). */
-export const MLFLOW_CHART: HelmSource = { kind: "helm", repo: "https://community-charts.github.io/helm-charts", chart: "mlflow", version: "1.11.5" };
+export const MLFLOW_CHART: HelmSource = {
+    kind: "helm",
+    repo: "https://community-charts.github.io/helm-charts",
+    chart: "mlflow",
+    version: "1.11.5",
+};
 /** The chart's appVersion, pinned explicitly so a chart bump never changes the server silently (amd64 + arm64). */
 export const MLFLOW_IMAGE = { repository: "docker.io/burakince/mlflow", tag: "3.15.1" } as const;
 export const MLFLOW_NAMESPACE = "mlflow";
@@ -30,7 +35,10 @@ export const MLFLOW_SIZES: Record<Profile, { server: Size; workers: number }> = 
 
 /** MLflow's server and its database, as the capacity check counts them. Pure. */
 export function mlflowFootprint(profile: Profile): Footprint[] {
-    return [footprint("mlflow/server", [MLFLOW_SIZES[profile].server]), footprint("postgres/mlflow-postgres", [POSTGRES_SIZES[profile].server])];
+    return [
+        footprint("mlflow/server", [MLFLOW_SIZES[profile].server]),
+        footprint("postgres/mlflow-postgres", [POSTGRES_SIZES[profile].server]),
+    ];
 }
 
 /**
@@ -38,14 +46,24 @@ export function mlflowFootprint(profile: Profile): Footprint[] {
  * DNS names with and without the port, plus the ingress host. Pure, tested directly.
  */
 export function mlflowAllowedHosts(namespace: string, ingressHost?: string): string[] {
-    const names = [MLFLOW_SERVICE, `${MLFLOW_SERVICE}.${namespace}`, `${MLFLOW_SERVICE}.${namespace}.svc`, `${MLFLOW_SERVICE}.${namespace}.svc.cluster.local`];
+    const names = [
+        MLFLOW_SERVICE,
+        `${MLFLOW_SERVICE}.${namespace}`,
+        `${MLFLOW_SERVICE}.${namespace}.svc`,
+        `${MLFLOW_SERVICE}.${namespace}.svc.cluster.local`,
+    ];
     return [...names.flatMap((n) => [n, `${n}:${MLFLOW_SERVICE_PORT}`]), ...(ingressHost ? [ingressHost] : [])];
 }
 
 export interface MlflowValuesArgs {
     readonly profile: Profile;
     readonly namespace: string;
-    readonly postgres: { readonly host: pulumi.Input<string>; readonly port: number; readonly database: string; readonly secretName: string };
+    readonly postgres: {
+        readonly host: pulumi.Input<string>;
+        readonly port: number;
+        readonly database: string;
+        readonly secretName: string;
+    };
     readonly store: Pick<ObjectStore, "kind" | "endpointUrl" | "region">;
     readonly bucket: pulumi.Input<string>;
     /** Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or undefined with workload identity. */
@@ -69,7 +87,15 @@ export function mlflowValues(args: MlflowValuesArgs): Record<string, unknown> {
         backendStore: {
             databaseMigration: true,
             databaseConnectionCheck: true,
-            postgres: { enabled: true, host: args.postgres.host, port: args.postgres.port, database: args.postgres.database, user: "", password: "", driver: "" },
+            postgres: {
+                enabled: true,
+                host: args.postgres.host,
+                port: args.postgres.port,
+                database: args.postgres.database,
+                user: "",
+                password: "",
+                driver: "",
+            },
             existingDatabaseSecret: { name: args.postgres.secretName, usernameKey: "username", passwordKey: "password" },
         },
         postgresql: { enabled: false },
@@ -92,10 +118,20 @@ export function mlflowValues(args: MlflowValuesArgs): Record<string, unknown> {
         extraArgs: { workers: String(sizes.workers) },
         serverAllowedHosts: mlflowAllowedHosts(args.namespace, args.ingress?.host),
         ingress: args.ingress
-            ? { enabled: true, className: args.ingress.className, hosts: [{ host: args.ingress.host, paths: [{ path: "/", pathType: "Prefix" }] }] }
+            ? {
+                  enabled: true,
+                  className: args.ingress.className,
+                  hosts: [{ host: args.ingress.host, paths: [{ path: "/", pathType: "Prefix" }] }],
+              }
             : { enabled: false },
         resources: resources(sizes.server),
-        serviceMonitor: { enabled: true, namespace: args.namespace, interval: "30s", telemetryPath: "/metrics", labels: args.serviceMonitorLabels },
+        serviceMonitor: {
+            enabled: true,
+            namespace: args.namespace,
+            interval: "30s",
+            telemetryPath: "/metrics",
+            labels: args.serviceMonitorLabels,
+        },
         nodeSelector: args.nodeSelector,
     };
 }
@@ -126,7 +162,15 @@ export class Mlflow extends pulumi.ComponentResource implements HasFootprint {
         const ns = platformNamespace(`${name}-ns`, MLFLOW_NAMESPACE, "restricted", { parent: this });
         this.database = new Postgres(
             `${name}-db`,
-            { namespace: MLFLOW_NAMESPACE, serviceName: "mlflow-postgres", database: "mlflow", user: "mlflow", profile: args.profile, storageClass: args.storageClass, nodeSelector: args.nodeSelector },
+            {
+                namespace: MLFLOW_NAMESPACE,
+                serviceName: "mlflow-postgres",
+                database: "mlflow",
+                user: "mlflow",
+                profile: args.profile,
+                storageClass: args.storageClass,
+                nodeSelector: args.nodeSelector,
+            },
             { parent: this, dependsOn: [ns] },
         );
         const grant = args.objectStore.grantAccess(
@@ -142,20 +186,27 @@ export class Mlflow extends pulumi.ComponentResource implements HasFootprint {
                 source: MLFLOW_CHART,
                 namespace: MLFLOW_NAMESPACE,
                 releaseName: MLFLOW_SERVICE,
-                values: pulumi.all([this.database.host, args.objectStore.buckets.mlflow, grant.serviceAccountAnnotations]).apply(([host, bucket, annotations]) =>
-                    mlflowValues({
-                        profile: args.profile,
-                        namespace: MLFLOW_NAMESPACE,
-                        postgres: { host, port: this.database.port, database: this.database.database, secretName: this.database.secretName },
-                        store: args.objectStore,
-                        bucket,
-                        s3SecretName: grant.secretName,
-                        serviceAccountAnnotations: annotations,
-                        ingress: args.ingress,
-                        serviceMonitorLabels: args.serviceMonitorLabels ?? {},
-                        nodeSelector: args.nodeSelector ?? {},
-                    }),
-                ),
+                values: pulumi
+                    .all([this.database.host, args.objectStore.buckets.mlflow, grant.serviceAccountAnnotations])
+                    .apply(([host, bucket, annotations]) =>
+                        mlflowValues({
+                            profile: args.profile,
+                            namespace: MLFLOW_NAMESPACE,
+                            postgres: {
+                                host,
+                                port: this.database.port,
+                                database: this.database.database,
+                                secretName: this.database.secretName,
+                            },
+                            store: args.objectStore,
+                            bucket,
+                            s3SecretName: grant.secretName,
+                            serviceAccountAnnotations: annotations,
+                            ingress: args.ingress,
+                            serviceMonitorLabels: args.serviceMonitorLabels ?? {},
+                            nodeSelector: args.nodeSelector ?? {},
+                        }),
+                    ),
             },
             { parent: this, dependsOn: handDown(opts?.dependsOn, [ns, this.database, ...(grant.secret ? [grant.secret] : [])]) },
         );

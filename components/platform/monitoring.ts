@@ -86,13 +86,27 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
             args.delivery === "argocd"
                 ? new ServiceRelease(
                       `${name}-crds`,
-                      { delivery: "helm", source: PROMETHEUS_OPERATOR_CRDS_CHART, namespace: MONITORING_NAMESPACE, releaseName: PROMETHEUS_OPERATOR_CRDS_RELEASE, values: {} },
+                      {
+                          delivery: "helm",
+                          source: PROMETHEUS_OPERATOR_CRDS_CHART,
+                          namespace: MONITORING_NAMESPACE,
+                          releaseName: PROMETHEUS_OPERATOR_CRDS_RELEASE,
+                          values: {},
+                      },
                       { parent: this, dependsOn: [ns] },
                   )
                 : undefined;
         this.release = new ServiceRelease(
             name,
-            { delivery: args.delivery, source: KPS_CHART, namespace: MONITORING_NAMESPACE, releaseName: KPS_RELEASE, values: plan.values, argocd: args.argocd, ignoreDifferences: WEBHOOK_CA_BUNDLE_DIFFERENCES },
+            {
+                delivery: args.delivery,
+                source: KPS_CHART,
+                namespace: MONITORING_NAMESPACE,
+                releaseName: KPS_RELEASE,
+                values: plan.values,
+                argocd: args.argocd,
+                ignoreDifferences: WEBHOOK_CA_BUNDLE_DIFFERENCES,
+            },
             { parent: this, dependsOn: [ns, secret, ...(crdRelease ? [crdRelease.resource] : [])] },
         );
         this.crds = (crdRelease ?? this.release).resource;

@@ -24,10 +24,20 @@ export function podSecurityLabels(enforce: PodSecurityLevel): Record<string, str
 export const PART_OF_LABEL = { "app.kubernetes.io/part-of": "aiops-mlops-platform" } as const;
 
 /** A Namespace with an explicit name (no auto-naming: charts and Applications refer to it by name). */
-export function platformNamespace(resourceName: string, namespace: string, enforce: PodSecurityLevel, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
+export function platformNamespace(
+    resourceName: string,
+    namespace: string,
+    enforce: PodSecurityLevel,
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace {
     return new k8s.core.v1.Namespace(
         resourceName,
-        { metadata: { name: namespace, labels: { ...podSecurityLabels(enforce), ...PART_OF_LABEL, "app.kubernetes.io/managed-by": "pulumi" } } },
+        {
+            metadata: {
+                name: namespace,
+                labels: { ...podSecurityLabels(enforce), ...PART_OF_LABEL, "app.kubernetes.io/managed-by": "pulumi" },
+            },
+        },
         opts,
     );
 }

@@ -37,10 +37,24 @@ export interface PostgresArgs {
 }
 
 /** The pod spec; pure so its security settings and probes are tested directly. */
-export function postgresPodSpec(args: { secretName: string; database: string; server: Size; nodeSelector: Record<string, string> }): k8sTypes.core.v1.PodSpec {
-    const ready = { exec: { command: ["/bin/sh", "-c", `pg_isready -h 127.0.0.1 -p ${POSTGRES_PORT} -U "$POSTGRES_USER" -d "$POSTGRES_DB"`] } };
+export function postgresPodSpec(args: {
+    secretName: string;
+    database: string;
+    server: Size;
+    nodeSelector: Record<string, string>;
+}): k8sTypes.core.v1.PodSpec {
+    const ready = {
+        exec: { command: ["/bin/sh", "-c", `pg_isready -h 127.0.0.1 -p ${POSTGRES_PORT} -U "$POSTGRES_USER" -d "$POSTGRES_DB"`] },
+    };
     return {
-        securityContext: { runAsNonRoot: true, runAsUser: POSTGRES_UID, runAsGroup: POSTGRES_UID, fsGroup: POSTGRES_UID, fsGroupChangePolicy: "OnRootMismatch", seccompProfile: { type: "RuntimeDefault" } },
+        securityContext: {
+            runAsNonRoot: true,
+            runAsUser: POSTGRES_UID,
+            runAsGroup: POSTGRES_UID,
+            fsGroup: POSTGRES_UID,
+            fsGroupChangePolicy: "OnRootMismatch",
+            seccompProfile: { type: "RuntimeDefault" },
+        },
         nodeSelector: args.nodeSelector,
         containers: [
             {
@@ -95,12 +109,19 @@ export class Postgres extends pulumi.ComponentResource implements HasFootprint {
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
         const secret = new k8s.core.v1.Secret(
             `${name}-credentials`,
-            { metadata: { name: this.secretName, namespace: args.namespace, labels }, type: "Opaque", stringData: { username: args.user, password: password.result } },
+            {
+                metadata: { name: this.secretName, namespace: args.namespace, labels },
+                type: "Opaque",
+                stringData: { username: args.user, password: password.result },
+            },
             { parent: this },
         );
         const service = new k8s.core.v1.Service(
             `${name}-service`,
-            { metadata: { name: serviceName, namespace: args.namespace, labels: { ...labels, ...PART_OF_LABEL } }, spec: { selector: labels, ports: [{ name: "postgres", port: POSTGRES_PORT, targetPort: "postgres" }] } },
+            {
+                metadata: { name: serviceName, namespace: args.namespace, labels: { ...labels, ...PART_OF_LABEL } },
+                spec: { selector: labels, ports: [{ name: "postgres", port: POSTGRES_PORT, targetPort: "postgres" }] },
+            },
             { parent: this },
         );
         this.statefulSet = new k8s.apps.v1.StatefulSet(
@@ -111,9 +132,24 @@ export class Postgres extends pulumi.ComponentResource implements HasFootprint {
                     serviceName,
                     replicas: 1,
                     selector: { matchLabels: labels },
-                    template: { metadata: { labels }, spec: postgresPodSpec({ secretName: this.secretName, database: args.database, server: sizes.server, nodeSelector: args.nodeSelector ?? {} }) },
+                    template: {
+                        metadata: { labels },
+                        spec: postgresPodSpec({
+                            secretName: this.secretName,
+                            database: args.database,
+                            server: sizes.server,
+                            nodeSelector: args.nodeSelector ?? {},
+                        }),
+                    },
                     volumeClaimTemplates: [
-                        { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass, resources: { requests: { storage: args.storageSize ?? sizes.storage } } } },
+                        {
+                            metadata: { name: "data" },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                storageClassName: args.storageClass,
+                                resources: { requests: { storage: args.storageSize ?? sizes.storage } },
+                            },
+                        },
                     ],
                 },
             },

@@ -2,9 +2,22 @@
 // (the capacity check) and what the policy pack checks: one parser for both.
 // https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
 const SUFFIX: Record<string, number> = {
-    n: 1e-9, u: 1e-6, m: 1e-3, "": 1,
-    k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-    Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
+    n: 1e-9,
+    u: 1e-6,
+    m: 1e-3,
+    "": 1,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
 };
 const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)(n|u|m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$/;
 
@@ -32,7 +45,11 @@ export function parseMemory(q: string | number): number {
 
 /** 536870912 -> "512Mi" (rounded to the largest binary unit that keeps one decimal). */
 export function formatMemory(bytes: number): string {
-    for (const [unit, size] of [["Gi", 2 ** 30], ["Mi", 2 ** 20], ["Ki", 2 ** 10]] as const) {
+    for (const [unit, size] of [
+        ["Gi", 2 ** 30],
+        ["Mi", 2 ** 20],
+        ["Ki", 2 ** 10],
+    ] as const) {
         if (bytes >= size) return `${Number((bytes / size).toFixed(1))}${unit}`;
     }
     return `${bytes}`;
@@ -43,6 +60,9 @@ export function formatCpu(cores: number): string {
 }
 
 /** A node's allocatable as configured ({cpu: 4, memory: "10Gi"}) in cores and bytes. */
-export function parseCapacity(capacity: { readonly cpu: string | number; readonly memory: string | number }): { cpu: number; memory: number } {
+export function parseCapacity(capacity: { readonly cpu: string | number; readonly memory: string | number }): {
+    cpu: number;
+    memory: number;
+} {
     return { cpu: parseCpu(capacity.cpu), memory: parseMemory(capacity.memory) };
 }

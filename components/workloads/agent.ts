@@ -41,7 +41,8 @@ export function agentObjects(args: AgentObjectsArgs): { remoteMcpServer: Record<
             kind: "RemoteMCPServer",
             metadata: { name: MCP_SERVER_NAME, namespace: args.namespace, labels },
             spec: {
-                description: "AIOps anomaly-detection tools: list scraped instances, query Prometheus and score the series with the KServe detector.",
+                description:
+                    "AIOps anomaly-detection tools: list scraped instances, query Prometheus and score the series with the KServe detector.",
                 url: args.mcpUrl,
                 protocol: "STREAMABLE_HTTP",
                 timeout: "30s",
@@ -58,7 +59,17 @@ export function agentObjects(args: AgentObjectsArgs): { remoteMcpServer: Record<
                 declarative: {
                     modelConfig: args.modelConfig,
                     systemMessage: SRE_SYSTEM_MESSAGE,
-                    tools: [{ type: "McpServer", mcpServer: { apiGroup: "kagent.dev", kind: "RemoteMCPServer", name: MCP_SERVER_NAME, toolNames: [...MCP_TOOL_NAMES] } }],
+                    tools: [
+                        {
+                            type: "McpServer",
+                            mcpServer: {
+                                apiGroup: "kagent.dev",
+                                kind: "RemoteMCPServer",
+                                name: MCP_SERVER_NAME,
+                                toolNames: [...MCP_TOOL_NAMES],
+                            },
+                        },
+                    ],
                 },
             },
         },
@@ -81,8 +92,15 @@ export class AiopsAgent extends pulumi.ComponentResource {
     constructor(name: string, args: AiopsAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:workloads:AiopsAgent", name, {}, opts);
         const objects = agentObjects(args);
-        const server = new k8s.apiextensions.CustomResource(`${name}-mcp-server`, objects.remoteMcpServer as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: handDown(opts?.dependsOn) });
-        new k8s.apiextensions.CustomResource(name, objects.agent as k8s.apiextensions.CustomResourceArgs, { parent: this, dependsOn: handDown(opts?.dependsOn, [server]) });
+        const server = new k8s.apiextensions.CustomResource(
+            `${name}-mcp-server`,
+            objects.remoteMcpServer as k8s.apiextensions.CustomResourceArgs,
+            { parent: this, dependsOn: handDown(opts?.dependsOn) },
+        );
+        new k8s.apiextensions.CustomResource(name, objects.agent as k8s.apiextensions.CustomResourceArgs, {
+            parent: this,
+            dependsOn: handDown(opts?.dependsOn, [server]),
+        });
         this.registerOutputs({});
     }
 }

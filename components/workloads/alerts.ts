@@ -34,7 +34,13 @@ export interface AlertRulesArgs {
 
 /** Critical when no target of `job` has been up for 5 minutes (also when the job vanished altogether). */
 export function downRule(alert: string, job: string, component: string, summary: string, description: string): AlertRule {
-    return { alert, expr: `absent(up{job="${job}"} == 1)`, for: "5m", labels: { severity: "critical", component }, annotations: { summary, description } };
+    return {
+        alert,
+        expr: `absent(up{job="${job}"} == 1)`,
+        for: "5m",
+        labels: { severity: "critical", component },
+        annotations: { summary, description },
+    };
 }
 
 /** The rule groups. Pure. */
@@ -48,8 +54,9 @@ export function aiopsRuleGroups(args: AlertRulesArgs): RuleGroup[] {
                 for: "30m",
                 labels: { severity: "warning", component: "detector" },
                 annotations: {
-                    summary: "Feature {{ $labels.feature }} of model {{ $labels.model }} has drifted (PSI {{ $value | printf \"%.2f\" }})",
-                    description: "The population stability index of the recent inputs against the training data has stayed above 0.25 for 30 minutes: the model sees data it was not trained on. Retrain it on recent metrics (the KFP training pipeline) or check the input source.",
+                    summary: 'Feature {{ $labels.feature }} of model {{ $labels.model }} has drifted (PSI {{ $value | printf "%.2f" }})',
+                    description:
+                        "The population stability index of the recent inputs against the training data has stayed above 0.25 for 30 minutes: the model sees data it was not trained on. Retrain it on recent metrics (the KFP training pipeline) or check the input source.",
                 },
             },
             downRule(
@@ -71,10 +78,17 @@ export function aiopsRuleGroups(args: AlertRulesArgs): RuleGroup[] {
                 labels: { severity: "warning", component: "mcp-tool" },
                 annotations: {
                     summary: "The MCP tool keeps failing to reach {{ $labels.dependency }}",
-                    description: "More than 3 calls from the MCP tool to {{ $labels.dependency }} failed in 10 minutes. The agent's answers are incomplete; check that dependency's Service and the tool's PROMETHEUS_URL / INFERENCE_SERVICE_URL.",
+                    description:
+                        "More than 3 calls from the MCP tool to {{ $labels.dependency }} failed in 10 minutes. The agent's answers are incomplete; check that dependency's Service and the tool's PROMETHEUS_URL / INFERENCE_SERVICE_URL.",
                 },
             },
-            downRule("McpToolDown", MCP_JOB, "mcp-tool", "No MCP tool replica is up", `kagent's agent has no tools: no healthy ${MCP_SERVICE} pod in ${MCP_NAMESPACE} for 5 minutes.`),
+            downRule(
+                "McpToolDown",
+                MCP_JOB,
+                "mcp-tool",
+                "No MCP tool replica is up",
+                `kagent's agent has no tools: no healthy ${MCP_SERVICE} pod in ${MCP_NAMESPACE} for 5 minutes.`,
+            ),
         ],
     };
     return args.detectorScraped ? [detector, mcp] : [mcp];

@@ -85,7 +85,13 @@ export function detectorInferenceService(args: InferenceServiceArgs): Record<str
                 maxReplicas: sizes.maxReplicas,
                 scaleMetric: "cpu",
                 scaleTarget: 70,
-                securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                securityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: 65532,
+                    runAsGroup: 65532,
+                    fsGroup: 65532,
+                    seccompProfile: { type: "RuntimeDefault" },
+                },
                 containers: [
                     {
                         // The name is what makes KServe inject the storage-initializer for STORAGE_URI.
@@ -101,7 +107,12 @@ export function detectorInferenceService(args: InferenceServiceArgs): Record<str
                         livenessProbe: probe("/v2/health/live", 20),
                         readinessProbe: probe("/v2/health/ready", 10),
                         resources: resources(sizes.server),
-                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
+                        securityContext: {
+                            allowPrivilegeEscalation: false,
+                            readOnlyRootFilesystem: true,
+                            runAsNonRoot: true,
+                            capabilities: { drop: ["ALL"] },
+                        },
                     },
                 ],
             },
@@ -170,11 +181,19 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
         const store = args.objectStore;
         const ns = platformNamespace(`${name}-ns`, DETECTOR_NAMESPACE, "restricted", { parent: this });
         const annotations = kserveS3Annotations(store);
-        const grant = store.grantAccess(`${name}-s3`, { namespace: DETECTOR_NAMESPACE, secretName: DETECTOR_S3_SECRET, annotations, serviceAccount: DETECTOR_NAME }, { parent: this, dependsOn: [ns] });
+        const grant = store.grantAccess(
+            `${name}-s3`,
+            { namespace: DETECTOR_NAMESPACE, secretName: DETECTOR_S3_SECRET, annotations, serviceAccount: DETECTOR_NAME },
+            { parent: this, dependsOn: [ns] },
+        );
         const sa = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             {
-                metadata: { name: DETECTOR_NAME, namespace: DETECTOR_NAMESPACE, annotations: grant.serviceAccountAnnotations.apply((a) => ({ ...annotations, ...a })) },
+                metadata: {
+                    name: DETECTOR_NAME,
+                    namespace: DETECTOR_NAMESPACE,
+                    annotations: grant.serviceAccountAnnotations.apply((a) => ({ ...annotations, ...a })),
+                },
                 secrets: grant.secretName ? [{ name: grant.secretName }] : [],
                 automountServiceAccountToken: false,
             },
@@ -183,16 +202,31 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
         this.storageUri = pulumi.interpolate`s3://${store.buckets.models}/${args.modelPath ?? "anomaly-detector/current"}`;
         this.inferenceService = new k8s.apiextensions.CustomResource(
             name,
-            detectorInferenceService({ name: DETECTOR_NAME, namespace: DETECTOR_NAMESPACE, serviceAccountName: DETECTOR_NAME, storageUri: this.storageUri, profile: args.profile, image: workloadImage("detector", args.imageRepository) }) as k8s.apiextensions.CustomResourceArgs,
+            detectorInferenceService({
+                name: DETECTOR_NAME,
+                namespace: DETECTOR_NAMESPACE,
+                serviceAccountName: DETECTOR_NAME,
+                storageUri: this.storageUri,
+                profile: args.profile,
+                image: workloadImage("detector", args.imageRepository),
+            }) as k8s.apiextensions.CustomResourceArgs,
             { parent: this, dependsOn: handDown(opts?.dependsOn, [sa, ...(grant.secret ? [grant.secret] : [])]) },
         );
-        if (args.podMonitor ?? true) new k8s.apiextensions.CustomResource(`${name}-podmonitor`, detectorPodMonitor(DETECTOR_NAME, DETECTOR_NAMESPACE, args.monitorLabels ?? {}) as k8s.apiextensions.CustomResourceArgs, {
-            parent: this,
-            dependsOn: handDown(opts?.dependsOn, [ns]),
-        });
+        if (args.podMonitor ?? true)
+            new k8s.apiextensions.CustomResource(
+                `${name}-podmonitor`,
+                detectorPodMonitor(DETECTOR_NAME, DETECTOR_NAMESPACE, args.monitorLabels ?? {}) as k8s.apiextensions.CustomResourceArgs,
+                {
+                    parent: this,
+                    dependsOn: handDown(opts?.dependsOn, [ns]),
+                },
+            );
         this.url = args.tailnet ? `http://${args.tailnet.address}:${args.tailnet.nodePort}` : predictorUrl();
         if (args.tailnet) {
-            new k8s.core.v1.Service(`${name}-tailnet`, detectorNodePortService(args.tailnet.nodePort) as k8s.core.v1.ServiceArgs, { parent: this, dependsOn: handDown(opts?.dependsOn, [ns]) });
+            new k8s.core.v1.Service(`${name}-tailnet`, detectorNodePortService(args.tailnet.nodePort) as k8s.core.v1.ServiceArgs, {
+                parent: this,
+                dependsOn: handDown(opts?.dependsOn, [ns]),
+            });
         }
         this.footprint = detectorFootprint(args.profile);
         this.registerOutputs({ url: this.url, storageUri: this.storageUri });

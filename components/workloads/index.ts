@@ -1,7 +1,31 @@
-export { AnomalyDetector, DETECTOR_IMAGE, DETECTOR_TAILNET_NODE_PORT, detectorNodePortService, detectorFootprint, DETECTOR_NAME, DETECTOR_NAMESPACE, DETECTOR_SIZES, detectorInferenceService, detectorPodMonitor, kserveS3Annotations, predictorUrl } from "./detector";
+export {
+    AnomalyDetector,
+    DETECTOR_IMAGE,
+    DETECTOR_TAILNET_NODE_PORT,
+    detectorNodePortService,
+    detectorFootprint,
+    DETECTOR_NAME,
+    DETECTOR_NAMESPACE,
+    DETECTOR_SIZES,
+    detectorInferenceService,
+    detectorPodMonitor,
+    kserveS3Annotations,
+    predictorUrl,
+} from "./detector";
 export { DEFAULT_IMAGE_REPOSITORY, WORKLOAD_IMAGE_TAG, workloadImage } from "./images";
 export type { AnomalyDetectorArgs, InferenceServiceArgs } from "./detector";
-export { MCP_NAMESPACE, mcpToolFootprint, MCP_PORT, MCP_SERVICE, MCP_SIZES, MCP_TOOL_IMAGE, McpTool, mcpAllowedHosts, mcpPodTemplate, mcpUrl } from "./mcp-tool";
+export {
+    MCP_NAMESPACE,
+    mcpToolFootprint,
+    MCP_PORT,
+    MCP_SERVICE,
+    MCP_SIZES,
+    MCP_TOOL_IMAGE,
+    McpTool,
+    mcpAllowedHosts,
+    mcpPodTemplate,
+    mcpUrl,
+} from "./mcp-tool";
 export type { McpToolArgs } from "./mcp-tool";
 export { AGENT_NAME, AiopsAgent, MCP_SERVER_NAME, MCP_TOOL_NAMES, SRE_SYSTEM_MESSAGE, agentObjects } from "./agent";
 export type { AiopsAgentArgs } from "./agent";

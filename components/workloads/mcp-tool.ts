@@ -71,7 +71,12 @@ export function mcpPodTemplate(args: McpPodArgs): k8sInput.core.v1.PodTemplateSp
                     // /readyz checks Prometheus and the detector, so a broken dependency takes the pod out of rotation.
                     readinessProbe: probe("/readyz", 10),
                     resources: resources(MCP_SIZES[args.profile].server),
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ["ALL"] } },
+                    securityContext: {
+                        allowPrivilegeEscalation: false,
+                        readOnlyRootFilesystem: true,
+                        runAsNonRoot: true,
+                        capabilities: { drop: ["ALL"] },
+                    },
                 },
             ],
         },
@@ -103,8 +108,14 @@ export class McpTool extends pulumi.ComponentResource implements HasFootprint {
 
     constructor(name: string, args: McpToolArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:workloads:McpTool", name, {}, opts);
-        for (const [field, value] of [["prometheusUrl", args.prometheusUrl], ["inferenceServiceUrl", args.inferenceServiceUrl]] as const) {
-            if (!/^https?:\/\/[^\s/]+/.test(value)) throw new Error(`McpTool '${name}': ${field} must be an http(s) URL such as http://prometheus.monitoring.svc:9090; got '${value}'`);
+        for (const [field, value] of [
+            ["prometheusUrl", args.prometheusUrl],
+            ["inferenceServiceUrl", args.inferenceServiceUrl],
+        ] as const) {
+            if (!/^https?:\/\/[^\s/]+/.test(value))
+                throw new Error(
+                    `McpTool '${name}': ${field} must be an http(s) URL such as http://prometheus.monitoring.svc:9090; got '${value}'`,
+                );
         }
         const labels = { "app.kubernetes.io/name": MCP_SERVICE, "app.kubernetes.io/component": "mcp-tool" };
         const sizes = MCP_SIZES[args.profile];
@@ -121,13 +132,26 @@ export class McpTool extends pulumi.ComponentResource implements HasFootprint {
                     // the bucket: awaiting readiness would fail the first `pulumi up` after its 10-minute timeout.
                     annotations: { "pulumi.com/skipAwait": "true" },
                 },
-                spec: { replicas: sizes.replicas, selector: { matchLabels: labels }, template: mcpPodTemplate({ prometheusUrl: args.prometheusUrl, inferenceServiceUrl: args.inferenceServiceUrl, profile: args.profile, labels, image: workloadImage("mcp-tool", args.imageRepository) }) },
+                spec: {
+                    replicas: sizes.replicas,
+                    selector: { matchLabels: labels },
+                    template: mcpPodTemplate({
+                        prometheusUrl: args.prometheusUrl,
+                        inferenceServiceUrl: args.inferenceServiceUrl,
+                        profile: args.profile,
+                        labels,
+                        image: workloadImage("mcp-tool", args.imageRepository),
+                    }),
+                },
             },
             { parent: this, dependsOn: [ns] },
         );
         this.service = new k8s.core.v1.Service(
             `${name}-service`,
-            { metadata: { name: MCP_SERVICE, namespace: MCP_NAMESPACE, labels: { ...labels, ...PART_OF_LABEL } }, spec: { selector: labels, ports: [{ name: "http", port: MCP_PORT, targetPort: "http" }] } },
+            {
+                metadata: { name: MCP_SERVICE, namespace: MCP_NAMESPACE, labels: { ...labels, ...PART_OF_LABEL } },
+                spec: { selector: labels, ports: [{ name: "http", port: MCP_PORT, targetPort: "http" }] },
+            },
             { parent: this, dependsOn: [ns] },
         );
         new k8s.apiextensions.CustomResource(

@@ -2,9 +2,22 @@ import { asArray, asRecord, asString, show } from "./values";
 
 export const CAPACITY_PLAN_TYPE = "aiops:platform:CapacityPlan";
 
-export interface PlanNode { readonly name: string; readonly arch: string; readonly cpu: number; readonly memory: number }
-export interface PlanRequest { readonly service: string; readonly cpu: number; readonly memory: number }
-export interface CapacityPlan { readonly cluster: string; readonly nodes: PlanNode[]; readonly requests: PlanRequest[] }
+export interface PlanNode {
+    readonly name: string;
+    readonly arch: string;
+    readonly cpu: number;
+    readonly memory: number;
+}
+export interface PlanRequest {
+    readonly service: string;
+    readonly cpu: number;
+    readonly memory: number;
+}
+export interface CapacityPlan {
+    readonly cluster: string;
+    readonly nodes: PlanNode[];
+    readonly requests: PlanRequest[];
+}
 
 /** Reads a CapacityPlan's recorded inputs, collecting every problem ("`nodes[1].cpu` must be ...") at once. */
 export function parseCapacityPlan(props: unknown): { plan?: CapacityPlan; problems: string[] } {

@@ -44,14 +44,13 @@ export function eksClusterView(type: string, props: Record<string, unknown>): Ek
             endpointPrivateAccess: vpc.endpointPrivateAccess === true,
             publicAccessCidrs: vpc.publicAccessCidrs === undefined ? undefined : asStrings(vpc.publicAccessCidrs),
             secretsEncrypted:
-                asStrings(encryption?.resources).includes("secrets") &&
-                (asString(getPath(encryption, "provider.keyArn")) ?? "") !== "",
+                asStrings(encryption?.resources).includes("secrets") && (asString(getPath(encryption, "provider.keyArn")) ?? "") !== "",
             enabledClusterLogTypes: asStrings(props.enabledClusterLogTypes),
             path: {
                 endpointPublicAccess: "vpcConfig.endpointPublicAccess",
                 endpointPrivateAccess: "vpcConfig.endpointPrivateAccess",
                 publicAccessCidrs: "vpcConfig.publicAccessCidrs",
-                encryption: "encryptionConfig (resources: [\"secrets\"], provider.keyArn)",
+                encryption: 'encryptionConfig (resources: ["secrets"], provider.keyArn)',
                 enabledClusterLogTypes: "enabledClusterLogTypes",
             },
         };

@@ -58,18 +58,17 @@ export function workloadOf(type: string, props: unknown): Workload | undefined {
     const podSpec = asRecord(getPath(props, podSpecPath)) ?? {};
     const restartPolicy = asString(podSpec.restartPolicy);
     const longRunning =
-        kind === "Job" || kind === "CronJob"
-            ? false
-            : kind === "Pod"
-              ? restartPolicy !== "Never" && restartPolicy !== "OnFailure"
-              : true;
+        kind === "Job" || kind === "CronJob" ? false : kind === "Pod" ? restartPolicy !== "Never" && restartPolicy !== "OnFailure" : true;
     return { kind, metadata: asRecord(getPath(props, "metadata")) ?? {}, podSpec, podSpecPath, longRunning };
 }
 
 /** Every container and init container of the workload, with its path for messages. */
 export function containersOf(workload: Workload): ContainerRef[] {
     const refs: ContainerRef[] = [];
-    for (const [field, init] of [["initContainers", true], ["containers", false]] as const) {
+    for (const [field, init] of [
+        ["initContainers", true],
+        ["containers", false],
+    ] as const) {
         asArray(workload.podSpec[field]).forEach((value, index) => {
             const container = asRecord(value) ?? {};
             refs.push({
@@ -88,11 +87,7 @@ export function describe(ref: ContainerRef): string {
     return `${ref.init ? "init container" : "container"} '${ref.name}' (${ref.path})`;
 }
 
-export type WorkloadValidation = (
-    workload: Workload,
-    args: ResourceValidationArgs,
-    report: (message: string) => void,
-) => void;
+export type WorkloadValidation = (workload: Workload, args: ResourceValidationArgs, report: (message: string) => void) => void;
 
 /** Like validateResourceOfType, for the six workload kinds at once. */
 export function validateWorkload(validate: WorkloadValidation) {

@@ -6,7 +6,10 @@ export function isOpenToWorld(cidr: string): boolean {
 
 /** Whether a firewall port spec ("22", "20-30") covers the port. */
 export function portSpecCovers(spec: string, port: number): boolean {
-    const [low, high] = spec.trim().split("-").map((part) => Number(part));
+    const [low, high] = spec
+        .trim()
+        .split("-")
+        .map((part) => Number(part));
     if (high === undefined) {
         return low === port;
     }

@@ -108,7 +108,11 @@ export async function run(
 }
 
 if (require.main === module) {
-    run(process.argv.slice(2), (t) => process.stdout.write(`${t}\n`), (t) => process.stderr.write(`${t}\n`)).then(
+    run(
+        process.argv.slice(2),
+        (t) => process.stdout.write(`${t}\n`),
+        (t) => process.stderr.write(`${t}\n`),
+    ).then(
         (code) => {
             process.exitCode = code;
         },

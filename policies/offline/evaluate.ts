@@ -80,11 +80,15 @@ export function configFor(policy: PolicyDefinition, overrides: Record<string, un
         }
         const schema = properties[key];
         if (schema === undefined) {
-            throw new ConfigError(`policy ${policy.name} has no config key \`${key}\`; known keys: ${Object.keys(properties).join(", ") || "none"}.`);
+            throw new ConfigError(
+                `policy ${policy.name} has no config key \`${key}\`; known keys: ${Object.keys(properties).join(", ") || "none"}.`,
+            );
         }
         const expected = typeof schema.type === "string" ? schema.type : undefined;
         if (expected !== undefined && !hasJsonType(value, expected)) {
-            throw new ConfigError(`policy ${policy.name}: config \`${key}\` must be ${expected === "array" || expected === "object" ? "an" : "a"} ${expected}; got ${JSON.stringify(value)}.`);
+            throw new ConfigError(
+                `policy ${policy.name}: config \`${key}\` must be ${expected === "array" || expected === "object" ? "an" : "a"} ${expected}; got ${JSON.stringify(value)}.`,
+            );
         }
         config[key] = value;
     }
@@ -330,9 +334,7 @@ export function policyResourcesFromGraph(graph: Pick<RenderResult, "project" | "
                       .map(([k, v]) => [k, [...new Set(referenced(v, r))].map((dep) => resources.get(dep)!)] as const)
                       .filter(([, deps]) => deps.length > 0),
               );
-        resource.dependencies = r.dependencies
-            ? lookup(r.dependencies)
-            : [...new Set(Object.values(resource.propertyDependencies).flat())];
+        resource.dependencies = r.dependencies ? lookup(r.dependencies) : [...new Set(Object.values(resource.propertyDependencies).flat())];
     }
     return [...resources.values()];
 }
@@ -343,7 +345,11 @@ const LEVEL_ORDER: Record<ReportedLevel, number> = { mandatory: 0, advisory: 1 }
 export function sortViolations(violations: Violation[]): Violation[] {
     const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     return [...violations].sort(
-        (a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] || cmp(a.policy, b.policy) || cmp(a.resource, b.resource) || cmp(a.message, b.message),
+        (a, b) =>
+            LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level] ||
+            cmp(a.policy, b.policy) ||
+            cmp(a.resource, b.resource) ||
+            cmp(a.message, b.message),
     );
 }
 
@@ -374,7 +380,9 @@ export async function evaluateGraph(
         if (isResourcePolicy(policy)) {
             for (const resource of resources) {
                 const { violations: messages } = await runValidations(policy, { ...resource, parent: resource.opts.parent }, config);
-                messages.forEach((message) => violations.push({ policy: policy.name, level: reported, resource: keyOf(resource), message }));
+                messages.forEach((message) =>
+                    violations.push({ policy: policy.name, level: reported, resource: keyOf(resource), message }),
+                );
             }
         } else {
             for (const v of await runStackPolicy(policy, resources, config)) {

@@ -32,8 +32,10 @@ export class GraphError extends Error {}
 /** Validates a parsed graph, naming the first bad field and the expected shape. */
 export function parseGraph(value: unknown, source: string): RenderResult {
     const fail = (field: string, expected: string, got: unknown): never => {
-        throw new GraphError(`${source}: \`${field}\` must be ${expected}; got ${JSON.stringify(got) ?? "nothing"}. ` +
-            `Expected the JSON that \`npm run render\` prints: { project, stack, resources: [{ type, name, parent, provider, inputs }], outputs }.`);
+        throw new GraphError(
+            `${source}: \`${field}\` must be ${expected}; got ${JSON.stringify(got) ?? "nothing"}. ` +
+                `Expected the JSON that \`npm run render\` prints: { project, stack, resources: [{ type, name, parent, provider, inputs }], outputs }.`,
+        );
     };
     const root = asRecord(value) ?? fail("(root)", "an object", value);
     const text = (v: unknown, field: string) => (typeof v === "string" && v !== "" ? v : fail(field, "a non-empty string", v));
@@ -60,7 +62,10 @@ export function parseGraph(value: unknown, source: string): RenderResult {
                 ? {}
                 : {
                       propertyDependencies: Object.fromEntries(
-                          Object.entries(propertyDependencies).map(([k, v]) => [k, strings(v, `resources[${i}].propertyDependencies.${k}`)]),
+                          Object.entries(propertyDependencies).map(([k, v]) => [
+                              k,
+                              strings(v, `resources[${i}].propertyDependencies.${k}`),
+                          ]),
                       ),
                   }),
         };
@@ -73,7 +78,9 @@ export function loadGraph(file: string): RenderResult {
     try {
         text = readFileSync(file, "utf8");
     } catch (e) {
-        throw new GraphError(`cannot read graph file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Pass the path of a JSON file written by \`npm run render\`.`);
+        throw new GraphError(
+            `cannot read graph file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}. Pass the path of a JSON file written by \`npm run render\`.`,
+        );
     }
     let parsed: unknown;
     try {

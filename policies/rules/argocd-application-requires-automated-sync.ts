@@ -18,7 +18,9 @@ export const argocdApplicationRequiresAutomatedSync: ResourceValidationPolicy = 
         }
         const missing = (["selfHeal", "prune"] as const).filter((key) => automated[key] !== true);
         if (missing.length > 0) {
-            report(`spec.syncPolicy.automated does not enable ${missing.join(" and ")}; set ${missing.map((m) => `${m}: true`).join(" and ")}.`);
+            report(
+                `spec.syncPolicy.automated does not enable ${missing.join(" and ")}; set ${missing.map((m) => `${m}: true`).join(" and ")}.`,
+            );
         }
     },
 };

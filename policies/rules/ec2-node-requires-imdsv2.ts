@@ -24,13 +24,17 @@ export const ec2NodeRequiresImdsv2: ResourceValidationPolicy = {
             case MANAGED_NODE_GROUP_TYPE:
                 // A custom launch template carries its own metadataOptions and is checked as a LaunchTemplate.
                 if (args.props.launchTemplate === undefined && args.props.enableIMDSv2 !== true) {
-                    report("enableIMDSv2 is not true (it defaults to false); set enableIMDSv2: true, or pass a launchTemplate that requires IMDSv2.");
+                    report(
+                        "enableIMDSv2 is not true (it defaults to false); set enableIMDSv2: true, or pass a launchTemplate that requires IMDSv2.",
+                    );
                 }
                 return;
             case AWS_NODE_GROUP_TYPE:
                 // EKS's generated launch template leaves IMDSv1 enabled.
                 if (args.props.launchTemplate === undefined) {
-                    report('the node group uses EKS\'s default launch template, which allows IMDSv1; pass a launchTemplate whose metadataOptions.httpTokens is "required".');
+                    report(
+                        'the node group uses EKS\'s default launch template, which allows IMDSv1; pass a launchTemplate whose metadataOptions.httpTokens is "required".',
+                    );
                 }
                 return;
             default:

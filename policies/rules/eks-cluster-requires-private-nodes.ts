@@ -18,7 +18,9 @@ export const eksClusterRequiresPrivateNodes: ResourceValidationPolicy = {
         }
         // @pulumi/eks defaults nodeAssociatePublicIpAddress to true.
         if (args.props.nodeAssociatePublicIpAddress !== false) {
-            report("nodes get public IP addresses (nodeAssociatePublicIpAddress defaults to true); set nodeAssociatePublicIpAddress: false.");
+            report(
+                "nodes get public IP addresses (nodeAssociatePublicIpAddress defaults to true); set nodeAssociatePublicIpAddress: false.",
+            );
         }
     },
 };

@@ -19,7 +19,9 @@ export const gcpInstanceRequiresShieldedVm: ResourceValidationPolicy = {
             ...(config.enableIntegrityMonitoring === false ? ["enableIntegrityMonitoring"] : []),
         ];
         if (off.length > 0) {
-            report(`shieldedInstanceConfig leaves ${off.join(", ")} off; set ${off.map((f) => `shieldedInstanceConfig.${f}: true`).join(", ")} (and use a Shielded VM image).`);
+            report(
+                `shieldedInstanceConfig leaves ${off.join(", ")} off; set ${off.map((f) => `shieldedInstanceConfig.${f}: true`).join(", ")} (and use a Shielded VM image).`,
+            );
         }
     },
 };

@@ -11,14 +11,14 @@ export const SERVICE_TYPE = "kubernetes:core/v1:Service";
 export const k8sServiceDisallowsUnannotatedLoadBalancer: ResourceValidationPolicy = {
     name: "k8s-service-disallows-unannotated-load-balancer",
     description:
-        "A Service of type LoadBalancer must carry the annotation aiops.dev/public: \"true\", because a cloud load balancer exposes the service to the internet and that must be a deliberate, reviewable choice.",
+        'A Service of type LoadBalancer must carry the annotation aiops.dev/public: "true", because a cloud load balancer exposes the service to the internet and that must be a deliberate, reviewable choice.',
     enforcementLevel: "mandatory",
     configSchema: {
         properties: {
             publicAnnotation: {
                 type: "string",
                 default: "aiops.dev/public",
-                description: "Annotation that must be \"true\" on an intentionally public LoadBalancer Service.",
+                description: 'Annotation that must be "true" on an intentionally public LoadBalancer Service.',
             },
         },
     },

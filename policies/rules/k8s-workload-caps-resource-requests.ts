@@ -27,7 +27,9 @@ export const k8sWorkloadCapsResourceRequests: ResourceValidationPolicy = {
             const cpu = parseQuantity(getPath(ref.container, "resources.requests.cpu"));
             const memory = parseQuantity(getPath(ref.container, "resources.requests.memory"));
             if (cpu !== undefined && cpu > maxCpuCores) {
-                report(`${describe(ref)} requests ${cpu} cpu cores, above the ${maxCpuCores}-core ceiling; lower resources.requests.cpu or raise maxCpuCores.`);
+                report(
+                    `${describe(ref)} requests ${cpu} cpu cores, above the ${maxCpuCores}-core ceiling; lower resources.requests.cpu or raise maxCpuCores.`,
+                );
             }
             if (memory !== undefined && memory > maxMemoryGiB * GiB) {
                 report(

@@ -4,8 +4,7 @@ import { asRecord } from "../lib/values";
 
 export const k8sWorkloadDisallowsPrivilegedContainers: ResourceValidationPolicy = {
     name: "k8s-workload-disallows-privileged-containers",
-    description:
-        "No container runs privileged, because a privileged container has every capability and the host's devices.",
+    description: "No container runs privileged, because a privileged container has every capability and the host's devices.",
     enforcementLevel: "mandatory",
     validateResource: validateWorkload((workload, _args, report) => {
         for (const ref of containersOf(workload)) {

@@ -21,7 +21,9 @@ export function isPinnedToAmd64(workload: Workload): boolean {
     if (asRecord(workload.podSpec.nodeSelector)?.[ARCH_LABEL] === "amd64") {
         return true;
     }
-    const terms = asArray(getPath(workload.podSpec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"));
+    const terms = asArray(
+        getPath(workload.podSpec, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms"),
+    );
     // Terms are ORed, so each one must restrict the architecture.
     return (
         terms.length > 0 &&
@@ -59,7 +61,9 @@ export const k8sWorkloadRequiresAmd64NodeSelector: StackValidationPolicy = {
         const affected = args.resources.flatMap((resource) => {
             const workload = workloadOf(resource.type, resource.props);
             const images = workload
-                ? containersOf(workload).map((c) => asString(c.container.image) ?? "").filter((image) => isFromRepository(image, amd64OnlyImages))
+                ? containersOf(workload)
+                      .map((c) => asString(c.container.image) ?? "")
+                      .filter((image) => isFromRepository(image, amd64OnlyImages))
                 : [];
             return workload && images.length > 0 ? [{ resource, workload, images }] : [];
         });

@@ -26,7 +26,10 @@ export const s3BucketRequiresEncryption: StackValidationPolicy = {
                     bucket.urn,
                 );
             } else if (!configs.some((c) => asArray(c.props.rules).length > 0)) {
-                report(`bucket '${bucket.name}' has an encryption configuration with no rules; add a rule with applyServerSideEncryptionByDefault.`, bucket.urn);
+                report(
+                    `bucket '${bucket.name}' has an encryption configuration with no rules; add a rule with applyServerSideEncryptionByDefault.`,
+                    bucket.urn,
+                );
             }
         }
     },

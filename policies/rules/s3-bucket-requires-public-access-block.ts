@@ -26,7 +26,10 @@ export const s3BucketRequiresPublicAccessBlock: StackValidationPolicy = {
             }
             const off = PUBLIC_ACCESS_FLAGS.filter((flag) => !blocks.some((b) => b.props[flag] === true));
             if (off.length > 0) {
-                report(`bucket '${bucket.name}' has a public access block without ${off.join(", ")}; set ${off.join(", ")} to true.`, bucket.urn);
+                report(
+                    `bucket '${bucket.name}' has a public access block without ${off.join(", ")}; set ${off.join(", ")} to true.`,
+                    bucket.urn,
+                );
             }
         }
     },

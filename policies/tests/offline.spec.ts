@@ -16,7 +16,12 @@ const VIOLATIONS = path.join(FIXTURES, "violations.json");
 async function cli(args: string[], harness?: Parameters<typeof run>[3]) {
     const out: string[] = [];
     const err: string[] = [];
-    const code = await run(args, (t) => out.push(t), (t) => err.push(t), harness);
+    const code = await run(
+        args,
+        (t) => out.push(t),
+        (t) => err.push(t),
+        harness,
+    );
     return { code, stdout: out.join("\n"), stderr: err.join("\n") };
 }
 
@@ -43,7 +48,9 @@ describe("offline evaluation (npm run policy)", () => {
 
         it("builds URNs with the parent type chain, as the engine does", () => {
             const deployment = find("kubernetes:apps/v1:Deployment", "detector");
-            expect(deployment.urn).to.equal("urn:pulumi:fixture::aiops-mlops-platform::aiops:platform:Platform$kubernetes:apps/v1:Deployment::detector");
+            expect(deployment.urn).to.equal(
+                "urn:pulumi:fixture::aiops-mlops-platform::aiops:platform:Platform$kubernetes:apps/v1:Deployment::detector",
+            );
             expect(keyOfUrn(deployment.urn)).to.equal("kubernetes:apps/v1:Deployment::detector");
             expect(deployment.parent?.name).to.equal("platform");
             expect(deployment.provider).to.include({ type: "pulumi:providers:kubernetes", name: "platform" });
@@ -93,16 +100,30 @@ describe("offline evaluation (npm run policy)", () => {
         });
 
         it("reports a stack-wide finding against the stack when no urn is given", async () => {
-            const policy = { name: "stack-requires-something", description: "x", enforcementLevel: "advisory" as const, validateStack: (_: unknown, report: (m: string) => void) => report("fix it") };
+            const policy = {
+                name: "stack-requires-something",
+                description: "x",
+                enforcementLevel: "advisory" as const,
+                validateStack: (_: unknown, report: (m: string) => void) => report("fix it"),
+            };
             const { violations } = await evaluateGraph({ project: "p", stack: "s", resources: [], outputs: {} }, [policy]);
-            expect(violations).to.deep.equal([{ policy: "stack-requires-something", level: "advisory", resource: "pulumi:pulumi:Stack::p-s", message: "fix it" }]);
+            expect(violations).to.deep.equal([
+                { policy: "stack-requires-something", level: "advisory", resource: "pulumi:pulumi:Stack::p-s", message: "fix it" },
+            ]);
         });
 
         it("rejects config for unknown policies, unknown keys and wrong types", async () => {
             const graph: RenderResult = { project: "p", stack: "s", resources: [], outputs: {} };
-            await expectReject(evaluateGraph(graph, allPolicies, { "no-such-policy": "disabled" }), "policy config names unknown policies: no-such-policy.");
-            expect(() => configFor(k8sWorkloadRequiresResources, { cpu: true })).to.throw("policy k8s-workload-requires-resources has no config key `cpu`; known keys: requireCpuLimit.");
-            expect(() => configFor(k8sWorkloadRequiresResources, { requireCpuLimit: "no" })).to.throw('config `requireCpuLimit` must be a boolean; got "no".');
+            await expectReject(
+                evaluateGraph(graph, allPolicies, { "no-such-policy": "disabled" }),
+                "policy config names unknown policies: no-such-policy.",
+            );
+            expect(() => configFor(k8sWorkloadRequiresResources, { cpu: true })).to.throw(
+                "policy k8s-workload-requires-resources has no config key `cpu`; known keys: requireCpuLimit.",
+            );
+            expect(() => configFor(k8sWorkloadRequiresResources, { requireCpuLimit: "no" })).to.throw(
+                'config `requireCpuLimit` must be a boolean; got "no".',
+            );
             expect(configFor(k8sWorkloadRequiresResources)).to.deep.equal({ requireCpuLimit: true });
             expect(levelFor(k8sWorkloadRequiresResources, "remediate")).to.equal("remediate");
         });
@@ -152,11 +173,17 @@ describe("offline evaluation (npm run policy)", () => {
 
         it("exits 2 with a clear error for a missing, malformed or mis-shaped graph", async () => {
             const missing = await cli(["--graph", path.join(scratch, "nope.json")]);
-            expect([missing.code, missing.stderr]).to.deep.equal([2, `error: cannot read graph file ${path.join(scratch, "nope.json")}: ENOENT. Pass the path of a JSON file written by \`npm run render\`.`]);
+            expect([missing.code, missing.stderr]).to.deep.equal([
+                2,
+                `error: cannot read graph file ${path.join(scratch, "nope.json")}: ENOENT. Pass the path of a JSON file written by \`npm run render\`.`,
+            ]);
             const broken = await cli(["--graph", write("broken.json", "{ not json")]);
             expect(broken.code).to.equal(2);
             expect(broken.stderr).to.match(/broken\.json is not valid JSON: /);
-            const shape = await cli(["--graph", write("shape.json", JSON.stringify({ project: "p", stack: "s", resources: [{ name: "x" }], outputs: {} }))]);
+            const shape = await cli([
+                "--graph",
+                write("shape.json", JSON.stringify({ project: "p", stack: "s", resources: [{ name: "x" }], outputs: {} })),
+            ]);
             expect(shape.code).to.equal(2);
             expect(shape.stderr).to.include("`resources[0].type` must be a non-empty string; got nothing.");
         });
@@ -172,9 +199,14 @@ describe("offline evaluation (npm run policy)", () => {
             expect((await cli(["--stack", "homelab", "--format", "json", "--config", noConfig], harness)).code).to.equal(0);
             expect(rendered).to.deep.equal(["homelab"]);
             const broken = await cli(["--stack", "homelab"], async () => {
-                throw new (await import("../offline/graph")).GraphError("cannot load the mock harness (x): gone. Use --graph <file> instead.");
+                throw new (await import("../offline/graph")).GraphError(
+                    "cannot load the mock harness (x): gone. Use --graph <file> instead.",
+                );
             });
-            expect([broken.code, broken.stderr]).to.deep.equal([2, "error: cannot load the mock harness (x): gone. Use --graph <file> instead."]);
+            expect([broken.code, broken.stderr]).to.deep.equal([
+                2,
+                "error: cannot load the mock harness (x): gone. Use --graph <file> instead.",
+            ]);
         });
 
         it("reads the project's policy config by default, and a given file instead", () => {
@@ -186,7 +218,10 @@ describe("offline evaluation (npm run policy)", () => {
             this.timeout(60_000);
             const script = path.join(__dirname, "..", "offline", "cli.ts");
             const runScript = (...args: string[]) =>
-                spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], { encoding: "utf8", timeout: 50_000 });
+                spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", script, ...args], {
+                    encoding: "utf8",
+                    timeout: 50_000,
+                });
             expect(runScript("--graph", VIOLATIONS, "--config", noConfig).status).to.equal(1);
             expect(runScript("--format", "json").status).to.equal(2);
         });

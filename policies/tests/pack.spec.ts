@@ -11,7 +11,9 @@ const RULES_DIR = path.join(PACK_DIR, "rules");
 type Definition = ResourceValidationPolicy | StackValidationPolicy;
 
 function ruleFiles(): string[] {
-    return readdirSync(RULES_DIR).filter((f) => f.endsWith(".ts") && f !== "index.ts").sort();
+    return readdirSync(RULES_DIR)
+        .filter((f) => f.endsWith(".ts") && f !== "index.ts")
+        .sort();
 }
 
 /** The policy objects each rule file exports (found by shape, so a renamed export is still caught). */
@@ -67,7 +69,9 @@ describe("the policy pack", () => {
     });
 
     it("is documented: the README's table lists every policy with its level", () => {
-        const rows = [...readFileSync(path.join(PACK_DIR, "README.md"), "utf8").matchAll(/^\| `([a-z0-9-]+)` \| (mandatory|advisory) \|/gm)];
+        const rows = [
+            ...readFileSync(path.join(PACK_DIR, "README.md"), "utf8").matchAll(/^\| `([a-z0-9-]+)` \| (mandatory|advisory) \|/gm),
+        ];
         expect(rows.map((m) => [m[1], m[2]]).sort()).to.deep.equal(allPolicies.map((p) => [p.name, p.enforcementLevel]).sort());
     });
 
@@ -84,9 +88,17 @@ describe("the policy pack", () => {
             }
         };
         walk(PACK_DIR);
-        const constructing = sources.filter((f) => /new\s+PolicyPack\s*\(/.test(readFileSync(f, "utf8").replace(/\/\/.*$/gm, "").replace(/\/\*[\s\S]*?\*\//g, "")));
+        const constructing = sources.filter((f) =>
+            /new\s+PolicyPack\s*\(/.test(
+                readFileSync(f, "utf8")
+                    .replace(/\/\/.*$/gm, "")
+                    .replace(/\/\*[\s\S]*?\*\//g, ""),
+            ),
+        );
         expect(constructing.map((f) => path.relative(PACK_DIR, f))).to.deep.equal(["index.ts"]);
-        const importsIndex = sources.filter((f) => f !== path.join(PACK_DIR, "index.ts") && /from\s+["'](\.\.\/)+(index)?["'];/.test(readFileSync(f, "utf8")));
+        const importsIndex = sources.filter(
+            (f) => f !== path.join(PACK_DIR, "index.ts") && /from\s+["'](\.\.\/)+(index)?["'];/.test(readFileSync(f, "utf8")),
+        );
         expect(importsIndex.map((f) => path.relative(PACK_DIR, f))).to.deep.equal([]);
     });
 
@@ -100,7 +112,10 @@ describe("the policy pack", () => {
 
         it("starts, and its analyzer reports exactly allPolicies with their levels", async () => {
             // index.ts reads ./package.json for the version, so it runs from the pack folder, as the CLI runs it.
-            child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], { cwd: PACK_DIR, stdio: ["ignore", "pipe", "pipe"] });
+            child = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "index.ts"], {
+                cwd: PACK_DIR,
+                stdio: ["ignore", "pipe", "pipe"],
+            });
             const port = await new Promise<number>((resolve, reject) => {
                 let out = "";
                 let err = "";
@@ -122,7 +137,9 @@ describe("the policy pack", () => {
             const client = new AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
             type Info = { name: string; policiesList: { name: string; enforcementlevel: number }[] };
             const info = await new Promise<Info>((resolve, reject) =>
-                client.getAnalyzerInfo(new Empty(), (e: Error | null, res: { toObject(): Info }) => (e ? reject(e) : resolve(res.toObject()))),
+                client.getAnalyzerInfo(new Empty(), (e: Error | null, res: { toObject(): Info }) =>
+                    e ? reject(e) : resolve(res.toObject()),
+                ),
             );
             client.close();
             expect(info.name).to.equal("aiops-platform");

@@ -34,7 +34,10 @@ const k8sClass: Record<string, [string, string]> = {
     "kubernetes:rbac.authorization.k8s.io/v1:Role": ["@pulumi/kubernetes/rbac/v1/role", "Role"],
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ["@pulumi/kubernetes/rbac/v1/roleBinding", "RoleBinding"],
     "kubernetes:policy/v1:PodDisruptionBudget": ["@pulumi/kubernetes/policy/v1/podDisruptionBudget", "PodDisruptionBudget"],
-    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": ["@pulumi/kubernetes/autoscaling/v2/horizontalPodAutoscaler", "HorizontalPodAutoscaler"],
+    "kubernetes:autoscaling/v2:HorizontalPodAutoscaler": [
+        "@pulumi/kubernetes/autoscaling/v2/horizontalPodAutoscaler",
+        "HorizontalPodAutoscaler",
+    ],
     "kubernetes:helm.sh/v3:Release": ["@pulumi/kubernetes/helm/v3/release", "Release"],
     "kubernetes:helm.sh/v4:Chart": ["@pulumi/kubernetes/helm/v4/chart", "Chart"],
 };
@@ -55,8 +58,16 @@ describe("type tokens used by the rules", () => {
             [BUCKET_TYPES[0], "@pulumi/aws/s3/bucket", "Bucket"],
             [BUCKET_TYPES[1], "@pulumi/aws/s3/bucketV2", "BucketV2"],
             [PUBLIC_ACCESS_BLOCK_TYPE, "@pulumi/aws/s3/bucketPublicAccessBlock", "BucketPublicAccessBlock"],
-            [SSE_CONFIGURATION_TYPES[0], "@pulumi/aws/s3/bucketServerSideEncryptionConfiguration", "BucketServerSideEncryptionConfiguration"],
-            [SSE_CONFIGURATION_TYPES[1], "@pulumi/aws/s3/bucketServerSideEncryptionConfigurationV2", "BucketServerSideEncryptionConfigurationV2"],
+            [
+                SSE_CONFIGURATION_TYPES[0],
+                "@pulumi/aws/s3/bucketServerSideEncryptionConfiguration",
+                "BucketServerSideEncryptionConfiguration",
+            ],
+            [
+                SSE_CONFIGURATION_TYPES[1],
+                "@pulumi/aws/s3/bucketServerSideEncryptionConfigurationV2",
+                "BucketServerSideEncryptionConfigurationV2",
+            ],
             [EKS_CLUSTER_TYPE, "@pulumi/aws/eks/cluster", "Cluster"],
             [AWS_NODE_GROUP_TYPE, "@pulumi/aws/eks/nodeGroup", "NodeGroup"],
             [LAUNCH_TEMPLATE_TYPE, "@pulumi/aws/ec2/launchTemplate", "LaunchTemplate"],
@@ -73,6 +84,9 @@ describe("type tokens used by the rules", () => {
 
     it("match the GCP SDK classes", () => {
         expect(sdkType("@pulumi/gcp/compute/firewall", "Firewall")).to.equal(FIREWALL_TYPE);
-        expect(GCP_INSTANCE_TYPES).to.deep.equal([sdkType("@pulumi/gcp/compute/instance", "Instance"), sdkType("@pulumi/gcp/compute/instanceTemplate", "InstanceTemplate")]);
+        expect(GCP_INSTANCE_TYPES).to.deep.equal([
+            sdkType("@pulumi/gcp/compute/instance", "Instance"),
+            sdkType("@pulumi/gcp/compute/instanceTemplate", "InstanceTemplate"),
+        ]);
     });
 });

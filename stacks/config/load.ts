@@ -1,7 +1,16 @@
 // Reads the stack's Pulumi config once, validates all of it, and hands the stack a typed object.
 // Nothing here declares a resource, so a bad config fails before anything is planned.
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, KNOWN_KEYS, PROJECT, RawStackConfig, SECRET_KEYS, SecretKey, ValidStackConfig, validateStackConfig } from "./validate";
+import {
+    ConfigError,
+    KNOWN_KEYS,
+    PROJECT,
+    RawStackConfig,
+    SECRET_KEYS,
+    SecretKey,
+    ValidStackConfig,
+    validateStackConfig,
+} from "./validate";
 
 /** Keys whose stack-file value is structured (JSON on the wire). */
 const STRUCTURED = new Set(["aws", "homelab", "hybrid", "amd64OnlyImages"]);
@@ -16,7 +25,9 @@ const runtimeConfig: { isConfigSecret?: (key: string) => boolean } = require("@p
 export function readRawConfig(): RawStackConfig {
     const all = pulumi.runtime.allConfig();
     const prefix = `${PROJECT}:`;
-    const setKeys = Object.keys(all).filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length));
+    const setKeys = Object.keys(all)
+        .filter((k) => k.startsWith(prefix))
+        .map((k) => k.slice(prefix.length));
     const values: Record<string, unknown> = {};
     const problems = [];
     for (const key of KNOWN_KEYS) {
@@ -29,7 +40,11 @@ export function readRawConfig(): RawStackConfig {
         try {
             values[key] = JSON.parse(text);
         } catch {
-            problems.push({ key, message: `is not valid structured config; got '${text.slice(0, 60)}'`, fix: `write \`${key}:\` as a YAML mapping/list in Pulumi.<stack>.yaml` });
+            problems.push({
+                key,
+                message: `is not valid structured config; got '${text.slice(0, 60)}'`,
+                fix: `write \`${key}:\` as a YAML mapping/list in Pulumi.<stack>.yaml`,
+            });
         }
     }
     if (problems.length > 0) throw new ConfigError(problems);

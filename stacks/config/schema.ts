@@ -10,13 +10,21 @@ export const ARCHES = ["amd64", "arm64"] as const;
 export type Arch = (typeof ARCHES)[number];
 
 /** Kubernetes quantities as users write them in stack files ("10Gi", "500m", 4). */
-const cpuQuantity = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?m?$/, { error: "must be a CPU quantity such as 4, \"3.5\" or \"500m\"" })]);
-const memoryQuantity = z.string().regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/, { error: "must be a memory quantity such as \"10Gi\" or \"512Mi\"" });
+const cpuQuantity = z.union([
+    z.number().positive(),
+    z.string().regex(/^\d+(\.\d+)?m?$/, { error: 'must be a CPU quantity such as 4, "3.5" or "500m"' }),
+]);
+const memoryQuantity = z
+    .string()
+    .regex(/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|K|M|G|T)?$/, { error: 'must be a memory quantity such as "10Gi" or "512Mi"' });
 
 const dnsLabel = z
     .string()
     .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a lowercase DNS label (letters, digits, '-'), e.g. \"worker-1\"" });
-const labelMap = z.record(z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { error: "must be a Kubernetes label key" }), z.string().max(63));
+const labelMap = z.record(
+    z.string().regex(/^([a-z0-9.-]+\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, { error: "must be a Kubernetes label key" }),
+    z.string().max(63),
+);
 const taint = z.strictObject({
     key: z.string().min(1),
     value: z.string().optional(),
@@ -30,7 +38,8 @@ const restrictedCidr = cidr.refine((v) => !isOpenToWorld(v), {
 const host = z.string().refine((v) => (/^[\d.]+$/.test(v) ? isIpAddress(v) : /^[A-Za-z0-9]([-A-Za-z0-9.]*[A-Za-z0-9])?$/.test(v)), {
     error: "must be an IPv4 address or a DNS name",
 });
-const semverTag = (example: string) => z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, { error: `must be a pinned version such as ${example}` });
+const semverTag = (example: string) =>
+    z.string().regex(/^v?\d+\.\d+\.\d+([-+][0-9A-Za-z.+-]+)?$/, { error: `must be a pinned version such as ${example}` });
 
 const k3sRelease = z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, { error: "must be a pinned k3s release such as v1.35.5+k3s1" });
 
@@ -40,7 +49,9 @@ const capacity = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
 // ---------------------------------------------------------------------------------------------- aws
 const awsNodeGroup = z.strictObject({
     name: dnsLabel,
-    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "must be an EC2 instance type such as m7i.large" })).min(1),
+    instanceTypes: z
+        .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, { error: "must be an EC2 instance type such as m7i.large" }))
+        .min(1),
     arch: z.enum(ARCHES).default("amd64"),
     capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
     minSize: z.number().int().min(0),
@@ -55,11 +66,16 @@ const awsNodeGroup = z.strictObject({
 
 export const awsSchema = z.strictObject({
     /** Filled from `aws:region` by the loader, so the provider and the program agree. */
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region such as eu-west-1 (pulumi config set aws:region eu-west-1)" }),
+    region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: "must be an AWS region such as eu-west-1 (pulumi config set aws:region eu-west-1)" }),
     vpcCidr: cidr.default("10.0.0.0/16"),
     availabilityZones: z.number().int().min(2).max(6).default(3),
     natGateways: z.enum(["single", "perAz"]).default("single"),
-    kubernetesVersion: z.string().regex(/^1\.\d{2}$/, { error: "must be an EKS minor version such as \"1.33\"" }).default("1.33"),
+    kubernetesVersion: z
+        .string()
+        .regex(/^1\.\d{2}$/, { error: 'must be an EKS minor version such as "1.33"' })
+        .default("1.33"),
     /** CIDRs allowed to reach the public API endpoint; empty turns the public endpoint off. */
     publicAccessCidrs: z.array(restrictedCidr).default([]),
     /** VPC flow logs (accepted and rejected traffic) to CloudWatch Logs. */
@@ -69,7 +85,14 @@ export const awsSchema = z.strictObject({
     autoscaler: z.enum(["cluster-autoscaler", "karpenter"]).default("cluster-autoscaler"),
     /** IAM principals granted cluster access through EKS access entries. */
     accessEntries: z
-        .array(z.strictObject({ principalArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "must be an IAM role or user ARN" }), access: z.enum(["admin", "view"]).default("admin") }))
+        .array(
+            z.strictObject({
+                principalArn: z
+                    .string()
+                    .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, { error: "must be an IAM role or user ARN" }),
+                access: z.enum(["admin", "view"]).default("admin"),
+            }),
+        )
         .default([]),
     tags: z.record(z.string(), z.string()).default({}),
 });
@@ -101,11 +124,19 @@ export const homelabSchema = z.strictObject({
 });
 
 // ---------------------------------------------------------------------------------------------- hybrid
-const sshTarget = z.strictObject({ address: host, sshUser: z.string().min(1).default("root"), sshPort: z.number().int().min(1).max(65535).default(22) });
+const sshTarget = z.strictObject({
+    address: host,
+    sshUser: z.string().min(1).default("root"),
+    sshPort: z.number().int().min(1).max(65535).default(22),
+});
 
 export const hybridSchema = z.strictObject({
     gcp: z.strictObject({
-        project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { error: "must be a GCP project id such as my-project-123 (pulumi config set gcp:project ...)" }),
+        project: z
+            .string()
+            .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+                error: "must be a GCP project id such as my-project-123 (pulumi config set gcp:project ...)",
+            }),
         region: z.string().regex(/^[a-z]+-[a-z]+\d$/, { error: "must be a GCP region such as europe-west4" }),
         zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, { error: "must be a GCP zone such as europe-west4-a" }),
         machineType: z.string().min(1).default("e2-standard-2"),
@@ -126,7 +157,11 @@ export const hybridSchema = z.strictObject({
         /** "local" runs k3d where `pulumi up` runs; otherwise SSH to this host. */
         host: z.union([z.literal("local"), sshTarget]),
         k3dVersion: semverTag("v5.9.0"),
-        k3sImage: z.string().regex(/^rancher\/k3s:v\d+\.\d+\.\d+-k3s\d+$/, { error: "must be a pinned rancher/k3s image such as rancher/k3s:v1.35.2-k3s1" }),
+        k3sImage: z
+            .string()
+            .regex(/^rancher\/k3s:v\d+\.\d+\.\d+-k3s\d+$/, {
+                error: "must be a pinned rancher/k3s image such as rancher/k3s:v1.35.2-k3s1",
+            }),
         /** The edge host's Tailscale address, added as a TLS SAN and used by Argo CD. */
         tailscaleAddress: z.string().refine(isIpAddress, { error: "must be the edge host's Tailscale IPv4 address (100.x.y.z)" }),
         apiPort: z.number().int().min(1024).max(65535).default(6550),
@@ -149,26 +184,49 @@ export const platformSchema = z.strictObject({
     /** Ollama's in-cluster URL, used when llmProvider is ollama. */
     ollamaHost: z.string().default("ollama.ollama.svc.cluster.local:11434"),
     /** Azure OpenAI resource endpoint, used when llmProvider is azureopenai. */
-    azureOpenAIEndpoint: z.string().refine((v) => v === "" || /^https:\/\/[^\s/]+\/?$/.test(v), { error: "must be empty or an https URL such as https://my-resource.openai.azure.com" }).default(""),
-    otlpEndpoint: z.string().refine((v) => v === "" || /^https?:\/\/[^\s]+$/.test(v), { error: "must be empty or an http(s) URL such as http://otel-collector.observability:4317" }).default(""),
+    azureOpenAIEndpoint: z
+        .string()
+        .refine((v) => v === "" || /^https:\/\/[^\s/]+\/?$/.test(v), {
+            error: "must be empty or an https URL such as https://my-resource.openai.azure.com",
+        })
+        .default(""),
+    otlpEndpoint: z
+        .string()
+        .refine((v) => v === "" || /^https?:\/\/[^\s]+$/.test(v), {
+            error: "must be empty or an http(s) URL such as http://otel-collector.observability:4317",
+        })
+        .default(""),
     objectStore: z.enum(["minio", "seaweedfs", "s3", "gcs"]).default("minio"),
-    prometheusRetention: z.string().regex(/^\d+[smhdwy]$/, { error: "must be a Prometheus duration such as 10d" }).default("10d"),
+    prometheusRetention: z
+        .string()
+        .regex(/^\d+[smhdwy]$/, { error: "must be a Prometheus duration such as 10d" })
+        .default("10d"),
     prometheusStorage: memoryQuantity.default("20Gi"),
     /** Git repository Argo CD reads this project's overlays from (delivery: argocd). */
-    gitopsRepoUrl: z.string().regex(/^(https:\/\/|git@)[^\s]+$/, { error: "must be an https:// or git@ repository URL" }).default("https://github.com/aiops-mlops/aiops-mlops-platform.git"),
+    gitopsRepoUrl: z
+        .string()
+        .regex(/^(https:\/\/|git@)[^\s]+$/, { error: "must be an https:// or git@ repository URL" })
+        .default("https://github.com/aiops-mlops/aiops-mlops-platform.git"),
     /** A tag or commit of gitopsRepoUrl: a branch would let unreviewed commits reach the cluster. */
     gitopsRevision: z
         .string()
-        .regex(/^(v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?|[0-9a-f]{40})$/, { error: "must be a release tag such as v0.1.0 or a full commit SHA, not a branch (tag your fork: git tag v0.1.0 && git push --tags)" })
+        .regex(/^(v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?|[0-9a-f]{40})$/, {
+            error: "must be a release tag such as v0.1.0 or a full commit SHA, not a branch (tag your fork: git tag v0.1.0 && git push --tags)",
+        })
         .default("v0.1.0"),
     /** Registry path the detector and MCP tool images are pulled from (images.yml pushes there). */
-    imageRepository: z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, { error: "must be a registry path such as ghcr.io/my-org" }).default("ghcr.io/aiops-mlops"),
+    imageRepository: z
+        .string()
+        .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, { error: "must be a registry path such as ghcr.io/my-org" })
+        .default("ghcr.io/aiops-mlops"),
     /** Images with no arm64 build; the platform pins them to amd64 nodes. */
-    amd64OnlyImages: z.array(z.string().min(1)).default([
-        "gcr.io/tfx-oss-public/ml_metadata_store_server",
-        "ghcr.io/kubeflow/kfp-metadata-writer",
-        "ghcr.io/kubeflow/kfp-inverse-proxy-agent",
-    ]),
+    amd64OnlyImages: z
+        .array(z.string().min(1))
+        .default([
+            "gcr.io/tfx-oss-public/ml_metadata_store_server",
+            "ghcr.io/kubeflow/kfp-metadata-writer",
+            "ghcr.io/kubeflow/kfp-inverse-proxy-agent",
+        ]),
 });
 
 export type AwsConfig = z.output<typeof awsSchema>;

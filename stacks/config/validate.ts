@@ -77,7 +77,11 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
 
     for (const key of raw.setKeys) {
         if (!(KNOWN_KEYS as readonly string[]).includes(key) && !(key in SECRET_KEYS)) {
-            problems.push({ key, message: `is not a setting of this project (known: ${KNOWN_KEYS.join(", ")})`, fix: `pulumi config rm ${PROJECT}:${key}  (or correct its spelling)` });
+            problems.push({
+                key,
+                message: `is not a setting of this project (known: ${KNOWN_KEYS.join(", ")})`,
+                fix: `pulumi config rm ${PROJECT}:${key}  (or correct its spelling)`,
+            });
         }
     }
 
@@ -94,20 +98,29 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
 
     const clusterName = v.clusterName ?? "aiops";
     if (typeof clusterName !== "string" || !/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(clusterName)) {
-        problems.push({ key: "clusterName", message: `must be 3-32 lowercase letters, digits or '-'; got ${show(clusterName)}`, fix: `pulumi config set ${PROJECT}:clusterName aiops` });
+        problems.push({
+            key: "clusterName",
+            message: `must be 3-32 lowercase letters, digits or '-'; got ${show(clusterName)}`,
+            fix: `pulumi config set ${PROJECT}:clusterName aiops`,
+        });
     }
 
     const platformRaw: Record<string, unknown> = {};
     for (const key of Object.keys(platformSchema.shape)) if (v[key] !== undefined) platformRaw[key] = v[key];
     if (platformRaw.delivery === undefined || platformRaw.delivery === "auto") platformRaw.delivery = DEFAULT_DELIVERY[environment];
     if (platformRaw.profile === undefined || platformRaw.profile === "auto") platformRaw.profile = DEFAULT_PROFILE[environment];
-    if (platformRaw.objectStore === undefined || platformRaw.objectStore === "auto") platformRaw.objectStore = DEFAULT_OBJECT_STORE[environment];
+    if (platformRaw.objectStore === undefined || platformRaw.objectStore === "auto")
+        platformRaw.objectStore = DEFAULT_OBJECT_STORE[environment];
     const platform = collect(platformSchema, platformRaw, "", problems);
 
     const sectionSchema = { aws: awsSchema, homelab: homelabSchema, hybrid: hybridSchema }[environment];
     let section: unknown;
     if (v[environment] === undefined) {
-        problems.push({ key: environment, message: `is required when environment is ${environment}`, fix: `add a \`${PROJECT}:${environment}:\` block to Pulumi.<stack>.yaml (see README, "Configure")` });
+        problems.push({
+            key: environment,
+            message: `is required when environment is ${environment}`,
+            fix: `add a \`${PROJECT}:${environment}:\` block to Pulumi.<stack>.yaml (see README, "Configure")`,
+        });
     } else {
         section = collect(sectionSchema, v[environment], `${environment}.`, problems);
     }
@@ -118,9 +131,18 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     }
     // hybrid: the key Pulumi offers when it reads the control-plane VM's kubeconfig over Tailscale SSH.
     const storeProblem = platform && objectStoreProblem(platform.objectStore, environment);
-    if (storeProblem) problems.push({ key: "objectStore", message: `must suit the environment: ${storeProblem}`, fix: `pulumi config set ${PROJECT}:objectStore auto` });
+    if (storeProblem)
+        problems.push({
+            key: "objectStore",
+            message: `must suit the environment: ${storeProblem}`,
+            fix: `pulumi config set ${PROJECT}:objectStore auto`,
+        });
     if (platform?.llmProvider === "azureopenai" && platform.azureOpenAIEndpoint === "") {
-        problems.push({ key: "azureOpenAIEndpoint", message: "is required when llmProvider is azureopenai", fix: `pulumi config set ${PROJECT}:azureOpenAIEndpoint https://<resource>.openai.azure.com` });
+        problems.push({
+            key: "azureOpenAIEndpoint",
+            message: "is required when llmProvider is azureopenai",
+            fix: `pulumi config set ${PROJECT}:azureOpenAIEndpoint https://<resource>.openai.azure.com`,
+        });
     }
     if (environment === "homelab" || environment === "hybrid") requireSecret("sshPrivateKey", problems);
     if (environment === "hybrid") {
@@ -130,7 +152,11 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     }
     for (const [key, state] of Object.entries(raw.secrets)) {
         if (state && !state.encrypted) {
-            problems.push({ key, message: "is stored in plaintext in the stack file", fix: `pulumi config set --secret ${PROJECT}:${key} <value>  (this re-stores it encrypted)` });
+            problems.push({
+                key,
+                message: "is stored in plaintext in the stack file",
+                fix: `pulumi config set --secret ${PROJECT}:${key} <value>  (this re-stores it encrypted)`,
+            });
         }
     }
 
@@ -167,7 +193,9 @@ function describe(issue: z.core.$ZodIssue): string {
         case "invalid_type":
             return issue.input === undefined ? `is required (a ${issue.expected})` : `must be a ${issue.expected}${got}`;
         case "too_small":
-            return issue.origin === "array" ? `must have at least ${issue.minimum} item(s)${got}` : `must be at least ${issue.minimum}${got}`;
+            return issue.origin === "array"
+                ? `must have at least ${issue.minimum} item(s)${got}`
+                : `must be at least ${issue.minimum}${got}`;
         case "too_big":
             return issue.origin === "array" ? `must have at most ${issue.maximum} item(s)${got}` : `must be at most ${issue.maximum}${got}`;
         case "unrecognized_keys":
@@ -178,7 +206,8 @@ function describe(issue: z.core.$ZodIssue): string {
 }
 
 function fixFor(key: string, issue: z.core.$ZodIssue): string {
-    if (issue.code === "unrecognized_keys") return `remove or correct ${issue.keys.map((k) => `'${key ? key + "." : ""}${k}'`).join(", ")} in Pulumi.<stack>.yaml`;
+    if (issue.code === "unrecognized_keys")
+        return `remove or correct ${issue.keys.map((k) => `'${key ? key + "." : ""}${k}'`).join(", ")} in Pulumi.<stack>.yaml`;
     const placeholder = issue.code === "invalid_value" ? `<${issue.values.map((x) => String(x)).join("|")}>` : "<value>";
     return `pulumi config set --path '${PROJECT}:${key}' ${placeholder}`;
 }
@@ -197,62 +226,122 @@ function crossChecks(environment: Environment, section: unknown, problems: Confi
         const aws = section as AwsConfig;
         aws.nodeGroups.forEach((g, i) => {
             if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
-                add(`aws.nodeGroups[${i}]`, `sizes must satisfy minSize <= desiredSize <= maxSize; got ${g.minSize} <= ${g.desiredSize} <= ${g.maxSize}`, `pulumi config set --path '${PROJECT}:aws.nodeGroups[${i}].desiredSize' ${Math.max(g.minSize, Math.min(g.desiredSize, g.maxSize))}`);
+                add(
+                    `aws.nodeGroups[${i}]`,
+                    `sizes must satisfy minSize <= desiredSize <= maxSize; got ${g.minSize} <= ${g.desiredSize} <= ${g.maxSize}`,
+                    `pulumi config set --path '${PROJECT}:aws.nodeGroups[${i}].desiredSize' ${Math.max(g.minSize, Math.min(g.desiredSize, g.maxSize))}`,
+                );
             }
             if (g.arch === "arm64" && !g.instanceTypes.every(isGravitonType)) {
-                add(`aws.nodeGroups[${i}].instanceTypes`, `must all be Graviton (arm64) types for an arm64 group, such as m7g.large; got ${g.instanceTypes.join(", ")}`, `use arm64 types (m7g, c7g, r7g, t4g...) or set arch: amd64`);
+                add(
+                    `aws.nodeGroups[${i}].instanceTypes`,
+                    `must all be Graviton (arm64) types for an arm64 group, such as m7g.large; got ${g.instanceTypes.join(", ")}`,
+                    `use arm64 types (m7g, c7g, r7g, t4g...) or set arch: amd64`,
+                );
             }
             if (g.arch === "amd64" && g.instanceTypes.some(isGravitonType)) {
-                add(`aws.nodeGroups[${i}].instanceTypes`, `contains Graviton (arm64) types in an amd64 group; got ${g.instanceTypes.join(", ")}`, `set arch: arm64 on this group or use amd64 types such as m7i.large`);
+                add(
+                    `aws.nodeGroups[${i}].instanceTypes`,
+                    `contains Graviton (arm64) types in an amd64 group; got ${g.instanceTypes.join(", ")}`,
+                    `set arch: arm64 on this group or use amd64 types such as m7i.large`,
+                );
             }
         });
-        duplicates(aws.nodeGroups.map((g) => g.name)).forEach((n) => add("aws.nodeGroups", `has duplicate name '${n}'`, "give each node group a unique name"));
+        duplicates(aws.nodeGroups.map((g) => g.name)).forEach((n) =>
+            add("aws.nodeGroups", `has duplicate name '${n}'`, "give each node group a unique name"),
+        );
         if (!aws.nodeGroups.some((g) => g.arch === "amd64")) {
-            add("aws.nodeGroups", "needs at least one amd64 group: Kubeflow Pipelines' metadata images have no arm64 build", "add a group with arch: amd64 (e.g. m7i.large)");
+            add(
+                "aws.nodeGroups",
+                "needs at least one amd64 group: Kubeflow Pipelines' metadata images have no arm64 build",
+                "add a group with arch: amd64 (e.g. m7i.large)",
+            );
         }
         aws.nodeGroups.forEach((g, i) => {
             const unknown = g.allocatable ? [] : unknownInstanceTypes(g.instanceTypes);
             if (unknown.length > 0) {
-                add(`aws.nodeGroups[${i}].instanceTypes`, `has no allocatable figures for ${unknown.join(", ")} (the cluster layer knows c/m/r 5-8th generation and t3/t3a/t4g types)`, `set aws.nodeGroups[${i}].allocatable: {cpu: <cores>, memory: <e.g. 14Gi>} per node, or use a known type such as m7i.large`);
+                add(
+                    `aws.nodeGroups[${i}].instanceTypes`,
+                    `has no allocatable figures for ${unknown.join(", ")} (the cluster layer knows c/m/r 5-8th generation and t3/t3a/t4g types)`,
+                    `set aws.nodeGroups[${i}].allocatable: {cpu: <cores>, memory: <e.g. 14Gi>} per node, or use a known type such as m7i.large`,
+                );
             }
         });
         if (!isPrivateCidr(aws.vpcCidr)) {
-            add("aws.vpcCidr", `must be a private (RFC 1918) range; got '${aws.vpcCidr}'`, `pulumi config set --path '${PROJECT}:aws.vpcCidr' 10.0.0.0/16`);
+            add(
+                "aws.vpcCidr",
+                `must be a private (RFC 1918) range; got '${aws.vpcCidr}'`,
+                `pulumi config set --path '${PROJECT}:aws.vpcCidr' 10.0.0.0/16`,
+            );
         } else {
             try {
                 planVpcSubnets(aws.vpcCidr, aws.availabilityZones);
             } catch (e) {
-                add("aws.vpcCidr", (e as Error).message.replace(/^VPC /, "is too small: VPC "), `pulumi config set --path '${PROJECT}:aws.vpcCidr' 10.0.0.0/16`);
+                add(
+                    "aws.vpcCidr",
+                    (e as Error).message.replace(/^VPC /, "is too small: VPC "),
+                    `pulumi config set --path '${PROJECT}:aws.vpcCidr' 10.0.0.0/16`,
+                );
             }
         }
         if (aws.autoscaler === "cluster-autoscaler" && !(aws.kubernetesVersion in CLUSTER_AUTOSCALER_IMAGE)) {
-            add("aws.kubernetesVersion", `has no pinned cluster-autoscaler release; got '${aws.kubernetesVersion}' (pinned: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE).join(", ")})`, `pick a pinned version, or set aws.autoscaler: karpenter`);
+            add(
+                "aws.kubernetesVersion",
+                `has no pinned cluster-autoscaler release; got '${aws.kubernetesVersion}' (pinned: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE).join(", ")})`,
+                `pick a pinned version, or set aws.autoscaler: karpenter`,
+            );
         }
-        duplicates(aws.accessEntries.map((e) => e.principalArn)).forEach((arn) => add("aws.accessEntries", `lists '${arn}' more than once`, "keep one entry per principal"));
+        duplicates(aws.accessEntries.map((e) => e.principalArn)).forEach((arn) =>
+            add("aws.accessEntries", `lists '${arn}' more than once`, "keep one entry per principal"),
+        );
     }
     if (environment === "homelab") {
         const lab = section as HomelabConfig;
         const servers = lab.nodes.filter((n) => n.role === "server");
         if (servers.length !== 1) {
-            add("homelab.nodes", `must have exactly one node with role server; got ${servers.length} (${servers.map((s) => s.name).join(", ") || "none"})`, "set role: server on one node and role: agent on the others");
+            add(
+                "homelab.nodes",
+                `must have exactly one node with role server; got ${servers.length} (${servers.map((s) => s.name).join(", ") || "none"})`,
+                "set role: server on one node and role: agent on the others",
+            );
         }
-        duplicates(lab.nodes.map((n) => n.name)).forEach((n) => add("homelab.nodes", `has duplicate name '${n}'`, "give each node a unique name (k3s requires unique hostnames)"));
-        duplicates(lab.nodes.map((n) => n.address)).forEach((a) => add("homelab.nodes", `has duplicate address '${a}'`, "give each node its own address"));
+        duplicates(lab.nodes.map((n) => n.name)).forEach((n) =>
+            add("homelab.nodes", `has duplicate name '${n}'`, "give each node a unique name (k3s requires unique hostnames)"),
+        );
+        duplicates(lab.nodes.map((n) => n.address)).forEach((a) =>
+            add("homelab.nodes", `has duplicate address '${a}'`, "give each node its own address"),
+        );
         if (lab.statefulNode !== undefined && !lab.nodes.some((n) => n.name === lab.statefulNode)) {
-            add("homelab.statefulNode", `must name one of the nodes (${lab.nodes.map((n) => n.name).join(", ")}); got '${lab.statefulNode}'`, `pulumi config set --path '${PROJECT}:homelab.statefulNode' ${lab.nodes[lab.nodes.length - 1]?.name ?? "<node>"}`);
+            add(
+                "homelab.statefulNode",
+                `must name one of the nodes (${lab.nodes.map((n) => n.name).join(", ")}); got '${lab.statefulNode}'`,
+                `pulumi config set --path '${PROJECT}:homelab.statefulNode' ${lab.nodes[lab.nodes.length - 1]?.name ?? "<node>"}`,
+            );
         }
         const schedulable = lab.nodes.filter((n) => !(n.role === "server" && lab.taintServer));
         if (servers.length === 1 && !schedulable.some((n) => n.arch === "amd64")) {
-            add("homelab.nodes", "needs a schedulable amd64 node: Kubeflow Pipelines' metadata images have no arm64 build", "add an amd64 agent, or set taintServer: false if the server is amd64");
+            add(
+                "homelab.nodes",
+                "needs a schedulable amd64 node: Kubeflow Pipelines' metadata images have no arm64 build",
+                "add an amd64 agent, or set taintServer: false if the server is amd64",
+            );
         }
     }
     if (environment === "hybrid") {
         const hy = section as HybridConfig;
         if (!isPrivateCidr(hy.gcp.subnetCidr)) {
-            add("hybrid.gcp.subnetCidr", `must be a private (RFC 1918) range; got '${hy.gcp.subnetCidr}'`, `pulumi config set --path '${PROJECT}:hybrid.gcp.subnetCidr' 10.10.0.0/24`);
+            add(
+                "hybrid.gcp.subnetCidr",
+                `must be a private (RFC 1918) range; got '${hy.gcp.subnetCidr}'`,
+                `pulumi config set --path '${PROJECT}:hybrid.gcp.subnetCidr' 10.10.0.0/24`,
+            );
         }
         if (!cidrContains(TAILSCALE_RANGE, `${hy.edge.tailscaleAddress}/32`)) {
-            add("hybrid.edge.tailscaleAddress", `must be a Tailscale address inside ${TAILSCALE_RANGE}; got '${hy.edge.tailscaleAddress}'`, "run `tailscale ip -4` on the edge host and set that address");
+            add(
+                "hybrid.edge.tailscaleAddress",
+                `must be a Tailscale address inside ${TAILSCALE_RANGE}; got '${hy.edge.tailscaleAddress}'`,
+                "run `tailscale ip -4` on the edge host and set that address",
+            );
         }
     }
 }

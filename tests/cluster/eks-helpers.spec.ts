@@ -1,8 +1,18 @@
 import { expect } from "chai";
 import { allocatableFor, groupAllocatable, reservedCpuMillis, unknownInstanceTypes } from "../../components/cluster/eks/allocatable";
-import { clusterAutoscalerValues, ec2NodeClassSpec, loadBalancerControllerValues, nodePoolSpec } from "../../components/cluster/eks/addon-values";
+import {
+    clusterAutoscalerValues,
+    ec2NodeClassSpec,
+    loadBalancerControllerValues,
+    nodePoolSpec,
+} from "../../components/cluster/eks/addon-values";
 import { accessEntries, accessEntryKey } from "../../components/cluster/eks/eks-cluster";
-import { clusterAutoscalerPolicy, irsaTrustPolicy, karpenterControllerPolicy, loadBalancerControllerPolicy } from "../../components/cluster/eks/iam-policies";
+import {
+    clusterAutoscalerPolicy,
+    irsaTrustPolicy,
+    karpenterControllerPolicy,
+    loadBalancerControllerPolicy,
+} from "../../components/cluster/eks/iam-policies";
 import { amiTypeFor, eksNodePool, eksTaint, managedNodeGroupSettings } from "../../components/cluster/eks/node-groups";
 import { clusterAutoscalerImageTag, EKS_CHARTS } from "../../components/cluster/eks/versions";
 import type { AwsNodeGroupConfig } from "../../stacks/config/schema";
@@ -40,7 +50,9 @@ describe("eks: allocatable table", () => {
     });
 
     it("fails clearly for an unknown type, naming the override", () => {
-        expect(() => allocatableFor("x2gd.metal")).to.throw("no allocatable figures for instance type 'x2gd.metal'; set `allocatable: {cpu, memory}` on the node group");
+        expect(() => allocatableFor("x2gd.metal")).to.throw(
+            "no allocatable figures for instance type 'x2gd.metal'; set `allocatable: {cpu, memory}` on the node group",
+        );
         expect(unknownInstanceTypes(["m7i.large", "x2gd.metal", "p5.48xlarge"])).to.deep.equal(["x2gd.metal", "p5.48xlarge"]);
     });
 
@@ -57,7 +69,11 @@ describe("eks: node groups", () => {
     });
 
     it("spells taints the EKS way", () => {
-        expect(eksTaint({ key: "gpu", value: "true", effect: "NoSchedule" })).to.deep.equal({ key: "gpu", value: "true", effect: "NO_SCHEDULE" });
+        expect(eksTaint({ key: "gpu", value: "true", effect: "NoSchedule" })).to.deep.equal({
+            key: "gpu",
+            value: "true",
+            effect: "NO_SCHEDULE",
+        });
         expect(eksTaint({ key: "spot", effect: "PreferNoSchedule" })).to.deep.equal({ key: "spot", effect: "PREFER_NO_SCHEDULE" });
     });
 
@@ -80,7 +96,14 @@ describe("eks: node groups", () => {
 
     it("exposes the pool to the contract, preferring the config's allocatable", () => {
         const pool = eksNodePool("aiops", group({ allocatable: { cpu: "1500m", memory: "6Gi" } }));
-        expect(pool).to.deep.equal({ name: "serving", arch: "arm64", count: 2, labels: { "aiops.dev/pool": "serving", "eks.amazonaws.com/nodegroup": "aiops-serving" }, taints: [], allocatable: { cpu: 1.5, memory: 6 * GiB } });
+        expect(pool).to.deep.equal({
+            name: "serving",
+            arch: "arm64",
+            count: 2,
+            labels: { "aiops.dev/pool": "serving", "eks.amazonaws.com/nodegroup": "aiops-serving" },
+            taints: [],
+            allocatable: { cpu: 1.5, memory: 6 * GiB },
+        });
         expect(eksNodePool("aiops", group()).allocatable).to.deep.equal(allocatableFor("m7g.large"));
         expect(() => eksNodePool("aiops", group({ instanceTypes: ["z1d.large"] }))).to.throw("z1d.large");
     });
@@ -88,13 +111,23 @@ describe("eks: node groups", () => {
 
 describe("eks: IAM policy documents", () => {
     it("scopes an IRSA trust policy to one service account and the STS audience", () => {
-        const doc = irsaTrustPolicy({ oidcProviderArn: "arn:aws:iam::1:oidc-provider/oidc.eks.x/id/A", oidcIssuer: "https://oidc.eks.x/id/A", namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" });
+        const doc = irsaTrustPolicy({
+            oidcProviderArn: "arn:aws:iam::1:oidc-provider/oidc.eks.x/id/A",
+            oidcIssuer: "https://oidc.eks.x/id/A",
+            namespace: "kube-system",
+            serviceAccount: "ebs-csi-controller-sa",
+        });
         expect(doc.Statement).to.deep.equal([
             {
                 Effect: "Allow",
                 Principal: { Federated: "arn:aws:iam::1:oidc-provider/oidc.eks.x/id/A" },
                 Action: "sts:AssumeRoleWithWebIdentity",
-                Condition: { StringEquals: { "oidc.eks.x/id/A:sub": "system:serviceaccount:kube-system:ebs-csi-controller-sa", "oidc.eks.x/id/A:aud": "sts.amazonaws.com" } },
+                Condition: {
+                    StringEquals: {
+                        "oidc.eks.x/id/A:sub": "system:serviceaccount:kube-system:ebs-csi-controller-sa",
+                        "oidc.eks.x/id/A:aud": "sts.amazonaws.com",
+                    },
+                },
             },
         ]);
     });
@@ -105,19 +138,30 @@ describe("eks: IAM policy documents", () => {
         expect(write.Action).to.deep.equal(["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]);
         expect(write.Condition).to.deep.equal({ StringEquals: { "aws:ResourceTag/k8s.io/cluster-autoscaler/aiops": "owned" } });
         const unconditioned = doc.Statement.filter((s) => !s.Condition).flatMap((s) => [s.Action].flat());
-        expect(unconditioned.every((a) => /:(Describe|Get)/.test(a)), unconditioned.join(", ")).to.equal(true);
+        expect(
+            unconditioned.every((a) => /:(Describe|Get)/.test(a)),
+            unconditioned.join(", "),
+        ).to.equal(true);
     });
 
     it("limits the load balancer controller's deletes and modifications to what it tagged", () => {
         const doc = loadBalancerControllerPolicy();
-        const destructive = doc.Statement.filter((s) => [s.Action].flat().some((a) => /Delete(LoadBalancer|TargetGroup|SecurityGroup)$/.test(a)));
+        const destructive = doc.Statement.filter((s) =>
+            [s.Action].flat().some((a) => /Delete(LoadBalancer|TargetGroup|SecurityGroup)$/.test(a)),
+        );
         expect(destructive.map((s) => s.Sid)).to.deep.equal(["ChangeOwnSecurityGroups", "ChangeOwnLoadBalancers"]);
         for (const s of destructive) expect(s.Condition).to.deep.equal({ Null: { "aws:ResourceTag/elbv2.k8s.aws/cluster": "false" } });
         expect(doc.Statement.every((s) => s.Effect === "Allow" && [s.Action].flat().every((a) => !a.endsWith(":*")))).to.equal(true);
     });
 
     it("lets Karpenter launch and terminate only cluster-owned instances and pass only its node role", () => {
-        const doc = karpenterControllerPolicy({ clusterName: "aiops", region: "eu-west-1", accountId: "123456789012", nodeRoleArn: "arn:aws:iam::123456789012:role/node", interruptionQueueArn: "arn:aws:sqs:eu-west-1:123456789012:aiops-karpenter" });
+        const doc = karpenterControllerPolicy({
+            clusterName: "aiops",
+            region: "eu-west-1",
+            accountId: "123456789012",
+            nodeRoleArn: "arn:aws:iam::123456789012:role/node",
+            interruptionQueueArn: "arn:aws:sqs:eu-west-1:123456789012:aiops-karpenter",
+        });
         const by = (sid: string) => doc.Statement.find((s) => s.Sid === sid)!;
         expect(by("DeleteOwned").Condition).to.deep.equal({ StringEquals: { "aws:ResourceTag/kubernetes.io/cluster/aiops": "owned" } });
         expect(by("LaunchOwned").Condition!.StringEquals).to.deep.equal({ "aws:RequestTag/kubernetes.io/cluster/aiops": "owned" });
@@ -140,12 +184,23 @@ describe("eks: versions, access entries and add-on values", () => {
     it("turns config access levels into EKS access policies with stable keys", () => {
         expect(accessEntryKey("arn:aws:iam::123456789012:role/platform/admins")).to.equal("role-platform-admins");
         expect(accessEntries([{ principalArn: "arn:aws:iam::123456789012:user/alice", access: "view" }])).to.deep.equal({
-            "user-alice": { principalArn: "arn:aws:iam::123456789012:user/alice", accessPolicies: { view: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", accessScope: { type: "cluster" } } } },
+            "user-alice": {
+                principalArn: "arn:aws:iam::123456789012:user/alice",
+                accessPolicies: {
+                    view: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy", accessScope: { type: "cluster" } },
+                },
+            },
         });
     });
 
     it("annotates each add-on's service account with its IRSA role", () => {
-        expect(loadBalancerControllerValues({ clusterName: "c", region: "r", vpcId: "vpc-1", roleArn: "arn:role/lbc" }).serviceAccount).to.deep.equal({ create: true, name: "aws-load-balancer-controller", annotations: { "eks.amazonaws.com/role-arn": "arn:role/lbc" } });
+        expect(
+            loadBalancerControllerValues({ clusterName: "c", region: "r", vpcId: "vpc-1", roleArn: "arn:role/lbc" }).serviceAccount,
+        ).to.deep.equal({
+            create: true,
+            name: "aws-load-balancer-controller",
+            annotations: { "eks.amazonaws.com/role-arn": "arn:role/lbc" },
+        });
         const ca = clusterAutoscalerValues({ clusterName: "c", region: "r", imageTag: "v1.33.6", roleArn: "arn:role/ca" });
         expect(ca.rbac.serviceAccount.annotations).to.deep.equal({ "eks.amazonaws.com/role-arn": "arn:role/ca" });
         expect(ca.autoDiscovery).to.deep.equal({ clusterName: "c" });
@@ -155,7 +210,12 @@ describe("eks: versions, access entries and add-on values", () => {
         const nc = ec2NodeClassSpec({ clusterName: "aiops", nodeRoleName: "node", securityGroupId: "sg-1", diskSizeGiB: 80 });
         expect(nc.metadataOptions).to.deep.equal({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
         expect(nc.blockDeviceMappings[0].ebs).to.deep.equal({ volumeSize: "80Gi", volumeType: "gp3", encrypted: true });
-        const pool = nodePoolSpec({ nodeClassName: "default", arches: ["arm64", "amd64", "amd64"], capacityTypes: ["ON_DEMAND", "SPOT"], cpuLimit: 40 });
+        const pool = nodePoolSpec({
+            nodeClassName: "default",
+            arches: ["arm64", "amd64", "amd64"],
+            capacityTypes: ["ON_DEMAND", "SPOT"],
+            cpuLimit: 40,
+        });
         expect(pool.template.spec.requirements.slice(0, 2)).to.deep.equal([
             { key: "kubernetes.io/arch", operator: "In", values: ["amd64", "arm64"] },
             { key: "karpenter.sh/capacity-type", operator: "In", values: ["on-demand", "spot"] },

@@ -42,7 +42,12 @@ describe("eks: the aws stack's cluster", () => {
             accessEntries: {
                 "role-platform-admins": {
                     principalArn: "arn:aws:iam::123456789012:role/platform-admins",
-                    accessPolicies: { admin: { policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy", accessScope: { type: "cluster" } } },
+                    accessPolicies: {
+                        admin: {
+                            policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                            accessScope: { type: "cluster" },
+                        },
+                    },
                 },
             },
             endpointPrivateAccess: true,
@@ -79,12 +84,20 @@ describe("eks: the aws stack's cluster", () => {
             ["aiops-graviton", "AL2023_ARM_64_STANDARD", ["m7g.large"], { minSize: 1, desiredSize: 1, maxSize: 4 }],
         ]);
         for (const g of groups) {
-            expect(g).to.include({ enableIMDSv2: true, ignoreScalingChanges: true, cluster: "eks:index:Cluster::aiops", nodeRole: "aws:iam/role:Role::aiops-node", capacityType: "ON_DEMAND" });
+            expect(g).to.include({
+                enableIMDSv2: true,
+                ignoreScalingChanges: true,
+                cluster: "eks:index:Cluster::aiops",
+                nodeRole: "aws:iam/role:Role::aiops-node",
+                capacityType: "ON_DEMAND",
+            });
         }
         expect(groups[0].labels).to.deep.equal({ "aiops.dev/pool": "platform" });
         expect(groups[0].diskSize).to.equal(80);
         for (const r of ofType(run, MNG)) expect(r.dependsOn).to.include("aws:ec2/subnet:Subnet::aiops-vpc-private-az1");
-        const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((r) => r.name.startsWith("aiops-node-")).map((r) => inputs(r).policyArn);
+        const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter((r) => r.name.startsWith("aiops-node-"))
+            .map((r) => inputs(r).policyArn);
         expect(attached).to.have.members([
             "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
             "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy",
@@ -96,8 +109,15 @@ describe("eks: the aws stack's cluster", () => {
     it("installs the EBS CSI driver with its own IRSA role and a default, encrypted gp3 class", () => {
         expect(trust(run, "aiops-ebs-csi").sub).to.equal("system:serviceaccount:kube-system:ebs-csi-controller-sa");
         const addon = one(run, "aws:eks/addon:Addon", "aiops-ebs-csi");
-        expect(inputs(addon)).to.include({ clusterName: "aiops", addonName: "aws-ebs-csi-driver", serviceAccountRoleArn: "arn:aws:iam::123456789012:role/aiops-ebs-csi" });
-        expect(addon.dependsOn).to.include.members(["eks:index:ManagedNodeGroup::aiops-platform", "eks:index:ManagedNodeGroup::aiops-graviton"]);
+        expect(inputs(addon)).to.include({
+            clusterName: "aiops",
+            addonName: "aws-ebs-csi-driver",
+            serviceAccountRoleArn: "arn:aws:iam::123456789012:role/aiops-ebs-csi",
+        });
+        expect(addon.dependsOn).to.include.members([
+            "eks:index:ManagedNodeGroup::aiops-platform",
+            "eks:index:ManagedNodeGroup::aiops-graviton",
+        ]);
         const sc = one(run, "kubernetes:storage.k8s.io/v1:StorageClass", "aiops-gp3");
         expect(sc.provider).to.equal("pulumi:providers:kubernetes::aiops-k8s");
         expect(inputs(sc)).to.deep.include({
@@ -110,20 +130,37 @@ describe("eks: the aws stack's cluster", () => {
 
     it("installs pinned add-on charts through the cluster's provider, each IRSA role scoped to its service account", () => {
         const releases = Object.fromEntries(releasesOf(run).map((r) => [r.name, r]));
-        expect(Object.keys(releases).sort()).to.deep.equal(["aiops-addons-cluster-autoscaler", "aiops-addons-lbc", "aiops-addons-metrics-server"]);
+        expect(Object.keys(releases).sort()).to.deep.equal([
+            "aiops-addons-cluster-autoscaler",
+            "aiops-addons-lbc",
+            "aiops-addons-metrics-server",
+        ]);
         for (const r of Object.values(releases)) expect(r.provider).to.equal("pulumi:providers:kubernetes::aiops-k8s");
-        expect(inputs(releases["aiops-addons-lbc"])).to.include({ chart: "aws-load-balancer-controller", version: "3.5.0", namespace: "kube-system" });
+        expect(inputs(releases["aiops-addons-lbc"])).to.include({
+            chart: "aws-load-balancer-controller",
+            version: "3.5.0",
+            namespace: "kube-system",
+        });
         expect(inputs(releases["aiops-addons-metrics-server"])).to.include({ chart: "metrics-server", version: "3.13.1" });
         const ca = inputs(releases["aiops-addons-cluster-autoscaler"]);
         expect(ca).to.include({ chart: "cluster-autoscaler", version: "9.59.0" });
         expect(ca.values.image).to.deep.equal({ tag: "v1.33.6" });
-        expect(ca.values.rbac.serviceAccount.annotations).to.deep.equal({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/aiops-addons-cluster-autoscaler" });
+        expect(ca.values.rbac.serviceAccount.annotations).to.deep.equal({
+            "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/aiops-addons-cluster-autoscaler",
+        });
         expect(trust(run, "aiops-addons-lbc").sub).to.equal("system:serviceaccount:kube-system:aws-load-balancer-controller");
         const caTrust = trust(run, "aiops-addons-cluster-autoscaler");
-        expect(caTrust).to.deep.equal({ sub: "system:serviceaccount:kube-system:cluster-autoscaler", aud: "sts.amazonaws.com", federated: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/MOCKAIOPS" });
+        expect(caTrust).to.deep.equal({
+            sub: "system:serviceaccount:kube-system:cluster-autoscaler",
+            aud: "sts.amazonaws.com",
+            federated: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/MOCKAIOPS",
+        });
         const caPolicy = JSON.parse(inputs(one(run, "aws:iam/policy:Policy", "aiops-addons-cluster-autoscaler")).policy);
         expect(JSON.stringify(caPolicy)).to.include("aws:ResourceTag/k8s.io/cluster-autoscaler/aiops");
-        expect(releasesOf(run).some((r) => inputs(r).chart.includes("cert-manager")), "cert-manager belongs to the platform layer").to.equal(false);
+        expect(
+            releasesOf(run).some((r) => inputs(r).chart.includes("cert-manager")),
+            "cert-manager belongs to the platform layer",
+        ).to.equal(false);
     });
 
     it("builds its own Kubernetes provider from the kubeconfig and exports the kubeconfig as a secret", () => {
@@ -148,14 +185,21 @@ describe("eks: the aws stack's cluster", () => {
 
     it("with autoscaler karpenter: no cluster-autoscaler, fixed group sizes, an interruption queue, an EC2_LINUX entry for its nodes, and node class + pool after the chart", async () => {
         const k = await runWith("aws", { "aws.autoscaler": "karpenter" });
-        expect(releasesOf(k).map((r) => r.name).sort()).to.deep.equal(["aiops-addons-karpenter", "aiops-addons-lbc", "aiops-addons-metrics-server"]);
+        expect(
+            releasesOf(k)
+                .map((r) => r.name)
+                .sort(),
+        ).to.deep.equal(["aiops-addons-karpenter", "aiops-addons-lbc", "aiops-addons-metrics-server"]);
         const chart = inputs(one(k, RELEASE, "aiops-addons-karpenter"));
         expect(chart).to.include({ chart: "oci://public.ecr.aws/karpenter/karpenter", version: "1.14.1" });
         expect(chart).to.not.have.property("repositoryOpts");
         expect(chart.values.settings).to.deep.equal({ clusterName: "aiops", interruptionQueue: "aiops-karpenter" });
         expect(trust(k, "aiops-addons-karpenter").sub).to.equal("system:serviceaccount:kube-system:karpenter");
         for (const g of ofType(k, MNG)) expect(inputs(g).ignoreScalingChanges).to.equal(false);
-        expect(inputs(one(k, EKS, "aiops")).accessEntries["karpenter-nodes"]).to.deep.equal({ principalArn: "arn:aws:iam::123456789012:role/aiops-karpenter-node", type: "EC2_LINUX" });
+        expect(inputs(one(k, EKS, "aiops")).accessEntries["karpenter-nodes"]).to.deep.equal({
+            principalArn: "arn:aws:iam::123456789012:role/aiops-karpenter-node",
+            type: "EC2_LINUX",
+        });
         expect(ofType(k, "aws:cloudwatch/eventRule:EventRule")).to.have.length(4);
         expect(ofType(k, "aws:cloudwatch/eventTarget:EventTarget")).to.have.length(4);
         const nodeClass = one(k, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "aiops-addons-karpenter-nodeclass");
@@ -169,7 +213,10 @@ describe("eks: the aws stack's cluster", () => {
     it("refuses unknown instance types before declaring anything, and accepts them with an allocatable override", async () => {
         const message = await failureOf("aws", { "aws.nodeGroups[0].instanceTypes": ["x2iedn.large"] });
         expect(message).to.include("`aws.nodeGroups[0].instanceTypes` has no allocatable figures for x2iedn.large");
-        const ok = await runWith("aws", { "aws.nodeGroups[0].instanceTypes": ["x2iedn.large"], "aws.nodeGroups[0].allocatable": { cpu: 1.9, memory: "60Gi" } });
+        const ok = await runWith("aws", {
+            "aws.nodeGroups[0].instanceTypes": ["x2iedn.large"],
+            "aws.nodeGroups[0].allocatable": { cpu: 1.9, memory: "60Gi" },
+        });
         expect(inputs(one(ok, MNG, "aiops-platform")).instanceTypes).to.deep.equal(["x2iedn.large"]);
     });
 });

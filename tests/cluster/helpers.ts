@@ -5,7 +5,14 @@ import { overridesFor } from "../support/config-paths";
 
 export function one(run: StackRun, type: string, name: string): Registration {
     const hit = run.registrations.find((r) => r.type === type && r.name === name);
-    if (!hit) throw new Error(`no ${type} named ${name}; have: ${ofType(run, type).map((r) => r.name).join(", ") || "none of that type"}`);
+    if (!hit)
+        throw new Error(
+            `no ${type} named ${name}; have: ${
+                ofType(run, type)
+                    .map((r) => r.name)
+                    .join(", ") || "none of that type"
+            }`,
+        );
     return hit;
 }
 

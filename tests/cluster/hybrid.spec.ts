@@ -11,24 +11,58 @@ import { failureOf, inputs, inside, ofType, one, runWith } from "./helpers";
 /** The cluster layer does not care about the object store; gcs is the one the platform layer supports on hybrid. */
 const runHybrid = (set: Record<string, unknown> = {}) => runWith("hybrid", { objectStore: "gcs", ...set });
 
-const SPEC = { name: "hybrid-edge", k3dVersion: "v5.9.0", k3sImage: "rancher/k3s:v1.35.2-k3s1", tailscaleAddress: "100.101.102.103", apiPort: 6550, agents: 2 };
+const SPEC = {
+    name: "hybrid-edge",
+    k3dVersion: "v5.9.0",
+    k3sImage: "rancher/k3s:v1.35.2-k3s1",
+    tailscaleAddress: "100.101.102.103",
+    apiPort: 6550,
+    agents: 2,
+};
 
 describe("hybrid: pure helpers", () => {
     it("creates k3d with the pinned image, the tailnet TLS SAN, the API on all interfaces and traefik off", () => {
         expect(k3dCreateArgs(SPEC)).to.deep.equal([
-            "cluster", "create", "hybrid-edge", "--servers", "1", "--agents", "2", "--image", "rancher/k3s:v1.35.2-k3s1",
-            "--api-port", "0.0.0.0:6550", "--k3s-arg", "--tls-san=100.101.102.103@server:0", "--k3s-arg", "--disable=traefik@server:0",
-            "--wait", "--timeout", "300s", "--kubeconfig-update-default=false", "--kubeconfig-switch-context=false",
+            "cluster",
+            "create",
+            "hybrid-edge",
+            "--servers",
+            "1",
+            "--agents",
+            "2",
+            "--image",
+            "rancher/k3s:v1.35.2-k3s1",
+            "--api-port",
+            "0.0.0.0:6550",
+            "--k3s-arg",
+            "--tls-san=100.101.102.103@server:0",
+            "--k3s-arg",
+            "--disable=traefik@server:0",
+            "--wait",
+            "--timeout",
+            "300s",
+            "--kubeconfig-update-default=false",
+            "--kubeconfig-switch-context=false",
         ]);
         const text = k3dCreateCommand(SPEC);
-        expect(text.split("\n")[2]).to.equal(`[ "$have" = v5.9.0 ] || { echo "k3d v5.9.0 is required on the edge host; found \${have:-none} (https://k3d.io/v5.9.0/#installation)" >&2; exit 1; }`);
+        expect(text.split("\n")[2]).to.equal(
+            `[ "$have" = v5.9.0 ] || { echo "k3d v5.9.0 is required on the edge host; found \${have:-none} (https://k3d.io/v5.9.0/#installation)" >&2; exit 1; }`,
+        );
         expect(k3dServerUrl(SPEC)).to.equal("https://100.101.102.103:6550");
     });
 
     it("fetches the Tailscale key from Secret Manager with the metadata token and covers the tailnet names in the API certificate", () => {
-        const s = startupScript({ authKeySecretId: "hybrid-control-tailscale-authkey", tailnetHostname: "aiops-control", k3sVersion: "v1.35.5+k3s1", nodeName: "hybrid-control", traefik: true });
+        const s = startupScript({
+            authKeySecretId: "hybrid-control-tailscale-authkey",
+            tailnetHostname: "aiops-control",
+            k3sVersion: "v1.35.5+k3s1",
+            nodeName: "hybrid-control",
+            traefik: true,
+        });
         expect(s).to.include("instance/service-accounts/default/token");
-        expect(s).to.include("https://secretmanager.googleapis.com/v1/projects/$PROJECT/secrets/hybrid-control-tailscale-authkey/versions/latest:access");
+        expect(s).to.include(
+            "https://secretmanager.googleapis.com/v1/projects/$PROJECT/secrets/hybrid-control-tailscale-authkey/versions/latest:access",
+        );
         expect(s).to.include(`tailscale up --auth-key="file:$KEYFILE" --hostname=aiops-control --ssh`);
         expect(s).to.include(`--tls-san aiops-control --node-name hybrid-control --tls-san "$TS_IP" --tls-san "$TS_DNS"`);
         expect(s).to.include("INSTALL_K3S_VERSION=v1.35.5+k3s1");
@@ -51,7 +85,10 @@ describe("hybrid: pure helpers", () => {
     });
 
     it("builds Argo CD's cluster config with the token and the pinned CA, refusing an empty token", () => {
-        expect(JSON.parse(argoClusterConfig("tok", "Q0E="))).to.deep.equal({ bearerToken: "tok", tlsClientConfig: { insecure: false, caData: "Q0E=" } });
+        expect(JSON.parse(argoClusterConfig("tok", "Q0E="))).to.deep.equal({
+            bearerToken: "tok",
+            tlsClientConfig: { insecure: false, caData: "Q0E=" },
+        });
         expect(decodeToken(Buffer.from("abc").toString("base64"))).to.equal("abc");
         expect(() => argoClusterConfig(decodeToken(undefined), "x")).to.throw("token is empty");
     });
@@ -66,18 +103,30 @@ describe("hybrid: the stack", () => {
     it("opens only the configured SSH range, nothing to 0.0.0.0/0, and gives the VM Cloud NAT instead of an external IP", () => {
         const rules = ofType(run, "gcp:compute/firewall:Firewall");
         expect(rules.map((r) => r.name)).to.deep.equal(["hybrid-net-allow-ssh"]);
-        expect(inputs(rules[0])).to.deep.include({ direction: "INGRESS", sourceRanges: ["35.235.240.0/20"], allows: [{ protocol: "tcp", ports: ["22"] }], targetTags: ["k3s-server"] });
+        expect(inputs(rules[0])).to.deep.include({
+            direction: "INGRESS",
+            sourceRanges: ["35.235.240.0/20"],
+            allows: [{ protocol: "tcp", ports: ["22"] }],
+            targetTags: ["k3s-server"],
+        });
         for (const r of rules) expect(inputs(r).sourceRanges).to.not.include("0.0.0.0/0");
         expect(inputs(one(run, "gcp:compute/network:Network", "hybrid-net")).autoCreateSubnetworks).to.equal(false);
-        expect(inputs(one(run, "gcp:compute/subnetwork:Subnetwork", "hybrid-net"))).to.include({ ipCidrRange: "10.10.0.0/24", privateIpGoogleAccess: true });
+        expect(inputs(one(run, "gcp:compute/subnetwork:Subnetwork", "hybrid-net"))).to.include({
+            ipCidrRange: "10.10.0.0/24",
+            privateIpGoogleAccess: true,
+        });
         const vm = inputs(one(run, "gcp:compute/instance:Instance", "hybrid-control"));
         for (const nic of vm.networkInterfaces) expect(nic).to.not.have.property("accessConfigs");
-        expect(one(run, "gcp:compute/instance:Instance", "hybrid-control").dependsOn).to.include("gcp:compute/routerNat:RouterNat::hybrid-net-nat");
+        expect(one(run, "gcp:compute/instance:Instance", "hybrid-control").dependsOn).to.include(
+            "gcp:compute/routerNat:RouterNat::hybrid-net-nat",
+        );
     });
 
     it("adds an API rule only when apiSourceRanges lists sources", async () => {
         const r = await runHybrid({ "hybrid.gcp.apiSourceRanges": ["203.0.113.0/24"], "hybrid.gcp.sshSourceRanges": [] });
-        expect(ofType(r, "gcp:compute/firewall:Firewall").map((x) => [x.name, inputs(x).allows[0].ports, inputs(x).sourceRanges])).to.deep.equal([["hybrid-net-allow-api", ["6443"], ["203.0.113.0/24"]]]);
+        expect(
+            ofType(r, "gcp:compute/firewall:Firewall").map((x) => [x.name, inputs(x).allows[0].ports, inputs(x).sourceRanges]),
+        ).to.deep.equal([["hybrid-net-allow-api", ["6443"], ["203.0.113.0/24"]]]);
     });
 
     it("runs a Shielded VM with OS Login, its own log/metric-writer account and the auth key only in Secret Manager", () => {
@@ -88,12 +137,20 @@ describe("hybrid: the stack", () => {
         expect(containsSecret(one(run, "gcp:compute/instance:Instance", "hybrid-control").inputs)).to.equal(false);
         expect(vm.serviceAccount.email).to.equal("hybrid-control-vm@aiops-hybrid-demo.iam.gserviceaccount.com");
         expect(vm).to.include({ machineType: "e2-standard-4", zone: "europe-west4-a" });
-        expect(vm.bootDisk.initializeParams).to.deep.equal({ image: "ubuntu-os-cloud/ubuntu-2404-lts-amd64", size: 50, type: "pd-balanced" });
-        const roles = inside(run, "aiops:cluster:GcpK3sCluster::hybrid-control").filter((r) => r.type === "gcp:projects/iAMMember:IAMMember").map((r) => inputs(r).role);
+        expect(vm.bootDisk.initializeParams).to.deep.equal({
+            image: "ubuntu-os-cloud/ubuntu-2404-lts-amd64",
+            size: 50,
+            type: "pd-balanced",
+        });
+        const roles = inside(run, "aiops:cluster:GcpK3sCluster::hybrid-control")
+            .filter((r) => r.type === "gcp:projects/iAMMember:IAMMember")
+            .map((r) => inputs(r).role);
         expect(roles).to.have.members(["roles/logging.logWriter", "roles/monitoring.metricWriter"]);
         const version = one(run, "gcp:secretmanager/secretVersion:SecretVersion", "hybrid-control-tailscale-authkey");
         expect(containsSecret(version.inputs.secretData)).to.equal(true);
-        expect(inputs(one(run, "gcp:secretmanager/secretIamMember:SecretIamMember", "hybrid-control-tailscale-authkey-accessor"))).to.include({
+        expect(
+            inputs(one(run, "gcp:secretmanager/secretIamMember:SecretIamMember", "hybrid-control-tailscale-authkey-accessor")),
+        ).to.include({
             role: "roles/secretmanager.secretAccessor",
             member: "serviceAccount:hybrid-control-vm@aiops-hybrid-demo.iam.gserviceaccount.com",
             secretId: "hybrid-control-tailscale-authkey",
@@ -112,7 +169,9 @@ describe("hybrid: the stack", () => {
     it("creates the k3d edge locally with a delete that removes it, recreating on any spec change", () => {
         const cluster = one(run, "command:local:Command", "hybrid-edge-cluster");
         const i = inputs(cluster);
-        expect(i.create).to.include("k3d cluster create hybrid-edge --servers 1 --agents 1 --image rancher/k3s:v1.35.2-k3s1 --api-port 0.0.0.0:6550 --k3s-arg --tls-san=100.101.102.103@server:0 --k3s-arg --disable=traefik@server:0");
+        expect(i.create).to.include(
+            "k3d cluster create hybrid-edge --servers 1 --agents 1 --image rancher/k3s:v1.35.2-k3s1 --api-port 0.0.0.0:6550 --k3s-arg --tls-san=100.101.102.103@server:0 --k3s-arg --disable=traefik@server:0",
+        );
         expect(i.delete).to.equal("k3d cluster delete hybrid-edge");
         expect(cluster.options.deleteBeforeReplace).to.equal(true);
         expect(JSON.parse(i.triggers[0])).to.include({ k3sImage: "rancher/k3s:v1.35.2-k3s1", agents: 1 });
@@ -121,10 +180,18 @@ describe("hybrid: the stack", () => {
     });
 
     it("creates the edge over SSH with edgeSshPrivateKey when the host is remote", async () => {
-        const r = await runHybrid({ "hybrid.edge.host": { address: "edge.tailnet.ts.net", sshUser: "ops" }, edgeSshPrivateKey: { secure: "x" } });
+        const r = await runHybrid({
+            "hybrid.edge.host": { address: "edge.tailnet.ts.net", sshUser: "ops" },
+            edgeSshPrivateKey: { secure: "x" },
+        });
         expect(inside(r, "aiops:cluster:K3dCluster::hybrid-edge").filter((x) => x.type === "command:local:Command")).to.have.length(0);
         const cluster = one(r, "command:remote:Command", "hybrid-edge-cluster");
-        expect(inputs(cluster).connection).to.include({ host: "edge.tailnet.ts.net", user: "ops", port: 22, privateKey: "mock-secret-for-edgeSshPrivateKey" });
+        expect(inputs(cluster).connection).to.include({
+            host: "edge.tailnet.ts.net",
+            user: "ops",
+            port: 22,
+            privateKey: "mock-secret-for-edgeSshPrivateKey",
+        });
     });
 
     it("registers the edge with Argo CD: a least-privilege service account on the edge and a secret cluster Secret on the control cluster", () => {
@@ -133,7 +200,14 @@ describe("hybrid: the stack", () => {
         expect(sa.provider).to.equal(edgeProvider);
         const token = one(run, "kubernetes:core/v1:Secret", "hybrid-edge-argocd-manager-token");
         expect(token.provider).to.equal(edgeProvider);
-        expect(inputs(token)).to.deep.include({ type: "kubernetes.io/service-account-token", metadata: { name: "argocd-manager-token", namespace: "kube-system", annotations: { "kubernetes.io/service-account.name": "argocd-manager" } } });
+        expect(inputs(token)).to.deep.include({
+            type: "kubernetes.io/service-account-token",
+            metadata: {
+                name: "argocd-manager-token",
+                namespace: "kube-system",
+                annotations: { "kubernetes.io/service-account.name": "argocd-manager" },
+            },
+        });
         const role = inputs(one(run, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "hybrid-edge-argocd-manager"));
         const verbs = role.rules.flatMap((r: { verbs: string[] }) => r.verbs);
         expect(verbs).to.not.include("*");
@@ -144,7 +218,11 @@ describe("hybrid: the stack", () => {
         expect(cluster.parent).to.equal("aiops:cluster:ArgoClusterRegistration::hybrid-edge-argocd");
         expect(containsSecret(cluster.inputs.stringData)).to.equal(true);
         const i = inputs(cluster);
-        expect(i.metadata).to.deep.equal({ name: "cluster-hybrid-edge", namespace: "argocd", labels: { "argocd.argoproj.io/secret-type": "cluster", "aiops.dev/cluster": "hybrid-edge" } });
+        expect(i.metadata).to.deep.equal({
+            name: "cluster-hybrid-edge",
+            namespace: "argocd",
+            labels: { "argocd.argoproj.io/secret-type": "cluster", "aiops.dev/cluster": "hybrid-edge" },
+        });
         expect(i.stringData.name).to.equal("hybrid-edge");
         expect(i.stringData.server).to.equal("https://100.101.102.103:6550");
         const config = JSON.parse(i.stringData.config);
@@ -159,7 +237,10 @@ describe("hybrid: the stack", () => {
     });
 
     it("refuses a remote edge without its key, before declaring anything", async () => {
-        const message = await failureOf("hybrid", { "hybrid.edge.host": { address: "edge.example", sshUser: "ops" }, edgeSshPrivateKey: undefined });
+        const message = await failureOf("hybrid", {
+            "hybrid.edge.host": { address: "edge.example", sshUser: "ops" },
+            edgeSshPrivateKey: undefined,
+        });
         expect(message).to.include("`edgeSshPrivateKey` is required");
     });
 });

@@ -61,20 +61,44 @@ describe("k3s: scripts", () => {
             taintControlPlane: true,
         });
         expect(args).to.deep.equal([
-            "server", "--write-kubeconfig-mode", "600",
-            "--tls-san", "192.168.1.10", "--tls-san", "k3s.home.arpa",
-            "--disable", "traefik",
-            "--node-name", "server-arm",
-            "--node-label", "aiops.dev/site=homelab",
-            "--node-taint", "node-role.kubernetes.io/control-plane=true:NoSchedule",
-            "--node-taint", "dedicated=infra:NoSchedule",
+            "server",
+            "--write-kubeconfig-mode",
+            "600",
+            "--tls-san",
+            "192.168.1.10",
+            "--tls-san",
+            "k3s.home.arpa",
+            "--disable",
+            "traefik",
+            "--node-name",
+            "server-arm",
+            "--node-label",
+            "aiops.dev/site=homelab",
+            "--node-taint",
+            "node-role.kubernetes.io/control-plane=true:NoSchedule",
+            "--node-taint",
+            "dedicated=infra:NoSchedule",
         ]);
-        expect(k3sServerArgs({ name: "s", labels: {}, taints: [], tlsSans: ["s"], traefik: true, taintControlPlane: false })).to.not.include("--disable");
-        expect(k3sAgentArgs({ name: "w", labels: { b: "2", a: "1" }, taints: [] })).to.deep.equal(["agent", "--node-name", "w", "--node-label", "a=1", "--node-label", "b=2"]);
+        expect(
+            k3sServerArgs({ name: "s", labels: {}, taints: [], tlsSans: ["s"], traefik: true, taintControlPlane: false }),
+        ).to.not.include("--disable");
+        expect(k3sAgentArgs({ name: "w", labels: { b: "2", a: "1" }, taints: [] })).to.deep.equal([
+            "agent",
+            "--node-name",
+            "w",
+            "--node-label",
+            "a=1",
+            "--node-label",
+            "b=2",
+        ]);
     });
 
     it("reads the token from stdin, never from the command text, and pins the installer to the release", () => {
-        const text = installCommand({ k3sVersion: "v1.35.5+k3s1", serverUrl: "https://192.168.1.10:6443", args: ["agent", "--node-name", "w"] });
+        const text = installCommand({
+            k3sVersion: "v1.35.5+k3s1",
+            serverUrl: "https://192.168.1.10:6443",
+            args: ["agent", "--node-name", "w"],
+        });
         expect(text).to.equal(
             "set -eu\nIFS= read -r K3S_TOKEN\nexport K3S_TOKEN\n" +
                 "curl -sfL https://raw.githubusercontent.com/k3s-io/k3s/v1.35.5%2Bk3s1/install.sh | INSTALL_K3S_VERSION=v1.35.5+k3s1 K3S_URL=https://192.168.1.10:6443 sh -s - agent --node-name w",
@@ -97,17 +121,25 @@ describe("k3s: scripts", () => {
         expect(applyLabelsCommand("ubuntu", "w", labels, taints)).to.equal(
             "set -eu\nsudo k3s kubectl label node w --overwrite aiops.dev/stateful=true node-role.kubernetes.io/worker=true\nsudo k3s kubectl taint node w --overwrite gpu=true:NoSchedule",
         );
-        expect(removeLabelsCommand("root", "w", labels, taints)).to.equal("k3s kubectl label node w aiops.dev/stateful- node-role.kubernetes.io/worker- || true\nk3s kubectl taint node w gpu:NoSchedule- || true");
+        expect(removeLabelsCommand("root", "w", labels, taints)).to.equal(
+            "k3s kubectl label node w aiops.dev/stateful- node-role.kubernetes.io/worker- || true\nk3s kubectl taint node w gpu:NoSchedule- || true",
+        );
         expect(removeLabelsCommand("root", "w", {}, [])).to.equal("true");
     });
 
     it("drains before deleting a node", () => {
         const text = drainAndDeleteCommand("ubuntu", "worker-x86");
-        expect(text.indexOf("drain worker-x86 --ignore-daemonsets --delete-emptydir-data")).to.be.lessThan(text.indexOf("delete node worker-x86"));
+        expect(text.indexOf("drain worker-x86 --ignore-daemonsets --delete-emptydir-data")).to.be.lessThan(
+            text.indexOf("delete node worker-x86"),
+        );
     });
 
     it("marks role and stateful labels on the node's pool", () => {
-        expect(managedLabels(node({ labels: { a: "1" } }), "worker-x86")).to.deep.equal({ a: "1", "node-role.kubernetes.io/worker": "true", "aiops.dev/stateful": "true" });
+        expect(managedLabels(node({ labels: { a: "1" } }), "worker-x86")).to.deep.equal({
+            a: "1",
+            "node-role.kubernetes.io/worker": "true",
+            "aiops.dev/stateful": "true",
+        });
         const server = k3sNodePool(node({ name: "s", role: "server", arch: "arm64" }), true, undefined);
         expect(server).to.deep.include({ controlPlane: true, count: 1, arch: "arm64" });
         expect(server.taints[0]).to.deep.equal({ key: "node-role.kubernetes.io/control-plane", value: "true", effect: "NoSchedule" });
@@ -121,7 +153,10 @@ describe("kubeconfig rewriting", () => {
         const out = rewriteKubeconfig(fakeK3sKubeconfig("https://127.0.0.1:6443"), "https://192.168.1.10:6443", "homelab");
         const doc = parse(out);
         expect(kubeconfigServer(out)).to.equal("https://192.168.1.10:6443");
-        expect(doc.clusters[0]).to.deep.equal({ name: "homelab", cluster: { server: "https://192.168.1.10:6443", "certificate-authority-data": "TU9DSw==" } });
+        expect(doc.clusters[0]).to.deep.equal({
+            name: "homelab",
+            cluster: { server: "https://192.168.1.10:6443", "certificate-authority-data": "TU9DSw==" },
+        });
         expect(doc.users[0].name).to.equal("homelab");
         expect(doc.contexts[0]).to.deep.equal({ name: "homelab", context: { cluster: "homelab", user: "homelab" } });
         expect(doc["current-context"]).to.equal("homelab");
@@ -155,22 +190,38 @@ describe("k3s: the homelab stack", () => {
         expect(server.parent).to.equal("aiops:cluster:K3sCluster::homelab");
         expect(server.dependsOn).to.include("command:remote:Command::homelab-server-arm-preflight");
         const i = inputs(server);
-        expect(i.create).to.include("INSTALL_K3S_VERSION=v1.35.5+k3s1 sh -s - server --write-kubeconfig-mode 600 --tls-san 192.168.1.10 --node-name server-arm --node-label aiops.dev/site=homelab --node-taint node-role.kubernetes.io/control-plane=true:NoSchedule");
+        expect(i.create).to.include(
+            "INSTALL_K3S_VERSION=v1.35.5+k3s1 sh -s - server --write-kubeconfig-mode 600 --tls-san 192.168.1.10 --node-name server-arm --node-label aiops.dev/site=homelab --node-taint node-role.kubernetes.io/control-plane=true:NoSchedule",
+        );
         expect(i.create).to.not.include("--disable traefik");
         expect(i.update).to.equal(i.create);
-        expect(i.delete, "the uninstaller needs root, as the installer did").to.equal("if [ -x /usr/local/bin/k3s-uninstall.sh ]; then sudo /usr/local/bin/k3s-uninstall.sh; fi");
+        expect(i.delete, "the uninstaller needs root, as the installer did").to.equal(
+            "if [ -x /usr/local/bin/k3s-uninstall.sh ]; then sudo /usr/local/bin/k3s-uninstall.sh; fi",
+        );
         expect(i.stdin).to.equal("mock-password-homelab-token");
         expect(containsSecret(server.inputs.stdin), "the token is a secret input").to.equal(true);
         expect(containsSecret(server.inputs.connection), "the SSH key is a secret input").to.equal(true);
-        expect(i.connection).to.deep.equal({ host: "192.168.1.10", user: "ubuntu", port: 22, privateKey: "mock-secret-for-sshPrivateKey", dialErrorLimit: 10, perDialTimeout: 15 });
+        expect(i.connection).to.deep.equal({
+            host: "192.168.1.10",
+            user: "ubuntu",
+            port: 22,
+            privateKey: "mock-secret-for-sshPrivateKey",
+            dialErrorLimit: 10,
+            perDialTimeout: 15,
+        });
     });
 
     it("joins the agent after the server with the server's URL and token, and drains it on removal", () => {
         const agent = one(run, CMD, "homelab-worker-x86-k3s-agent");
-        expect(agent.dependsOn).to.include.members(["command:remote:Command::homelab-server-arm-k3s-server", "command:remote:Command::homelab-worker-x86-preflight"]);
+        expect(agent.dependsOn).to.include.members([
+            "command:remote:Command::homelab-server-arm-k3s-server",
+            "command:remote:Command::homelab-worker-x86-preflight",
+        ]);
         const i = inputs(agent);
         expect(i.connection.host).to.equal("192.168.1.20");
-        expect(i.create).to.include("K3S_URL=https://192.168.1.10:6443 sh -s - agent --node-name worker-x86 --node-label aiops.dev/site=homelab --node-label workload=compute-intensive");
+        expect(i.create).to.include(
+            "K3S_URL=https://192.168.1.10:6443 sh -s - agent --node-name worker-x86 --node-label aiops.dev/site=homelab --node-label workload=compute-intensive",
+        );
         expect(i.delete).to.equal("if [ -x /usr/local/bin/k3s-agent-uninstall.sh ]; then sudo /usr/local/bin/k3s-agent-uninstall.sh; fi");
         expect(containsSecret(agent.inputs.stdin)).to.equal(true);
         const reg = one(run, CMD, "homelab-worker-x86-registration");
@@ -184,7 +235,9 @@ describe("k3s: the homelab stack", () => {
         expect(labels.dependsOn).to.include("command:remote:Command::homelab-worker-x86-registration");
         expect(labels.options.deleteBeforeReplace).to.equal(true);
         const i = inputs(labels);
-        expect(i.create).to.include("label node worker-x86 --overwrite aiops.dev/site=homelab aiops.dev/stateful=true node-role.kubernetes.io/worker=true workload=compute-intensive");
+        expect(i.create).to.include(
+            "label node worker-x86 --overwrite aiops.dev/site=homelab aiops.dev/stateful=true node-role.kubernetes.io/worker=true workload=compute-intensive",
+        );
         expect(JSON.parse(i.triggers[0]).labels).to.deep.include(["aiops.dev/stateful", "true"]);
         expect(inputs(one(run, CMD, "homelab-server-arm-labels")).create).to.not.include("stateful");
     });
@@ -194,12 +247,17 @@ describe("k3s: the homelab stack", () => {
         const before = (r: StackRun, n: string) => inputs(one(r, CMD, `homelab-${n}-labels`)).triggers;
         expect(before(edited, "server-arm")).to.deep.equal(before(run, "server-arm"));
         expect(before(edited, "worker-x86")).to.not.deep.equal(before(run, "worker-x86"));
-        expect(inputs(one(edited, CMD, "homelab-server-arm-k3s-server")).create).to.equal(inputs(one(run, CMD, "homelab-server-arm-k3s-server")).create);
+        expect(inputs(one(edited, CMD, "homelab-server-arm-k3s-server")).create).to.equal(
+            inputs(one(run, CMD, "homelab-server-arm-k3s-server")).create,
+        );
     });
 
     it("produces identical command text on a re-run with unchanged config", async () => {
         const again = await runWith("homelab");
-        const texts = (r: StackRun) => commands(r).map((c) => [c.name, inputs(c).create, inputs(c).triggers]).sort();
+        const texts = (r: StackRun) =>
+            commands(r)
+                .map((c) => [c.name, inputs(c).create, inputs(c).triggers])
+                .sort();
         expect(texts(again)).to.deep.equal(texts(run));
     });
 
@@ -214,7 +272,11 @@ describe("k3s: the homelab stack", () => {
     });
 
     it("adds --tls-san for a separate apiAddress and disables traefik when off", async () => {
-        const r = await runWith("homelab", { "homelab.apiAddress": "k3s.home.arpa", "homelab.traefik": false, "homelab.taintServer": false });
+        const r = await runWith("homelab", {
+            "homelab.apiAddress": "k3s.home.arpa",
+            "homelab.traefik": false,
+            "homelab.taintServer": false,
+        });
         const create = inputs(one(r, CMD, "homelab-server-arm-k3s-server")).create;
         expect(create).to.include("--tls-san k3s.home.arpa --tls-san 192.168.1.10 --disable traefik");
         expect(create).to.not.include("control-plane=true:NoSchedule");
@@ -223,7 +285,14 @@ describe("k3s: the homelab stack", () => {
 
     it("names every node's resources after the node, so adding a node adds only its own", async () => {
         const three = await runWith("homelab", {
-            "homelab.nodes[2]": { name: "pi5", address: "192.168.1.30", sshUser: "pi", arch: "arm64", role: "agent", allocatable: { cpu: 4, memory: "6Gi" } },
+            "homelab.nodes[2]": {
+                name: "pi5",
+                address: "192.168.1.30",
+                sshUser: "pi",
+                arch: "arm64",
+                role: "agent",
+                allocatable: { cpu: 4, memory: "6Gi" },
+            },
         });
         const names = (r: StackRun) => new Set(r.registrations.map((x) => `${x.type}::${x.name}`));
         const added = [...names(three)].filter((n) => !names(run).has(n));

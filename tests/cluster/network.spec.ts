@@ -51,7 +51,9 @@ describe("network: CIDR maths", () => {
     });
 
     it("refuses a VPC too small for its zones, naming the size that works", () => {
-        expect(() => planVpcSubnets("10.0.0.0/24", 3)).to.throw("VPC 10.0.0.0/24 is too small for 3 zones: public subnets would be /29 (AWS allows /28 at most); use a /23 or larger");
+        expect(() => planVpcSubnets("10.0.0.0/24", 3)).to.throw(
+            "VPC 10.0.0.0/24 is too small for 3 zones: public subnets would be /29 (AWS allows /28 at most); use a /23 or larger",
+        );
         expect(planVpcSubnets("10.0.0.0/23", 3).public).to.deep.equal(["10.0.1.0/28", "10.0.1.16/28", "10.0.1.32/28"]);
         expect(planVpcSubnets("10.0.0.0/22", 2).public).to.deep.equal(["10.0.2.0/27", "10.0.2.32/27"]);
     });
@@ -59,15 +61,29 @@ describe("network: CIDR maths", () => {
 
 describe("network: tags and firewall rules", () => {
     it("tags public subnets for internet-facing and private subnets for internal load balancers and Karpenter", () => {
-        expect(subnetTags("public", "aiops")).to.deep.equal({ "kubernetes.io/cluster/aiops": "shared", "aiops.dev/tier": "public", "kubernetes.io/role/elb": "1" });
-        expect(subnetTags("private", "aiops")).to.deep.equal({ "kubernetes.io/cluster/aiops": "shared", "aiops.dev/tier": "private", "kubernetes.io/role/internal-elb": "1", "karpenter.sh/discovery": "aiops" });
+        expect(subnetTags("public", "aiops")).to.deep.equal({
+            "kubernetes.io/cluster/aiops": "shared",
+            "aiops.dev/tier": "public",
+            "kubernetes.io/role/elb": "1",
+        });
+        expect(subnetTags("private", "aiops")).to.deep.equal({
+            "kubernetes.io/cluster/aiops": "shared",
+            "aiops.dev/tier": "private",
+            "kubernetes.io/role/internal-elb": "1",
+            "karpenter.sh/discovery": "aiops",
+        });
     });
 
     it("opens only the ports config lists sources for, and never to the whole internet", () => {
         expect(k3sFirewallRules({ sshSourceRanges: [], apiSourceRanges: [] })).to.deep.equal([]);
         const rules = k3sFirewallRules({ sshSourceRanges: ["35.235.240.0/20"], apiSourceRanges: ["203.0.113.0/24"] });
-        expect(rules.map((r) => [r.key, r.ports, r.sourceRanges])).to.deep.equal([["ssh", ["22"], ["35.235.240.0/20"]], ["api", ["6443"], ["203.0.113.0/24"]]]);
-        expect(() => k3sFirewallRules({ sshSourceRanges: ["0.0.0.0/0"], apiSourceRanges: [] })).to.throw("opens the port to the whole internet");
+        expect(rules.map((r) => [r.key, r.ports, r.sourceRanges])).to.deep.equal([
+            ["ssh", ["22"], ["35.235.240.0/20"]],
+            ["api", ["6443"], ["203.0.113.0/24"]],
+        ]);
+        expect(() => k3sFirewallRules({ sshSourceRanges: ["0.0.0.0/0"], apiSourceRanges: [] })).to.throw(
+            "opens the port to the whole internet",
+        );
     });
 });
 
@@ -80,9 +96,15 @@ describe("network: the aws stack's VPC", () => {
     it("is one aiops:network:Vpc with every child parented to it", () => {
         const vpc = one(run, "aiops:network:Vpc", "aiops-vpc");
         expect(vpc.parent).to.equal(null);
-        const children = run.registrations.filter((r) => r.type.startsWith("aws:ec2/") || r.type.startsWith("aws:cloudwatch/") || r.name.startsWith("aiops-vpc-flow"));
+        const children = run.registrations.filter(
+            (r) => r.type.startsWith("aws:ec2/") || r.type.startsWith("aws:cloudwatch/") || r.name.startsWith("aiops-vpc-flow"),
+        );
         for (const c of children) expect(c.parent, `${c.type}::${c.name}`).to.equal("aiops:network:Vpc::aiops-vpc");
-        expect(inputs(one(run, "aws:ec2/vpc:Vpc", "aiops-vpc"))).to.include({ cidrBlock: "10.0.0.0/16", enableDnsHostnames: true, enableDnsSupport: true });
+        expect(inputs(one(run, "aws:ec2/vpc:Vpc", "aiops-vpc"))).to.include({
+            cidrBlock: "10.0.0.0/16",
+            enableDnsHostnames: true,
+            enableDnsSupport: true,
+        });
     });
 
     it("has one public and one private subnet per zone, with planned CIDRs, zones and discovery tags", () => {
@@ -101,7 +123,11 @@ describe("network: the aws stack's VPC", () => {
             expect(s.mapPublicIpOnLaunch).to.equal(false);
         }
         for (const s of subnets.filter((x) => x.name.includes("private"))) {
-            expect(s.tags).to.include({ "kubernetes.io/role/internal-elb": "1", "karpenter.sh/discovery": "aiops", project: "aiops-mlops-platform" });
+            expect(s.tags).to.include({
+                "kubernetes.io/role/internal-elb": "1",
+                "karpenter.sh/discovery": "aiops",
+                project: "aiops-mlops-platform",
+            });
         }
         for (const r of ofType(run, "aws:ec2/subnet:Subnet")) expect(r.dependsOn).to.include("aws:ec2/vpc:Vpc::aiops-vpc");
     });
@@ -115,13 +141,23 @@ describe("network: the aws stack's VPC", () => {
             expect(inputs(r).destinationCidrBlock).to.equal("0.0.0.0/0");
             expect(r.dependsOn).to.include("aws:ec2/natGateway:NatGateway::aiops-vpc-nat-az1");
         }
-        expect(one(run, "aws:ec2/route:Route", "aiops-vpc-public-default").dependsOn).to.include("aws:ec2/internetGateway:InternetGateway::aiops-vpc-igw");
+        expect(one(run, "aws:ec2/route:Route", "aiops-vpc-public-default").dependsOn).to.include(
+            "aws:ec2/internetGateway:InternetGateway::aiops-vpc-igw",
+        );
     });
 
     it("ships flow logs to a log group with the configured retention, and locks the default security group", () => {
-        expect(inputs(one(run, "aws:cloudwatch/logGroup:LogGroup", "aiops-vpc-flow-logs"))).to.include({ name: "/aws/vpc/aiops-vpc/flow-logs", retentionInDays: 30 });
-        expect(inputs(one(run, "aws:ec2/flowLog:FlowLog", "aiops-vpc-flow-logs"))).to.include({ trafficType: "ALL", logDestinationType: "cloud-watch-logs" });
-        expect(one(run, "aws:ec2/flowLog:FlowLog", "aiops-vpc-flow-logs").dependsOn, "waits for its write permission").to.include("aws:iam/rolePolicy:RolePolicy::aiops-vpc-flow-logs");
+        expect(inputs(one(run, "aws:cloudwatch/logGroup:LogGroup", "aiops-vpc-flow-logs"))).to.include({
+            name: "/aws/vpc/aiops-vpc/flow-logs",
+            retentionInDays: 30,
+        });
+        expect(inputs(one(run, "aws:ec2/flowLog:FlowLog", "aiops-vpc-flow-logs"))).to.include({
+            trafficType: "ALL",
+            logDestinationType: "cloud-watch-logs",
+        });
+        expect(one(run, "aws:ec2/flowLog:FlowLog", "aiops-vpc-flow-logs").dependsOn, "waits for its write permission").to.include(
+            "aws:iam/rolePolicy:RolePolicy::aiops-vpc-flow-logs",
+        );
         const dsg = inputs(one(run, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "aiops-vpc-default-sg"));
         expect(dsg.ingress ?? []).to.deep.equal([]);
         expect(dsg.egress ?? []).to.deep.equal([]);
@@ -142,16 +178,26 @@ describe("network: the aws stack's VPC", () => {
 
     it("gives each zone its own NAT gateway and route with natGateways: perAz, and no flow logs when off", async () => {
         const perAz = await runWith("aws", { "aws.natGateways": "perAz", "aws.flowLogs": false });
-        expect(ofType(perAz, "aws:ec2/natGateway:NatGateway").map((r) => r.name)).to.deep.equal(["aiops-vpc-nat-az1", "aiops-vpc-nat-az2", "aiops-vpc-nat-az3"]);
+        expect(ofType(perAz, "aws:ec2/natGateway:NatGateway").map((r) => r.name)).to.deep.equal([
+            "aiops-vpc-nat-az1",
+            "aiops-vpc-nat-az2",
+            "aiops-vpc-nat-az3",
+        ]);
         expect(ofType(perAz, "aws:ec2/eip:Eip")).to.have.length(3);
         for (const zone of ["az1", "az2", "az3"]) {
-            expect(one(perAz, "aws:ec2/route:Route", `aiops-vpc-private-${zone}-default`).dependsOn).to.include(`aws:ec2/natGateway:NatGateway::aiops-vpc-nat-${zone}`);
+            expect(one(perAz, "aws:ec2/route:Route", `aiops-vpc-private-${zone}-default`).dependsOn).to.include(
+                `aws:ec2/natGateway:NatGateway::aiops-vpc-nat-${zone}`,
+            );
         }
         expect(ofType(perAz, "aws:ec2/flowLog:FlowLog")).to.have.length(0);
     });
 
     it("spans two zones when configured so", async () => {
         const two = await runWith("aws", { "aws.availabilityZones": 2 });
-        expect(ofType(two, "aws:ec2/subnet:Subnet").map((r) => r.name).sort()).to.deep.equal(["aiops-vpc-private-az1", "aiops-vpc-private-az2", "aiops-vpc-public-az1", "aiops-vpc-public-az2"]);
+        expect(
+            ofType(two, "aws:ec2/subnet:Subnet")
+                .map((r) => r.name)
+                .sort(),
+        ).to.deep.equal(["aiops-vpc-private-az1", "aiops-vpc-private-az2", "aiops-vpc-public-az1", "aiops-vpc-public-az2"]);
     });
 });

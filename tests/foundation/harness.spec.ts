@@ -44,7 +44,11 @@ describe("harness: recorder", () => {
             new Thing("kubernetes:core/v1:Namespace", "ns", { metadata: { name: "apps" } }, { parent: box, provider });
         });
         const ns = rec.registrations.find((r) => r.name === "ns");
-        expect(ns).to.include({ type: "kubernetes:core/v1:Namespace", parent: "aiops:test:Box::outer", provider: "pulumi:providers:kubernetes::k8s" });
+        expect(ns).to.include({
+            type: "kubernetes:core/v1:Namespace",
+            parent: "aiops:test:Box::outer",
+            provider: "pulumi:providers:kubernetes::k8s",
+        });
         expect(ns?.inputs).to.deep.equal({ metadata: { name: "apps" } });
         const outer = rec.registrations.find((r) => r.name === "outer");
         expect(outer?.parent, "top-level resources hang off the stack, shown as null").to.equal(null);
@@ -95,8 +99,12 @@ describe("harness: recorder", () => {
     });
 
     it("shortens URNs and provider references to type::name", () => {
-        expect(shortRef("urn:pulumi:aws::aiops-mlops-platform::aiops:cluster:Eks$eks:index:Cluster::aiops")).to.equal("eks:index:Cluster::aiops");
-        expect(shortRef("urn:pulumi:aws::aiops-mlops-platform::pulumi:providers:kubernetes::aiops-k8s::abc-123")).to.equal("pulumi:providers:kubernetes::aiops-k8s");
+        expect(shortRef("urn:pulumi:aws::aiops-mlops-platform::aiops:cluster:Eks$eks:index:Cluster::aiops")).to.equal(
+            "eks:index:Cluster::aiops",
+        );
+        expect(shortRef("urn:pulumi:aws::aiops-mlops-platform::pulumi:providers:kubernetes::aiops-k8s::abc-123")).to.equal(
+            "pulumi:providers:kubernetes::aiops-k8s",
+        );
     });
 });
 

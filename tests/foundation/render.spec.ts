@@ -14,12 +14,16 @@ import { REPO_ROOT } from "../harness/stack-config";
 const STACKS = ["aws", "homelab", "hybrid"];
 
 function renderCli(args: string[], env: NodeJS.ProcessEnv = {}) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "tests/harness/render-cli.ts"), ...args], {
-        cwd: REPO_ROOT,
-        env: { ...process.env, ...env },
-        encoding: "utf8",
-        timeout: 120_000,
-    });
+    return spawnSync(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "tests/harness/render-cli.ts"), ...args],
+        {
+            cwd: REPO_ROOT,
+            env: { ...process.env, ...env },
+            encoding: "utf8",
+            timeout: 120_000,
+        },
+    );
 }
 
 describe("render", () => {
@@ -62,7 +66,10 @@ describe("render", () => {
                 for (const [key, out] of Object.entries(runs[stack].outputs)) {
                     if (out.secret) expect(results[stack].outputs[key], key).to.equal("[secret]");
                 }
-                expect(Object.values(runs[stack].outputs).some((o) => o.secret), "a kubeconfig output is a secret").to.equal(true);
+                expect(
+                    Object.values(runs[stack].outputs).some((o) => o.secret),
+                    "a kubeconfig output is a secret",
+                ).to.equal(true);
             });
 
             it("renders every Kubernetes object as YAML kubectl can read", () => {

@@ -16,7 +16,13 @@ export interface Registration {
     /** Inputs as the engine sees them; secrets stay wrapped (see `unwrapSecrets`/`redactSecrets`). */
     inputs: Record<string, unknown>;
     /** Provider map for components (`providers:` option), "package" -> "type::name". */
-    options: { protect: boolean; ignoreChanges: string[]; deleteBeforeReplace: boolean; replaceOnChanges: string[]; retainOnDelete: boolean };
+    options: {
+        protect: boolean;
+        ignoreChanges: string[];
+        deleteBeforeReplace: boolean;
+        replaceOnChanges: string[];
+        retainOnDelete: boolean;
+    };
 }
 
 export interface Invocation {
@@ -166,5 +172,8 @@ interface RegisterRequest {
 }
 interface MonitorLike {
     registerResource(req: RegisterRequest, cb: (err: Error | null, resp?: { getUrn(): string }) => void): void;
-    call(req: { getTok(): string; getArgs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0]; getProvider(): string }, cb: (err: Error | null, resp?: unknown) => void): Promise<void>;
+    call(
+        req: { getTok(): string; getArgs(): Parameters<typeof pulumi.runtime.deserializeProperties>[0]; getProvider(): string },
+        cb: (err: Error | null, resp?: unknown) => void,
+    ): Promise<void>;
 }

@@ -10,7 +10,15 @@ const USAGE = "usage: npm run render -- --stack <aws|homelab|hybrid> [--format j
 async function cli(argv: string[]): Promise<number> {
     let values: { stack?: string; format?: string; out?: string; help?: boolean };
     try {
-        ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, format: { type: "string", default: "json" }, out: { type: "string" }, help: { type: "boolean", short: "h" } } }));
+        ({ values } = parseArgs({
+            args: argv,
+            options: {
+                stack: { type: "string" },
+                format: { type: "string", default: "json" },
+                out: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
+        }));
     } catch (e) {
         process.stderr.write(`${(e as Error).message}\n${USAGE}\n`);
         return 2;

@@ -47,7 +47,13 @@ const NOT_OBJECTS = /^kubernetes:(helm\.sh|yaml|kustomize)\//;
 /** Every Kubernetes object the stack declares, in declaration order, as kubectl would read them. */
 export function kubernetesObjects(result: RenderResult): Record<string, unknown>[] {
     return result.resources
-        .filter((r) => r.type.startsWith("kubernetes:") && !NOT_OBJECTS.test(r.type) && typeof r.inputs.apiVersion === "string" && typeof r.inputs.kind === "string")
+        .filter(
+            (r) =>
+                r.type.startsWith("kubernetes:") &&
+                !NOT_OBJECTS.test(r.type) &&
+                typeof r.inputs.apiVersion === "string" &&
+                typeof r.inputs.kind === "string",
+        )
         .map((r) => toManifest(r));
 }
 
@@ -60,7 +66,11 @@ function toManifest(r: RenderedResource): Record<string, unknown> {
         // Redacted values are not base64; show them as stringData so the document stays valid.
         const data = { ...(body.data as Record<string, unknown>) };
         const stringData = { ...((body.stringData as Record<string, unknown>) ?? {}) };
-        for (const [k, v] of Object.entries(data)) if (v === "[secret]") { stringData[k] = v; delete data[k]; }
+        for (const [k, v] of Object.entries(data))
+            if (v === "[secret]") {
+                stringData[k] = v;
+                delete data[k];
+            }
         body.data = Object.keys(data).length > 0 ? data : undefined;
         body.stringData = Object.keys(stringData).length > 0 ? stringData : undefined;
     }

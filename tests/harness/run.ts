@@ -53,7 +53,8 @@ async function runOnce(stack: string, overrides: ConfigOverrides): Promise<Stack
     if (failure === undefined && recorder.unmocked.length > 0) failure = new Error(recorder.unmocked.join("\n"));
     if (failure !== undefined) {
         // Tests assert that a bad config fails before anything is declared.
-        if (failure instanceof Error) Object.assign(failure, { registrations: recorder.registrations.filter((r) => r.type !== "pulumi:pulumi:Stack") });
+        if (failure instanceof Error)
+            Object.assign(failure, { registrations: recorder.registrations.filter((r) => r.type !== "pulumi:pulumi:Stack") });
         throw failure;
     }
 

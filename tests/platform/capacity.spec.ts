@@ -11,7 +11,12 @@ import { assertPlanned } from "../../stacks/platform";
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
 const node = (name: string, arch: "amd64" | "arm64", cpu: number, memGiB: number): PlanNode => ({ name, arch, cpu, memory: memGiB * GiB });
-const fp = (workload: string, cpu: number, memMiB: number, arch?: "amd64" | "arm64"): Footprint => ({ workload, cpu, memory: memMiB * MiB, ...(arch ? { arch } : {}) });
+const fp = (workload: string, cpu: number, memMiB: number, arch?: "amd64" | "arm64"): Footprint => ({
+    workload,
+    cpu,
+    memory: memMiB * MiB,
+    ...(arch ? { arch } : {}),
+});
 
 describe("platform capacity: checkCapacity (pure)", () => {
     const nodes = [node("arm", "arm64", 4, 10), node("x86", "amd64", 4, 4)];
@@ -50,7 +55,15 @@ describe("platform capacity: checkCapacity (pure)", () => {
 
     it("lists schedulable nodes only, one entry per node", () => {
         const pools = [
-            { name: "server", arch: "arm64" as const, count: 1, labels: {}, taints: [], allocatable: { cpu: 8, memory: 10 * GiB }, controlPlane: true },
+            {
+                name: "server",
+                arch: "arm64" as const,
+                count: 1,
+                labels: {},
+                taints: [],
+                allocatable: { cpu: 8, memory: 10 * GiB },
+                controlPlane: true,
+            },
             { name: "workers", arch: "amd64" as const, count: 2, labels: {}, taints: [], allocatable: { cpu: 2, memory: 4 * GiB } },
         ];
         expect(planNodes({ nodePools: pools }).map((n) => n.name)).to.deep.equal(["workers-1", "workers-2"]);
@@ -102,7 +115,9 @@ describe("platform capacity: the CapacityPlan of every stack", function () {
                 for (const n of parsed.plan?.nodes ?? []) expect(n.memory, `${n.name} memory in bytes`).to.be.greaterThan(GiB / 2);
             }
             const firstPlan = run.registrations.findIndex((r) => r.type === "aiops:platform:CapacityPlan");
-            const firstService = run.registrations.findIndex((r) => r.type.startsWith("aiops:platform:") && r.type !== "aiops:platform:CapacityPlan");
+            const firstService = run.registrations.findIndex(
+                (r) => r.type.startsWith("aiops:platform:") && r.type !== "aiops:platform:CapacityPlan",
+            );
             expect(firstPlan).to.be.lessThan(firstService);
         });
     }
@@ -113,13 +128,21 @@ describe("platform capacity: the CapacityPlan of every stack", function () {
         const requests = plan.inputs.requests as { service: string; cpu: number; memory: number }[];
         const cpu = requests.reduce((s, r) => s + r.cpu, 0);
         const memory = requests.reduce((s, r) => s + r.memory, 0);
-        console.log(`      homelab lean platform requests: ${formatCpu(cpu)} CPU, ${formatMemory(memory)} over ${requests.length} workloads`);
+        console.log(
+            `      homelab lean platform requests: ${formatCpu(cpu)} CPU, ${formatMemory(memory)} over ${requests.length} workloads`,
+        );
         expect(memory).to.be.at.most(6 * GiB);
         expect(cpu).to.be.at.most(3);
     });
 
     it("homelab with a 2Gi worker: refuses with the table before declaring any service", async () => {
-        const lab = JSON.parse(JSON.stringify((await import("yaml")).parse(require("node:fs").readFileSync(require("node:path").join(__dirname, "../../Pulumi.homelab.yaml"), "utf8")).config["aiops-mlops-platform:homelab"]));
+        const lab = JSON.parse(
+            JSON.stringify(
+                (await import("yaml")).parse(
+                    require("node:fs").readFileSync(require("node:path").join(__dirname, "../../Pulumi.homelab.yaml"), "utf8"),
+                ).config["aiops-mlops-platform:homelab"],
+            ),
+        );
         for (const n of lab.nodes) n.allocatable.memory = "2Gi";
         let error: unknown;
         try {

@@ -37,7 +37,13 @@ const ALL_BUT_MODEL_CONFIG = Object.keys(KIND_OWNER).filter((k) => !k.endsWith("
 const CASES: readonly Case[] = [
     { stack: "homelab", delivery: "argocd", platform: "homelab", serving: "homelab", kinds: ALL_BUT_MODEL_CONFIG },
     { stack: "aws", delivery: "argocd", platform: "aiops", serving: "aiops", kinds: ALL_BUT_MODEL_CONFIG },
-    { stack: "hybrid", delivery: "argocd", platform: "hybrid-control", serving: "hybrid-edge", kinds: ALL_BUT_MODEL_CONFIG.filter((k) => !k.endsWith(":PodMonitor")) },
+    {
+        stack: "hybrid",
+        delivery: "argocd",
+        platform: "hybrid-control",
+        serving: "hybrid-edge",
+        kinds: ALL_BUT_MODEL_CONFIG.filter((k) => !k.endsWith(":PodMonitor")),
+    },
     { stack: "homelab", delivery: "helm", platform: "homelab", serving: "homelab", kinds: ALL_BUT_MODEL_CONFIG },
     { stack: "aws", delivery: "helm", platform: "aiops", serving: "aiops", kinds: ALL_BUT_MODEL_CONFIG },
 ];
@@ -48,7 +54,10 @@ function crdReleases(c: Case): Record<CrdOwner, { name: string; chart: HelmSourc
         kserve: { name: `${c.serving}-kserve-crd`, chart: KSERVE_CRD_CHART },
         kagent: { name: `${c.platform}-kagent-crds`, chart: KAGENT_CRDS_CHART },
         // helm: kube-prometheus-stack's own crds subchart; argocd: the standalone CRD chart.
-        monitoring: c.delivery === "argocd" ? { name: `${c.platform}-monitoring-crds`, chart: PROMETHEUS_OPERATOR_CRDS_CHART } : { name: `${c.platform}-monitoring`, chart: KPS_CHART },
+        monitoring:
+            c.delivery === "argocd"
+                ? { name: `${c.platform}-monitoring-crds`, chart: PROMETHEUS_OPERATOR_CRDS_CHART }
+                : { name: `${c.platform}-monitoring`, chart: KPS_CHART },
     };
 }
 
@@ -89,7 +98,8 @@ describe("CRDs and GitOps: Pulumi's custom resources wait for Helm releases of t
                     expect(release.provider, name).to.equal(`pulumi:providers:kubernetes::${cluster}-k8s`);
                 }
                 const apps = byType(run, APPLICATION).map((a) => String(at(a.inputs, "spec.source.chart")));
-                for (const chart of [KSERVE_CRD_CHART, KAGENT_CRDS_CHART, PROMETHEUS_OPERATOR_CRDS_CHART]) expect(apps, chart.chart).not.to.include(chart.chart);
+                for (const chart of [KSERVE_CRD_CHART, KAGENT_CRDS_CHART, PROMETHEUS_OPERATOR_CRDS_CHART])
+                    expect(apps, chart.chart).not.to.include(chart.chart);
             });
 
             it("makes every Pulumi-declared custom resource depend on the release of its CRD", async () => {
@@ -99,7 +109,10 @@ describe("CRDs and GitOps: Pulumi's custom resources wait for Helm releases of t
                 expect([...new Set(crs.map((r) => r.type))]).to.include.members([...c.kinds]);
                 for (const cr of crs) {
                     const target = `${RELEASE}::${releases[KIND_OWNER[cr.type]].name}`;
-                    expect(dependsOnPath(run, `${cr.type}::${cr.name}`, target), `${cr.type}::${cr.name} -> ${target}; has ${cr.dependsOn.join(", ")}`).to.equal(true);
+                    expect(
+                        dependsOnPath(run, `${cr.type}::${cr.name}`, target),
+                        `${cr.type}::${cr.name} -> ${target}; has ${cr.dependsOn.join(", ")}`,
+                    ).to.equal(true);
                 }
             });
 
@@ -113,7 +126,9 @@ describe("CRDs and GitOps: Pulumi's custom resources wait for Helm releases of t
                 } else {
                     const kps = one(run, RELEASE, name);
                     expect(at(kps.inputs, "values.crds.enabled")).to.equal(true);
-                    expect(byType(run, RELEASE).filter((r) => chartOf(r.inputs) === PROMETHEUS_OPERATOR_CRDS_CHART.chart)).to.have.length(0);
+                    expect(byType(run, RELEASE).filter((r) => chartOf(r.inputs) === PROMETHEUS_OPERATOR_CRDS_CHART.chart)).to.have.length(
+                        0,
+                    );
                 }
             });
         });

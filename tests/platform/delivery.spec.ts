@@ -2,7 +2,15 @@
 // both paths for every stack, with pinned versions, ordering, namespaces and secrets kept out of values.
 import { expect } from "chai";
 import { ProjectScope, SYNC_OPTIONS, applicationSpec } from "../../components/delivery";
-import { ARGOCD_CHART, CERT_MANAGER_CHART, KAGENT_CHART, KAGENT_CRDS_CHART, KPS_CHART, KSERVE_CHART, KSERVE_CRD_CHART } from "../../components/platform";
+import {
+    ARGOCD_CHART,
+    CERT_MANAGER_CHART,
+    KAGENT_CHART,
+    KAGENT_CRDS_CHART,
+    KPS_CHART,
+    KSERVE_CHART,
+    KSERVE_CRD_CHART,
+} from "../../components/platform";
 import { containsSecret, unwrapSecrets } from "../harness";
 import type { Registration } from "../harness";
 import { APPLICATION, DELIVERIES, RELEASE, STACKS, byType, one, platformRun } from "./runs";
@@ -35,7 +43,12 @@ describe("delivery: applicationSpec and ProjectScope (pure)", () => {
         });
         expect(at(spec, "syncPolicy.automated")).to.deep.equal({ prune: true, selfHeal: true, allowEmpty: false });
         expect(at(spec, "syncPolicy.syncOptions")).to.include("ServerSideApply=true");
-        expect(at(spec, "source")).to.deep.equal({ repoURL: "ghcr.io/kserve/charts", chart: "kserve-resources", targetRevision: "v0.20.0", helm: { releaseName: "kserve", valuesObject: { a: 1 } } });
+        expect(at(spec, "source")).to.deep.equal({
+            repoURL: "ghcr.io/kserve/charts",
+            chart: "kserve-resources",
+            targetRevision: "v0.20.0",
+            helm: { releaseName: "kserve", valuesObject: { a: 1 } },
+        });
         expect(at(spec, "destination")).to.deep.equal({ name: "edge", namespace: "kserve" });
         expect(SYNC_OPTIONS).to.include("CreateNamespace=false");
     });
@@ -46,8 +59,15 @@ describe("delivery: applicationSpec and ProjectScope (pure)", () => {
         scope.add(KSERVE_CRD_CHART, "edge", "kserve");
         scope.add(KPS_CHART, "in-cluster", "monitoring");
         scope.addRepo("https://github.com/acme/platform.git");
-        expect(scope.sourceRepos()).to.deep.equal(["ghcr.io/kserve/charts", "https://github.com/acme/platform.git", "https://prometheus-community.github.io/helm-charts"]);
-        expect(scope.destinations()).to.deep.equal([{ name: "edge", namespace: "kserve" }, { name: "in-cluster", namespace: "monitoring" }]);
+        expect(scope.sourceRepos()).to.deep.equal([
+            "ghcr.io/kserve/charts",
+            "https://github.com/acme/platform.git",
+            "https://prometheus-community.github.io/helm-charts",
+        ]);
+        expect(scope.destinations()).to.deep.equal([
+            { name: "edge", namespace: "kserve" },
+            { name: "in-cluster", namespace: "monitoring" },
+        ]);
     });
 });
 
@@ -56,9 +76,19 @@ describe("delivery: every stack in both modes", function () {
 
     it("makes every platform object wait for the cluster's ready resources (EKS: node groups)", async () => {
         const { run } = await platformRun("aws", "helm");
-        const platformObjects = run.registrations.filter((r) => r.type.startsWith("kubernetes:") && /^aiops-(monitoring|cert-manager|kserve|kagent)(-|$)/.test(r.name) && r.custom && !r.type.startsWith("pulumi:providers"));
+        const platformObjects = run.registrations.filter(
+            (r) =>
+                r.type.startsWith("kubernetes:") &&
+                /^aiops-(monitoring|cert-manager|kserve|kagent)(-|$)/.test(r.name) &&
+                r.custom &&
+                !r.type.startsWith("pulumi:providers"),
+        );
         expect(platformObjects.length).to.be.greaterThan(8);
-        for (const r of platformObjects) expect(r.dependsOn.some((d) => d.startsWith("eks:index:ManagedNodeGroup::")), `${r.type}::${r.name}`).to.equal(true);
+        for (const r of platformObjects)
+            expect(
+                r.dependsOn.some((d) => d.startsWith("eks:index:ManagedNodeGroup::")),
+                `${r.type}::${r.name}`,
+            ).to.equal(true);
     });
 
     for (const stack of STACKS) {
@@ -75,12 +105,18 @@ describe("delivery: every stack in both modes", function () {
                             const found = releases.filter((r) => chartOf(r) === chart.chart);
                             expect(found, chart.chart).to.have.length(expected);
                             for (const r of found) expect(r.inputs.version, chart.chart).to.equal(chart.version);
-                            expect(apps.filter((a) => appChart(a) === chart.chart), `${chart.chart} has no Application`).to.have.length(0);
+                            expect(
+                                apps.filter((a) => appChart(a) === chart.chart),
+                                `${chart.chart} has no Application`,
+                            ).to.have.length(0);
                         } else {
                             const found = apps.filter((a) => appChart(a) === chart.chart);
                             expect(found, chart.chart).to.have.length(expected);
                             for (const a of found) expect(at(a.inputs, "spec.source.targetRevision"), chart.chart).to.equal(chart.version);
-                            expect(releases.filter((r) => chartOf(r) === chart.chart), `${chart.chart} has no Release`).to.have.length(0);
+                            expect(
+                                releases.filter((r) => chartOf(r) === chart.chart),
+                                `${chart.chart} has no Release`,
+                            ).to.have.length(0);
                         }
                     }
                 });
@@ -89,7 +125,8 @@ describe("delivery: every stack in both modes", function () {
                     const { run } = await platformRun(stack, delivery);
                     const argo = byType(run, RELEASE).filter((r) => chartOf(r) === "argo-cd");
                     expect(argo).to.have.length(delivery === "argocd" ? 1 : 0);
-                    for (const r of argo) expect(r.inputs).to.include({ version: ARGOCD_CHART.version, name: "argocd", namespace: "argocd" });
+                    for (const r of argo)
+                        expect(r.inputs).to.include({ version: ARGOCD_CHART.version, name: "argocd", namespace: "argocd" });
                     expect(byType(run, "kubernetes:argoproj.io/v1alpha1:AppProject")).to.have.length(delivery === "argocd" ? 1 : 0);
                 });
 
@@ -98,7 +135,9 @@ describe("delivery: every stack in both modes", function () {
                     const namespaces = byType(run, "kubernetes:core/v1:Namespace");
                     const names = namespaces.map((n) => at(n.inputs, "metadata.name"));
                     expect(names).to.include.members(delivery === "argocd" ? [...MY_NAMESPACES, "argocd"] : MY_NAMESPACES);
-                    for (const ns of namespaces.filter((n) => [...MY_NAMESPACES, "argocd"].includes(String(at(n.inputs, "metadata.name"))))) {
+                    for (const ns of namespaces.filter((n) =>
+                        [...MY_NAMESPACES, "argocd"].includes(String(at(n.inputs, "metadata.name"))),
+                    )) {
                         const labels = at(ns.inputs, "metadata.labels") as Obj;
                         expect(labels["pod-security.kubernetes.io/enforce"], ns.name).to.be.oneOf(["privileged", "baseline", "restricted"]);
                         expect(labels["pod-security.kubernetes.io/warn"], ns.name).to.equal("restricted");
@@ -109,7 +148,10 @@ describe("delivery: every stack in both modes", function () {
 
                 it("never puts a secret in chart values", async () => {
                     const { run } = await platformRun(stack, delivery);
-                    const carriers = [...byType(run, RELEASE).map((r) => r.inputs.values), ...byType(run, APPLICATION).map((a) => at(a.inputs, "spec.source.helm.valuesObject"))];
+                    const carriers = [
+                        ...byType(run, RELEASE).map((r) => r.inputs.values),
+                        ...byType(run, APPLICATION).map((a) => at(a.inputs, "spec.source.helm.valuesObject")),
+                    ];
                     expect(carriers.length).to.be.greaterThan(0);
                     for (const values of carriers) {
                         expect(containsSecret(values)).to.equal(false);
@@ -161,7 +203,9 @@ describe("delivery: every stack in both modes", function () {
                         expect(apps.length).to.be.greaterThan(0);
                         for (const app of apps) {
                             expect(app.dependsOn, app.name).to.include(argoRelease);
-                            expect(app.provider, `${app.name} is created where Argo CD runs`).to.equal(`pulumi:providers:kubernetes::${CLUSTER_OF[stack].platform}-k8s`);
+                            expect(app.provider, `${app.name} is created where Argo CD runs`).to.equal(
+                                `pulumi:providers:kubernetes::${CLUSTER_OF[stack].platform}-k8s`,
+                            );
                             expect(at(app.inputs, "spec.syncPolicy.automated"), app.name).to.include({ prune: true, selfHeal: true });
                             expect(at(app.inputs, "spec.syncPolicy.syncOptions"), app.name).to.include("ServerSideApply=true");
                             expect(at(app.inputs, "spec.project"), app.name).to.equal("platform");
@@ -171,10 +215,16 @@ describe("delivery: every stack in both modes", function () {
 
                     it("leaves injected webhook CA bundles alone (ignoreDifferences, also while syncing)", async () => {
                         const { run } = await platformRun(stack, delivery);
-                        const injected = byType(run, APPLICATION).filter((a) => ["kube-prometheus-stack", "cert-manager", "kserve-resources"].includes(String(appChart(a))));
+                        const injected = byType(run, APPLICATION).filter((a) =>
+                            ["kube-prometheus-stack", "cert-manager", "kserve-resources"].includes(String(appChart(a))),
+                        );
                         expect(injected.length).to.be.at.least(3);
                         for (const app of injected) {
-                            expect(at(app.inputs, "spec.ignoreDifferences"), app.name).to.deep.include({ group: "admissionregistration.k8s.io", kind: "ValidatingWebhookConfiguration", jqPathExpressions: [".webhooks[]?.clientConfig.caBundle"] });
+                            expect(at(app.inputs, "spec.ignoreDifferences"), app.name).to.deep.include({
+                                group: "admissionregistration.k8s.io",
+                                kind: "ValidatingWebhookConfiguration",
+                                jqPathExpressions: [".webhooks[]?.clientConfig.caBundle"],
+                            });
                             expect(at(app.inputs, "spec.syncPolicy.syncOptions"), app.name).to.include("RespectIgnoreDifferences=true");
                         }
                     });
@@ -183,14 +233,21 @@ describe("delivery: every stack in both modes", function () {
                         const { run } = await platformRun(stack, delivery);
                         const [project] = byType(run, "kubernetes:argoproj.io/v1alpha1:AppProject");
                         const repos = at(project.inputs, "spec.sourceRepos") as string[];
-                        const dests = (at(project.inputs, "spec.destinations") as { name: string; namespace: string }[]).map((d) => `${d.name}/${d.namespace}`);
+                        const dests = (at(project.inputs, "spec.destinations") as { name: string; namespace: string }[]).map(
+                            (d) => `${d.name}/${d.namespace}`,
+                        );
                         const apps = byType(run, APPLICATION);
                         for (const app of apps) {
                             expect(repos, app.name).to.include(at(app.inputs, "spec.source.repoURL"));
-                            expect(dests, app.name).to.include(`${at(app.inputs, "spec.destination.name")}/${at(app.inputs, "spec.destination.namespace")}`);
+                            expect(dests, app.name).to.include(
+                                `${at(app.inputs, "spec.destination.name")}/${at(app.inputs, "spec.destination.namespace")}`,
+                            );
                         }
                         expect(repos).not.to.include("*");
-                        expect(repos.every((r) => !r.startsWith("oci://")), "Argo CD reads OCI repos without the scheme").to.equal(true);
+                        expect(
+                            repos.every((r) => !r.startsWith("oci://")),
+                            "Argo CD reads OCI repos without the scheme",
+                        ).to.equal(true);
                     });
                 }
 
@@ -205,7 +262,10 @@ describe("delivery: every stack in both modes", function () {
                     if (expected) expect(at(gateway, "ingressGateway.className")).to.equal(expected);
                     else expect(gateway).to.deep.equal({ disableIngressCreation: true });
                     if (delivery === "helm") expect(kserve.provider).to.equal(`pulumi:providers:kubernetes::${serving}-k8s`);
-                    else expect(at(kserve.inputs, "spec.destination.name")).to.equal(serving === CLUSTER_OF[stack].platform ? "in-cluster" : serving);
+                    else
+                        expect(at(kserve.inputs, "spec.destination.name")).to.equal(
+                            serving === CLUSTER_OF[stack].platform ? "in-cluster" : serving,
+                        );
                     expect(at(values, "kserve.controller.deploymentMode")).to.equal("Standard");
                 });
             });

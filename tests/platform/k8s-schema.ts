@@ -79,7 +79,12 @@ export class SchemaRegistry {
         const key = apiVersion.includes("/") ? `${apiVersion}/${kind}` : "";
         const schema = this.crds.get(key);
         if (!schema) {
-            return [{ object: label, message: `unknown kind: no Kubernetes API model and no served CRD version for '${apiVersion}, Kind=${kind}' (add its CRD to shared/reference/crds)` }];
+            return [
+                {
+                    object: label,
+                    message: `unknown kind: no Kubernetes API model and no served CRD version for '${apiVersion}, Kind=${kind}' (add its CRD to shared/reference/crds)`,
+                },
+            ];
         }
         let check = this.compiled.get(key);
         if (!check) {
@@ -87,7 +92,11 @@ export class SchemaRegistry {
             this.compiled.set(key, check);
         }
         if (!check(obj)) {
-            for (const err of check.errors ?? []) problems.push({ object: label, message: `${err.instancePath || "/"} ${err.message ?? "is invalid"}${err.params ? ` ${JSON.stringify(err.params)}` : ""}` });
+            for (const err of check.errors ?? [])
+                problems.push({
+                    object: label,
+                    message: `${err.instancePath || "/"} ${err.message ?? "is invalid"}${err.params ? ` ${JSON.stringify(err.params)}` : ""}`,
+                });
         }
         // The CRD schemas leave metadata open; check it against the real ObjectMeta.
         const { ObjectMeta } = require("@kubernetes-models/apimachinery/apis/meta/v1/ObjectMeta");

@@ -6,7 +6,17 @@ import { expect } from "chai";
 import { parse } from "yaml";
 import { platformSchema } from "../../stacks/config/schema";
 import { KFP_ARTIFACT_SECRET, KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../../components/platform/kubeflow-pipelines";
-import { KFP_IMAGES_NOT_DEPLOYED, KFP_OVERLAY_ROOT, KFP_REMOTE, KFP_VARIANTS, KFP_WORKLOADS, KfpVariant, kfpOverlayFiles, variantPath, workloadsOf } from "../../components/platform/kubeflow-pipelines/overlay";
+import {
+    KFP_IMAGES_NOT_DEPLOYED,
+    KFP_OVERLAY_ROOT,
+    KFP_REMOTE,
+    KFP_VARIANTS,
+    KFP_WORKLOADS,
+    KfpVariant,
+    kfpOverlayFiles,
+    variantPath,
+    workloadsOf,
+} from "../../components/platform/kubeflow-pipelines/overlay";
 import { IN_CLUSTER_HOST, IN_CLUSTER_STORE, ObjectStore } from "../../components/platform/object-store";
 import { totalOf } from "../../components/platform/sizing";
 import { fakeCluster, only, plain, pool, runComponents } from "../workloads/support/components";
@@ -49,15 +59,24 @@ function uncoveredAmd64Images(v: KfpVariant, covered: Set<string>, images: reado
     const problems: string[] = [];
     for (const prefix of images) {
         const users = workloadsOf(v).filter(({ workload }) => workload.images.some((i) => i.startsWith(prefix)));
-        if (users.length === 0 && !KFP_IMAGES_NOT_DEPLOYED.includes(prefix)) problems.push(`${prefix}: no known workload uses it; add it to KFP_WORKLOADS or KFP_IMAGES_NOT_DEPLOYED`);
-        for (const { workload } of users) if (!covered.has(workload.name)) problems.push(`${prefix}: Deployment ${workload.name} has no amd64 nodeSelector`);
+        if (users.length === 0 && !KFP_IMAGES_NOT_DEPLOYED.includes(prefix))
+            problems.push(`${prefix}: no known workload uses it; add it to KFP_WORKLOADS or KFP_IMAGES_NOT_DEPLOYED`);
+        for (const { workload } of users)
+            if (!covered.has(workload.name)) problems.push(`${prefix}: Deployment ${workload.name} has no amd64 nodeSelector`);
     }
     return problems;
 }
 
-function coverageOf(v: KfpVariant, load = (rel: string) => readYaml(path.join(path.dirname(variantPath(v)), path.basename(variantPath(v)), rel, "kustomization.yaml"))): Set<string> {
+function coverageOf(
+    v: KfpVariant,
+    load = (rel: string) => readYaml(path.join(path.dirname(variantPath(v)), path.basename(variantPath(v)), rel, "kustomization.yaml")),
+): Set<string> {
     const overlay = readYaml(`${variantPath(v)}/kustomization.yaml`);
-    return amd64Covered(overlay, load, workloadsOf(v).map((w) => w.workload.name));
+    return amd64Covered(
+        overlay,
+        load,
+        workloadsOf(v).map((w) => w.workload.name),
+    );
 }
 
 describe("Kubeflow Pipelines overlay", () => {
@@ -73,7 +92,8 @@ describe("Kubeflow Pipelines overlay", () => {
 
     it("builds on the pinned upstream release as remote bases", () => {
         expect(KFP_REMOTE.platformAgnostic).to.equal("github.com/kubeflow/pipelines/manifests/kustomize/env/platform-agnostic?ref=2.17.0");
-        for (const v of KFP_VARIANTS) expect(readYaml(`${variantPath(v)}/kustomization.yaml`).resources).to.deep.equal([KFP_REMOTE.platformAgnostic]);
+        for (const v of KFP_VARIANTS)
+            expect(readYaml(`${variantPath(v)}/kustomization.yaml`).resources).to.deep.equal([KFP_REMOTE.platformAgnostic]);
         const cluster = readYaml("cluster-scoped/kustomization.yaml");
         expect(cluster.resources).to.deep.equal(["github.com/kubeflow/pipelines/manifests/kustomize/cluster-scoped-resources?ref=2.17.0"]);
         // Pulumi owns the namespace (Pod Security labels), so the upstream one is dropped.
@@ -81,7 +101,9 @@ describe("Kubeflow Pipelines overlay", () => {
     });
 
     it("proves every amd64-only image of the config is pinned to amd64 nodes on mixed clusters", () => {
-        expect(DEFAULT_AMD64_ONLY).to.include("gcr.io/tfx-oss-public/ml_metadata_store_server").and.to.include("ghcr.io/kubeflow/kfp-metadata-writer");
+        expect(DEFAULT_AMD64_ONLY)
+            .to.include("gcr.io/tfx-oss-public/ml_metadata_store_server")
+            .and.to.include("ghcr.io/kubeflow/kfp-metadata-writer");
         const mixed = KFP_VARIANTS.filter((v) => v.arch === "mixed-arch");
         expect(mixed).to.have.length(4);
         for (const v of mixed) {
@@ -104,7 +126,9 @@ describe("Kubeflow Pipelines overlay", () => {
             return { ...c, patches: c.patches.map((p: Patch) => ({ ...p, target: { ...p.target, name: "ml-pipeline" } })) };
         };
         const problems = uncoveredAmd64Images(v, coverageOf(v, narrowed), DEFAULT_AMD64_ONLY);
-        expect(problems).to.include("gcr.io/tfx-oss-public/ml_metadata_store_server: Deployment metadata-grpc-deployment has no amd64 nodeSelector");
+        expect(problems).to.include(
+            "gcr.io/tfx-oss-public/ml_metadata_store_server: Deployment metadata-grpc-deployment has no amd64 nodeSelector",
+        );
         expect(problems).to.include("ghcr.io/kubeflow/kfp-metadata-writer: Deployment metadata-writer has no amd64 nodeSelector");
         expect(uncoveredAmd64Images(v, coverageOf(v), ["ghcr.io/example/new-amd64-only"])).to.deep.equal([
             "ghcr.io/example/new-amd64-only: no known workload uses it; add it to KFP_WORKLOADS or KFP_IMAGES_NOT_DEPLOYED",
@@ -115,7 +139,13 @@ describe("Kubeflow Pipelines overlay", () => {
         const c = readYaml("components/platform-object-store/kustomization.yaml");
         const bodies = (c.patches as Patch[]).map((p) => parse(p.patch) as Doc);
         const deleted = bodies.filter((b) => b.$patch === "delete").map((b) => `${b.kind}/${b.metadata.name}`);
-        expect(deleted).to.have.members(["Deployment/seaweedfs", "PersistentVolumeClaim/seaweedfs-pvc", "ServiceAccount/seaweedfs", "NetworkPolicy/seaweedfs", "Secret/mlpipeline-minio-artifact"]);
+        expect(deleted).to.have.members([
+            "Deployment/seaweedfs",
+            "PersistentVolumeClaim/seaweedfs-pvc",
+            "ServiceAccount/seaweedfs",
+            "NetworkPolicy/seaweedfs",
+            "Secret/mlpipeline-minio-artifact",
+        ]);
         const service = bodies.find((b) => b.kind === "Service")!;
         expect(service.spec).to.deep.equal({ type: "ExternalName", externalName: IN_CLUSTER_HOST, selector: null });
         // KFP dials seaweedfs.kubeflow:9000 with bucket mlpipeline: the store must answer on that port and bucket.
@@ -143,9 +173,17 @@ describe("Kubeflow Pipelines variant and footprint", () => {
     const homelabPools = [pool("server-arm", "arm64", { controlPlane: true }), pool("worker-x86", "amd64")];
 
     it("pins to amd64 only when schedulable pools mix architectures", () => {
-        expect(selectKfpVariant({ cluster: { nodePools: homelabPools }, storeInCluster: true, profile: "lean" })).to.deep.equal({ arch: "default", store: "platform-store", profile: "lean" });
+        expect(selectKfpVariant({ cluster: { nodePools: homelabPools }, storeInCluster: true, profile: "lean" })).to.deep.equal({
+            arch: "default",
+            store: "platform-store",
+            profile: "lean",
+        });
         const untainted = homelabPools.map((p) => ({ ...p, controlPlane: false }));
-        expect(selectKfpVariant({ cluster: { nodePools: untainted }, storeInCluster: false, profile: "standard" })).to.deep.equal({ arch: "mixed-arch", store: "bundled-store", profile: "standard" });
+        expect(selectKfpVariant({ cluster: { nodePools: untainted }, storeInCluster: false, profile: "standard" })).to.deep.equal({
+            arch: "mixed-arch",
+            store: "bundled-store",
+            profile: "standard",
+        });
     });
 
     it("refuses a cluster without a schedulable amd64 pool, naming the pools", () => {
@@ -163,7 +201,10 @@ describe("Kubeflow Pipelines variant and footprint", () => {
         expect(total.cpu).to.be.closeTo(0.39, 1e-9);
         expect(total.memory).to.equal(1440 * 2 ** 20);
         const single = kfpFootprint({ arch: "default", store: "bundled-store", profile: "standard" }, DEFAULT_AMD64_ONLY);
-        expect(single.filter((f) => f.arch === "amd64").map((f) => f.workload)).to.have.members(["kubeflow-pipelines/metadata-grpc-deployment", "kubeflow-pipelines/metadata-writer"]);
+        expect(single.filter((f) => f.arch === "amd64").map((f) => f.workload)).to.have.members([
+            "kubeflow-pipelines/metadata-grpc-deployment",
+            "kubeflow-pipelines/metadata-writer",
+        ]);
     });
 });
 
@@ -179,7 +220,14 @@ function fakeStore(inCluster: boolean): ObjectStore {
         footprint: [],
         grantAccess: (name, args, opts) => {
             const k8s = require("@pulumi/kubernetes");
-            const secret = new k8s.core.v1.Secret(name, { metadata: { name: args.secretName, namespace: args.namespace }, stringData: { [args.accessKeyKey!]: pulumi.secret("ak"), [args.secretKeyKey!]: pulumi.secret("sk") } }, opts);
+            const secret = new k8s.core.v1.Secret(
+                name,
+                {
+                    metadata: { name: args.secretName, namespace: args.namespace },
+                    stringData: { [args.accessKeyKey!]: pulumi.secret("ak"), [args.secretKeyKey!]: pulumi.secret("sk") },
+                },
+                opts,
+            );
             return { secretName: args.secretName, secret, serviceAccountAnnotations: pulumi.output<Record<string, string>>({}) };
         },
     };
@@ -192,10 +240,17 @@ describe("KubeflowPipelines component", () => {
     it("delivery helm: Pulumi builds the chosen overlay directory, after the CRDs and the artifact Secret", async () => {
         const regs = await runComponents(() => {
             const cluster = fakeCluster("lab", [pool("arm", "arm64"), pool("x86", "amd64")]);
-            new KubeflowPipelines("kfp", { delivery: "helm", profile: "lean", cluster, objectStore: fakeStore(true), gitops, amd64OnlyImages: DEFAULT_AMD64_ONLY }, { provider: cluster.provider });
+            new KubeflowPipelines(
+                "kfp",
+                { delivery: "helm", profile: "lean", cluster, objectStore: fakeStore(true), gitops, amd64OnlyImages: DEFAULT_AMD64_ONLY },
+                { provider: cluster.provider },
+            );
         });
         const dirs = regs.filter((r) => r.type === "kubernetes:kustomize/v2:Directory");
-        expect(dirs.map((d) => d.inputs.directory)).to.have.members([`${KFP_OVERLAY_ROOT}/cluster-scoped`, `${KFP_OVERLAY_ROOT}/overlays/mixed-arch/platform-store/lean`]);
+        expect(dirs.map((d) => d.inputs.directory)).to.have.members([
+            `${KFP_OVERLAY_ROOT}/cluster-scoped`,
+            `${KFP_OVERLAY_ROOT}/overlays/mixed-arch/platform-store/lean`,
+        ]);
         const main = dirs.find((d) => d.name === "kfp")!;
         expect(main.provider).to.equal("pulumi:providers:kubernetes::lab-k8s");
         const secret = plain(only(regs, "kubernetes:core/v1:Secret", "kfp-artifact-keys"));
@@ -207,7 +262,19 @@ describe("KubeflowPipelines component", () => {
     it("delivery argocd: Applications read the same overlays from the GitOps repository at its revision", async () => {
         const regs = await runComponents(() => {
             const cluster = fakeCluster("lab", [pool("x86", "amd64")]);
-            new KubeflowPipelines("kfp", { delivery: "argocd", argocd, profile: "standard", cluster, objectStore: fakeStore(false), gitops, amd64OnlyImages: DEFAULT_AMD64_ONLY }, { provider: cluster.provider });
+            new KubeflowPipelines(
+                "kfp",
+                {
+                    delivery: "argocd",
+                    argocd,
+                    profile: "standard",
+                    cluster,
+                    objectStore: fakeStore(false),
+                    gitops,
+                    amd64OnlyImages: DEFAULT_AMD64_ONLY,
+                },
+                { provider: cluster.provider },
+            );
         });
         const apps = regs.filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:Application").map(plain);
         expect(apps.map((a) => a.spec.source)).to.have.deep.members([
@@ -224,7 +291,14 @@ describe("KubeflowPipelines component", () => {
         let error: Error | undefined;
         await runComponents(() => {
             const cluster = fakeCluster("lab", [pool("x86", "amd64")]);
-            new KubeflowPipelines("kfp", { delivery: "argocd", profile: "lean", cluster, objectStore: fakeStore(true), gitops, amd64OnlyImages: [] });
+            new KubeflowPipelines("kfp", {
+                delivery: "argocd",
+                profile: "lean",
+                cluster,
+                objectStore: fakeStore(true),
+                gitops,
+                amd64OnlyImages: [],
+            });
         }).catch((e: Error) => (error = e));
         expect(error?.message).to.contain("KubeflowPipelines: delivery argocd needs args.argocd");
     });
@@ -250,7 +324,9 @@ describe("Kubeflow Pipelines on the stacks", () => {
     });
 
     it("homelab with a schedulable arm64 server: the mixed-arch overlay", async () => {
-        const stackFile = parse(fs.readFileSync(path.resolve(__dirname, "../../Pulumi.homelab.yaml"), "utf8")).config["aiops-mlops-platform:homelab"];
+        const stackFile = parse(fs.readFileSync(path.resolve(__dirname, "../../Pulumi.homelab.yaml"), "utf8")).config[
+            "aiops-mlops-platform:homelab"
+        ];
         const run = await runStack("homelab", { delivery: "helm", homelab: { ...stackFile, taintServer: false } });
         expect(run.outputs.kubeflowPipelinesOverlay.value).to.deep.equal({ arch: "mixed-arch", store: "platform-store", profile: "lean" });
     });

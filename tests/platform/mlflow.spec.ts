@@ -9,7 +9,12 @@ import { APPLICATION, RELEASE, one, platformRun } from "./runs";
 const base = {
     profile: "lean" as const,
     namespace: "mlflow",
-    postgres: { host: "mlflow-postgres.mlflow.svc.cluster.local", port: 5432, database: "mlflow", secretName: "mlflow-postgres-credentials" },
+    postgres: {
+        host: "mlflow-postgres.mlflow.svc.cluster.local",
+        port: 5432,
+        database: "mlflow",
+        secretName: "mlflow-postgres-credentials",
+    },
     store: { kind: "minio" as const, endpointUrl: `http://${IN_CLUSTER_HOST}:9000`, region: "us-east-1" },
     bucket: "mlflow",
     s3SecretName: "mlflow-s3",
@@ -20,7 +25,12 @@ const base = {
 
 describe("MLflow values", () => {
     it("pins the chart and the image, one small uvicorn worker in lean", () => {
-        expect(MLFLOW_CHART).to.deep.equal({ kind: "helm", repo: "https://community-charts.github.io/helm-charts", chart: "mlflow", version: "1.11.5" });
+        expect(MLFLOW_CHART).to.deep.equal({
+            kind: "helm",
+            repo: "https://community-charts.github.io/helm-charts",
+            chart: "mlflow",
+            version: "1.11.5",
+        });
         const v = mlflowValues(base) as Record<string, any>;
         expect(v.image).to.include({ repository: "docker.io/burakince/mlflow", tag: MLFLOW_IMAGE.tag });
         expect(v.extraArgs).to.deep.equal({ workers: "1" });
@@ -29,8 +39,19 @@ describe("MLflow values", () => {
 
     it("keeps tracking data in PostgreSQL (never the chart's in-memory SQLite), credentials from the Secret", () => {
         const v = mlflowValues(base) as Record<string, any>;
-        expect(v.backendStore.postgres).to.include({ enabled: true, host: base.postgres.host, port: 5432, database: "mlflow", user: "", password: "" });
-        expect(v.backendStore.existingDatabaseSecret).to.deep.equal({ name: "mlflow-postgres-credentials", usernameKey: "username", passwordKey: "password" });
+        expect(v.backendStore.postgres).to.include({
+            enabled: true,
+            host: base.postgres.host,
+            port: 5432,
+            database: "mlflow",
+            user: "",
+            password: "",
+        });
+        expect(v.backendStore.existingDatabaseSecret).to.deep.equal({
+            name: "mlflow-postgres-credentials",
+            usernameKey: "username",
+            passwordKey: "password",
+        });
         expect(v.backendStore).to.include({ databaseMigration: true, databaseConnectionCheck: true });
         expect(v.postgresql.enabled).to.equal(false);
         expect(v.minio.enabled).to.equal(false);
@@ -40,8 +61,15 @@ describe("MLflow values", () => {
         const v = mlflowValues(base) as Record<string, any>;
         expect(v.artifactRoot.proxiedArtifactStorage).to.equal(true);
         expect(v.artifactRoot.s3).to.deep.include({ enabled: true, bucket: "mlflow", awsAccessKeyId: "", awsSecretAccessKey: "" });
-        expect(v.artifactRoot.s3.existingSecret).to.deep.equal({ name: "mlflow-s3", keyOfAccessKeyId: "AWS_ACCESS_KEY_ID", keyOfSecretAccessKey: "AWS_SECRET_ACCESS_KEY" });
-        expect(v.extraEnvVars).to.deep.equal({ MLFLOW_S3_ENDPOINT_URL: "http://object-store.object-store.svc.cluster.local:9000", AWS_DEFAULT_REGION: "us-east-1" });
+        expect(v.artifactRoot.s3.existingSecret).to.deep.equal({
+            name: "mlflow-s3",
+            keyOfAccessKeyId: "AWS_ACCESS_KEY_ID",
+            keyOfSecretAccessKey: "AWS_SECRET_ACCESS_KEY",
+        });
+        expect(v.extraEnvVars).to.deep.equal({
+            MLFLOW_S3_ENDPOINT_URL: "http://object-store.object-store.svc.cluster.local:9000",
+            AWS_DEFAULT_REGION: "us-east-1",
+        });
     });
 
     it("on S3 with IRSA: no endpoint override, no key Secret, the role on the ServiceAccount", () => {
@@ -95,7 +123,7 @@ describe("MLflow on the homelab stack", () => {
         expect(values.artifactRoot.s3.bucket).to.equal("mlflow");
         // The S3 keys MLflow reads are the object store's service user, copied into MLflow's namespace.
         const s3 = one(run, "kubernetes:core/v1:Secret", "homelab-mlflow-s3");
-        expect((s3.inputs.metadata as Record<string, unknown>)).to.include({ name: "mlflow-s3", namespace: "mlflow" });
+        expect(s3.inputs.metadata as Record<string, unknown>).to.include({ name: "mlflow-s3", namespace: "mlflow" });
         expect(containsSecret(s3.inputs.stringData)).to.equal(true);
     });
 
@@ -103,7 +131,11 @@ describe("MLflow on the homelab stack", () => {
         const { run } = await platformRun("homelab", "argocd");
         const app = one(run, APPLICATION, "homelab-mlflow");
         const spec = app.inputs.spec as Record<string, any>;
-        expect(spec.source).to.deep.include({ repoURL: "https://community-charts.github.io/helm-charts", chart: "mlflow", targetRevision: "1.11.5" });
+        expect(spec.source).to.deep.include({
+            repoURL: "https://community-charts.github.io/helm-charts",
+            chart: "mlflow",
+            targetRevision: "1.11.5",
+        });
         expect(spec.source.helm.valuesObject.serverAllowedHosts).to.include("mlflow.mlflow.svc.cluster.local");
         expect(containsSecret(spec)).to.equal(false);
         expect(spec.destination).to.deep.equal({ name: "in-cluster", namespace: "mlflow" });

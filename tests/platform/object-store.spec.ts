@@ -28,7 +28,10 @@ const OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.ama
 
 describe("object store: MinIO", () => {
     it("pins the maintained fork's images and runs one small standalone server", () => {
-        const v = minioValues({ profile: "lean", storageClass: "local-path", nodeSelector: { "aiops.dev/stateful": "true" } }) as Record<string, any>;
+        const v = minioValues({ profile: "lean", storageClass: "local-path", nodeSelector: { "aiops.dev/stateful": "true" } }) as Record<
+            string,
+            any
+        >;
         expect(v.image).to.include({ repository: "docker.io/pgsty/minio", tag: MINIO_IMAGE.tag });
         expect(v.mcImage).to.include({ repository: "docker.io/pgsty/mc", tag: MINIO_MC_IMAGE.tag });
         expect(MINIO_IMAGE.tag).to.match(/^RELEASE\.\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}Z$/);
@@ -45,7 +48,14 @@ describe("object store: MinIO", () => {
     it("references credentials only by Secret name: root and the service user", () => {
         const v = minioValues({ profile: "standard", storageClass: "gp3", nodeSelector: {} }) as Record<string, any>;
         expect(v).to.include({ existingSecret: "object-store-root", rootUser: "", rootPassword: "" });
-        expect(v.users).to.deep.equal([{ accessKey: "aiops-platform", existingSecret: "object-store-service-user", existingSecretKey: "secretKey", policy: "readwrite" }]);
+        expect(v.users).to.deep.equal([
+            {
+                accessKey: "aiops-platform",
+                existingSecret: "object-store-service-user",
+                existingSecretKey: "secretKey",
+                policy: "readwrite",
+            },
+        ]);
         expect(JSON.stringify(v)).to.not.match(/password"\s*:\s*"[^"]/i);
         expect(v.persistence.size).to.equal("50Gi");
     });
@@ -55,7 +65,10 @@ describe("object store: MinIO", () => {
             const store = new MinioObjectStore("store", { delivery: "helm", profile: "lean", storageClass: "local-path" });
             store.grantAccess("mlflow-keys", { namespace: "mlflow", secretName: "mlflow-s3" }, { parent: store });
         });
-        expect(ofType(regs, "random:index/randomPassword:RandomPassword").map((r) => r.name)).to.have.members(["store-root-password", "store-service-password"]);
+        expect(ofType(regs, "random:index/randomPassword:RandomPassword").map((r) => r.name)).to.have.members([
+            "store-root-password",
+            "store-service-password",
+        ]);
         const root = only(regs, "kubernetes:core/v1:Secret", "store-root");
         expect(containsSecret(root.inputs.stringData)).to.equal(true);
         expect(plain(root).metadata).to.include({ name: "object-store-root", namespace: "object-store" });
@@ -97,7 +110,12 @@ describe("object store: SeaweedFS", () => {
 });
 
 describe("object store: S3 (aws, IRSA)", () => {
-    const args = { namePrefix: "aiops", region: "eu-west-1", oidcProviderArn: OIDC_ARN, serviceAccounts: [{ namespace: "mlflow", name: "mlflow" }] };
+    const args = {
+        namePrefix: "aiops",
+        region: "eu-west-1",
+        oidcProviderArn: OIDC_ARN,
+        serviceAccounts: [{ namespace: "mlflow", name: "mlflow" }],
+    };
 
     it("needs the cluster's OIDC provider, and says where it exists", () => {
         expect(validateS3Args({ ...args, oidcProviderArn: undefined })).to.deep.equal([
@@ -110,12 +128,20 @@ describe("object store: S3 (aws, IRSA)", () => {
     it("trusts exactly the listed service accounts of this cluster's issuer", () => {
         expect(issuerFromProviderArn(OIDC_ARN)).to.equal("oidc.eks.eu-west-1.amazonaws.com/id/ABC123");
         expect(() => issuerFromProviderArn("arn:aws:iam::1:role/x")).to.throw("is not an IAM OIDC provider ARN");
-        const policy = JSON.parse(irsaTrustPolicy(OIDC_ARN, [{ namespace: "mlflow", name: "mlflow" }, { namespace: "aiops-serving", name: "anomaly-detector" }]));
+        const policy = JSON.parse(
+            irsaTrustPolicy(OIDC_ARN, [
+                { namespace: "mlflow", name: "mlflow" },
+                { namespace: "aiops-serving", name: "anomaly-detector" },
+            ]),
+        );
         const st = policy.Statement[0];
         expect(st.Principal).to.deep.equal({ Federated: OIDC_ARN });
         expect(st.Condition.StringEquals).to.deep.equal({
             "oidc.eks.eu-west-1.amazonaws.com/id/ABC123:aud": "sts.amazonaws.com",
-            "oidc.eks.eu-west-1.amazonaws.com/id/ABC123:sub": ["system:serviceaccount:mlflow:mlflow", "system:serviceaccount:aiops-serving:anomaly-detector"],
+            "oidc.eks.eu-west-1.amazonaws.com/id/ABC123:sub": [
+                "system:serviceaccount:mlflow:mlflow",
+                "system:serviceaccount:aiops-serving:anomaly-detector",
+            ],
         });
     });
 
@@ -123,20 +149,35 @@ describe("object store: S3 (aws, IRSA)", () => {
         let error: Error | undefined;
         await runComponents(() => {
             const store = new S3ObjectStore("s3", args);
-            store.grantAccess("other", { namespace: "default", serviceAccount: "intruder" }, { parent: store }).serviceAccountAnnotations.apply(() => undefined);
+            store
+                .grantAccess("other", { namespace: "default", serviceAccount: "intruder" }, { parent: store })
+                .serviceAccountAnnotations.apply(() => undefined);
         }).catch((e: Error) => (error = e));
-        expect(error?.message).to.contain("S3ObjectStore grant 'other': service account 'default/intruder' is not in serviceAccounts (mlflow/mlflow)");
+        expect(error?.message).to.contain(
+            "S3ObjectStore grant 'other': service account 'default/intruder' is not in serviceAccounts (mlflow/mlflow)",
+        );
     });
 
     it("creates three private, KMS-encrypted buckets and one role; grants are role annotations, never keys", async () => {
         let arn: string | undefined;
         const regs = await runComponents(() => {
             const store = new S3ObjectStore("s3", args);
-            store.grantAccess("mlflow", { namespace: "mlflow", serviceAccount: "mlflow" }, { parent: store }).serviceAccountAnnotations.apply((a) => (arn = a["eks.amazonaws.com/role-arn"]));
+            store
+                .grantAccess("mlflow", { namespace: "mlflow", serviceAccount: "mlflow" }, { parent: store })
+                .serviceAccountAnnotations.apply((a) => (arn = a["eks.amazonaws.com/role-arn"]));
         });
-        expect(ofType(regs, "aws:s3/bucket:Bucket").map((r) => r.inputs.bucketPrefix)).to.have.members(["aiops-pipelines-", "aiops-models-", "aiops-mlflow-"]);
+        expect(ofType(regs, "aws:s3/bucket:Bucket").map((r) => r.inputs.bucketPrefix)).to.have.members([
+            "aiops-pipelines-",
+            "aiops-models-",
+            "aiops-mlflow-",
+        ]);
         for (const pab of ofType(regs, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) {
-            expect(pab.inputs).to.include({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+            expect(pab.inputs).to.include({
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            });
         }
         for (const sse of ofType(regs, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")) {
             expect((sse.inputs.rules as any[])[0].applyServerSideEncryptionByDefault.sseAlgorithm).to.equal("aws:kms");
@@ -169,8 +210,11 @@ describe("object store: GCS (hybrid)", () => {
         });
         const buckets = ofType(regs, "gcp:storage/bucket:Bucket");
         expect(buckets).to.have.length(3);
-        for (const b of buckets) expect(b.inputs).to.include({ uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", location: "europe-west4" });
-        expect(ofType(regs, "gcp:storage/bucketIAMMember:BucketIAMMember").map((r) => r.inputs.role)).to.deep.equal(Array(3).fill("roles/storage.objectAdmin"));
+        for (const b of buckets)
+            expect(b.inputs).to.include({ uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", location: "europe-west4" });
+        expect(ofType(regs, "gcp:storage/bucketIAMMember:BucketIAMMember").map((r) => r.inputs.role)).to.deep.equal(
+            Array(3).fill("roles/storage.objectAdmin"),
+        );
         expect(ofType(regs, "gcp:storage/hmacKey:HmacKey")).to.have.length(1);
         expect(plain(only(regs, "kubernetes:core/v1:Secret")).metadata).to.include({ name: "s3", namespace: "aiops-serving" });
     });
@@ -181,8 +225,12 @@ describe("object store: the switch", () => {
         expect(objectStoreProblem("minio", "homelab")).to.equal(undefined);
         expect(objectStoreProblem("s3", "aws")).to.equal(undefined);
         expect(objectStoreProblem("gcs", "hybrid")).to.equal(undefined);
-        expect(objectStoreProblem("s3", "homelab")).to.equal("objectStore 's3' is only available on aws; environment homelab supports minio, seaweedfs");
-        expect(objectStoreProblem("minio", "hybrid")).to.equal("objectStore 'minio' is only available on aws, homelab; environment hybrid supports gcs");
+        expect(objectStoreProblem("s3", "homelab")).to.equal(
+            "objectStore 's3' is only available on aws; environment homelab supports minio, seaweedfs",
+        );
+        expect(objectStoreProblem("minio", "hybrid")).to.equal(
+            "objectStore 'minio' is only available on aws, homelab; environment hybrid supports gcs",
+        );
         expect(objectStoreProblem("gcs", "aws")).to.contain("environment aws supports minio, seaweedfs, s3");
     });
 
@@ -192,7 +240,10 @@ describe("object store: the switch", () => {
     });
 
     it("homelab: objectStore picks MinIO or SeaweedFS, and consumers point at the same endpoint", async () => {
-        for (const [kind, type] of [["minio", "aiops:platform:MinioObjectStore"], ["seaweedfs", "aiops:platform:SeaweedfsObjectStore"]] as const) {
+        for (const [kind, type] of [
+            ["minio", "aiops:platform:MinioObjectStore"],
+            ["seaweedfs", "aiops:platform:SeaweedfsObjectStore"],
+        ] as const) {
             const run = await runStack("homelab", { objectStore: kind });
             expect(run.registrations.filter((r) => r.type.endsWith("ObjectStore")).map((r) => r.type)).to.deep.equal([type]);
             expect(run.outputs.objectStoreEndpoint.value).to.equal(`http://${IN_CLUSTER_HOST}:9000`);
@@ -210,9 +261,13 @@ describe("object store: the switch", () => {
         let error: Error | undefined;
         await runStack("homelab", { objectStore: "s3" }).catch((e: Error) => (error = e));
         expect(error).to.be.instanceOf(ConfigError);
-        expect(error?.message).to.include("`objectStore` must suit the environment: objectStore 's3' is only available on aws; environment homelab supports minio, seaweedfs");
+        expect(error?.message).to.include(
+            "`objectStore` must suit the environment: objectStore 's3' is only available on aws; environment homelab supports minio, seaweedfs",
+        );
         expect(error?.message).to.include("fix: pulumi config set aiops-mlops-platform:objectStore auto");
-        expect((error as ConfigError & { registrations?: unknown[] }).registrations, "refused before anything is declared").to.deep.equal([]);
+        expect((error as ConfigError & { registrations?: unknown[] }).registrations, "refused before anything is declared").to.deep.equal(
+            [],
+        );
     });
 });
 

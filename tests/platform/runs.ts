@@ -31,7 +31,12 @@ export function byType(run: StackRun, type: string): Registration[] {
 
 export function one(run: StackRun, type: string, name: string): Registration {
     const found = run.registrations.filter((r) => r.type === type && r.name === name);
-    if (found.length !== 1) throw new Error(`expected one ${type} named ${name}; found ${found.length} (have: ${byType(run, type).map((r) => r.name).join(", ")})`);
+    if (found.length !== 1)
+        throw new Error(
+            `expected one ${type} named ${name}; found ${found.length} (have: ${byType(run, type)
+                .map((r) => r.name)
+                .join(", ")})`,
+        );
     return found[0];
 }
 
@@ -40,6 +45,12 @@ export const APPLICATION = "kubernetes:argoproj.io/v1alpha1:Application";
 
 /** Every Kubernetes object as kubectl would read it, with secrets unwrapped to their (mock) values. */
 export function objectsOf(p: PlatformRun): Record<string, unknown>[] {
-    const resources = p.run.registrations.map((r) => ({ type: r.type, name: r.name, parent: r.parent, provider: r.provider, inputs: unwrapSecrets(r.inputs) as Record<string, unknown> }));
+    const resources = p.run.registrations.map((r) => ({
+        type: r.type,
+        name: r.name,
+        parent: r.parent,
+        provider: r.provider,
+        inputs: unwrapSecrets(r.inputs) as Record<string, unknown>,
+    }));
     return kubernetesObjects({ ...p.render, resources });
 }

@@ -37,7 +37,8 @@ function resourceBlocks(values: unknown, path = ""): { path: string; block: Obj 
     return Object.entries(values as Obj).flatMap(([k, v]) => {
         const here = path ? `${path}.${k}` : k;
         // Container resources only: a PVC's `resources.requests.storage` is not one.
-        const isContainer = k === "resources" && typeof v === "object" && v !== null && "requests" in (v as Obj) && at(v, "requests.storage") === undefined;
+        const isContainer =
+            k === "resources" && typeof v === "object" && v !== null && "requests" in (v as Obj) && at(v, "requests.storage") === undefined;
         const self = isContainer ? [{ path: here, block: v as Obj }] : [];
         return [...self, ...resourceBlocks(v, here)];
     });
@@ -48,8 +49,12 @@ function expectComplete(blocks: { path: string; block: Obj }[]): void {
         for (const field of ["requests.cpu", "requests.memory", "limits.cpu", "limits.memory"]) {
             expect(at(block, field), `${path}.${field}`).to.be.a("string");
         }
-        expect(parseMemory(at(block, "limits.memory") as string), `${path} memory limit >= request`).to.be.at.least(parseMemory(at(block, "requests.memory") as string));
-        expect(parseCpu(at(block, "limits.cpu") as string), `${path} cpu limit >= request`).to.be.at.least(parseCpu(at(block, "requests.cpu") as string));
+        expect(parseMemory(at(block, "limits.memory") as string), `${path} memory limit >= request`).to.be.at.least(
+            parseMemory(at(block, "requests.memory") as string),
+        );
+        expect(parseCpu(at(block, "limits.cpu") as string), `${path} cpu limit >= request`).to.be.at.least(
+            parseCpu(at(block, "requests.cpu") as string),
+        );
     }
 }
 
@@ -96,14 +101,20 @@ describe("platform values: kube-prometheus-stack", () => {
     it("selects every ServiceMonitor, PodMonitor, rule, probe and ScrapeConfig in the cluster", () => {
         const spec = at(monitoringPlan(monitoringArgs).values, "prometheus.prometheusSpec") as Obj;
         const flags = Object.keys(spec).filter((k) => k.endsWith("SelectorNilUsesHelmValues"));
-        expect(flags.sort()).to.deep.equal(["podMonitor", "probe", "rule", "scrapeConfig", "serviceMonitor"].map((k) => `${k}SelectorNilUsesHelmValues`).sort());
+        expect(flags.sort()).to.deep.equal(
+            ["podMonitor", "probe", "rule", "scrapeConfig", "serviceMonitor"].map((k) => `${k}SelectorNilUsesHelmValues`).sort(),
+        );
         for (const f of flags) expect(spec[f], f).to.equal(false);
     });
 
     it("keeps retention and storage from config on the contract's storage class", () => {
         const { values } = monitoringPlan({ ...monitoringArgs, storageClass: "gp3", retention: "15d", storage: "50Gi" });
         expect(at(values, "prometheus.prometheusSpec.retention")).to.equal("15d");
-        expect(at(values, "prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec")).to.deep.equal({ storageClassName: "gp3", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } } });
+        expect(at(values, "prometheus.prometheusSpec.storageSpec.volumeClaimTemplate.spec")).to.deep.equal({
+            storageClassName: "gp3",
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: "50Gi" } },
+        });
         expect(at(values, "alertmanager.alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName")).to.equal("gp3");
         expect(at(values, "grafana.persistence")).to.include({ enabled: true, storageClassName: "gp3" });
         expect(retentionSize("20Gi")).to.equal("17408MiB");
@@ -116,15 +127,25 @@ describe("platform values: kube-prometheus-stack", () => {
 
     it("reads Grafana's admin password from an existing Secret, never from values", () => {
         const { values } = monitoringPlan(monitoringArgs);
-        expect(at(values, "grafana.admin")).to.deep.equal({ existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
+        expect(at(values, "grafana.admin")).to.deep.equal({
+            existingSecret: "grafana-admin",
+            userKey: "admin-user",
+            passwordKey: "admin-password",
+        });
         expect(at(values, "grafana.adminPassword")).to.equal(undefined);
     });
 
     it("disables the control-plane targets that would stay down on k3s and EKS, and their rules", () => {
         for (const distribution of ["k3s", "eks", "k3d"] as const) {
             const { values } = monitoringPlan({ ...monitoringArgs, distribution });
-            for (const c of ["kubeControllerManager", "kubeScheduler", "kubeProxy", "kubeEtcd"]) expect(at(values, `${c}.enabled`), `${distribution} ${c}`).to.equal(false);
-            expect(at(values, "defaultRules.rules")).to.include({ etcd: false, kubeControllerManager: false, kubeProxy: false, kubeSchedulerAlerting: false });
+            for (const c of ["kubeControllerManager", "kubeScheduler", "kubeProxy", "kubeEtcd"])
+                expect(at(values, `${c}.enabled`), `${distribution} ${c}`).to.equal(false);
+            expect(at(values, "defaultRules.rules")).to.include({
+                etcd: false,
+                kubeControllerManager: false,
+                kubeProxy: false,
+                kubeSchedulerAlerting: false,
+            });
         }
     });
 
@@ -136,12 +157,15 @@ describe("platform values: kube-prometheus-stack", () => {
         const loud = at(monitoringPlan({ ...monitoringArgs, alertWebhookUrl: url }).values, "alertmanager.config") as Obj;
         expect(at(loud, "route.receiver")).to.equal(WEBHOOK_RECEIVER);
         expect(loud.receivers).to.deep.include({ name: WEBHOOK_RECEIVER, webhook_configs: [{ url, send_resolved: true, max_alerts: 0 }] });
-        expect(() => monitoringPlan({ ...monitoringArgs, alertWebhookUrl: "aiops-api:8080" })).to.throw(/alertWebhookUrl must be an http\(s\) URL/);
+        expect(() => monitoringPlan({ ...monitoringArgs, alertWebhookUrl: "aiops-api:8080" })).to.throw(
+            /alertWebhookUrl must be an http\(s\) URL/,
+        );
     });
 
     it("pins the stateful pods to the stateful node when one is given", () => {
         const pinned = monitoringPlan({ ...monitoringArgs, statefulNodeSelector: { "aiops.dev/stateful": "true" } }).values;
-        for (const p of ["prometheus.prometheusSpec", "alertmanager.alertmanagerSpec", "grafana"]) expect(at(pinned, `${p}.nodeSelector`), p).to.deep.equal({ "aiops.dev/stateful": "true" });
+        for (const p of ["prometheus.prometheusSpec", "alertmanager.alertmanagerSpec", "grafana"])
+            expect(at(pinned, `${p}.nodeSelector`), p).to.deep.equal({ "aiops.dev/stateful": "true" });
         expect(at(monitoringPlan(monitoringArgs).values, "prometheus.prometheusSpec.nodeSelector")).to.equal(undefined);
     });
 
@@ -149,12 +173,18 @@ describe("platform values: kube-prometheus-stack", () => {
         const { values, footprint } = monitoringPlan(monitoringArgs);
         const req = (p: string) => parseMemory(at(values, `${p}.requests.memory`) as string);
         const prom = footprint.find((f) => f.workload === "kube-prometheus-stack/prometheus");
-        expect(prom?.memory).to.equal(req("prometheus.prometheusSpec.resources") + req("prometheusOperator.prometheusConfigReloader.resources"));
+        expect(prom?.memory).to.equal(
+            req("prometheus.prometheusSpec.resources") + req("prometheusOperator.prometheusConfigReloader.resources"),
+        );
         const grafana = footprint.find((f) => f.workload === "kube-prometheus-stack/grafana");
         expect(grafana?.memory).to.equal(req("grafana.resources") + 2 * req("grafana.sidecar.resources"));
-        const perNode = (n: number) => monitoringPlan({ ...monitoringArgs, nodeCount: n }).footprint.find((f) => f.workload.endsWith("node-exporter"))?.memory ?? 0;
+        const perNode = (n: number) =>
+            monitoringPlan({ ...monitoringArgs, nodeCount: n }).footprint.find((f) => f.workload.endsWith("node-exporter"))?.memory ?? 0;
         expect(perNode(3)).to.equal(3 * req("prometheus-node-exporter.resources"));
-        expect(footprint.every((f) => f.arch === undefined), "multi-arch images: no arch binding").to.equal(true);
+        expect(
+            footprint.every((f) => f.arch === undefined),
+            "multi-arch images: no arch binding",
+        ).to.equal(true);
     });
 
     it("asks for less under the lean profile", () => {
@@ -169,9 +199,17 @@ describe("platform values: cert-manager", () => {
     it("installs the CRDs and sizes the controller, webhook, cainjector and startup check", () => {
         const { values, footprint } = certManagerPlan("lean");
         expect(values.crds).to.deep.equal({ enabled: true, keep: true });
-        expect(resourceBlocks(values).map((b) => b.path).sort()).to.deep.equal(["cainjector.resources", "resources", "startupapicheck.resources", "webhook.resources"]);
+        expect(
+            resourceBlocks(values)
+                .map((b) => b.path)
+                .sort(),
+        ).to.deep.equal(["cainjector.resources", "resources", "startupapicheck.resources", "webhook.resources"]);
         expectComplete(resourceBlocks(values));
-        expect(footprint.map((f) => f.workload)).to.deep.equal(["cert-manager/controller", "cert-manager/webhook", "cert-manager/cainjector"]);
+        expect(footprint.map((f) => f.workload)).to.deep.equal([
+            "cert-manager/controller",
+            "cert-manager/webhook",
+            "cert-manager/cainjector",
+        ]);
     });
 });
 
@@ -179,12 +217,19 @@ describe("platform values: KServe", () => {
     it("runs in Standard mode with the cluster's ingress class", () => {
         const { values } = kservePlan({ profile: "lean", ingressClass: "traefik" });
         expect(at(values, "kserve.controller.deploymentMode")).to.equal("Standard");
-        expect(at(values, "kserve.controller.gateway")).to.deep.include({ disableIngressCreation: false, ingressGateway: { className: "traefik", enableGatewayApi: false, createGateway: false } });
-        expect(at(kservePlan({ profile: "standard", ingressClass: "alb" }).values, "kserve.controller.gateway.ingressGateway.className")).to.equal("alb");
+        expect(at(values, "kserve.controller.gateway")).to.deep.include({
+            disableIngressCreation: false,
+            ingressGateway: { className: "traefik", enableGatewayApi: false, createGateway: false },
+        });
+        expect(
+            at(kservePlan({ profile: "standard", ingressClass: "alb" }).values, "kserve.controller.gateway.ingressGateway.className"),
+        ).to.equal("alb");
     });
 
     it("turns ingress creation off when the cluster has no ingress class", () => {
-        expect(at(kservePlan({ profile: "lean", ingressClass: undefined }).values, "kserve.controller.gateway")).to.deep.equal({ disableIngressCreation: true });
+        expect(at(kservePlan({ profile: "lean", ingressClass: undefined }).values, "kserve.controller.gateway")).to.deep.equal({
+            disableIngressCreation: true,
+        });
     });
 
     it("sizes the controller, its proxy and the default InferenceService, lower under lean than the chart's 1 CPU / 2Gi", () => {
@@ -193,10 +238,16 @@ describe("platform values: KServe", () => {
         const isvc = at(lean.values, "kserve.inferenceservice.resources.requests") as { cpu: string; memory: string };
         expect(parseCpu(isvc.cpu)).to.be.lessThan(1);
         expect(parseMemory(isvc.memory)).to.be.lessThan(parseMemory("2Gi"));
-        const standard = at(kservePlan({ profile: "standard", ingressClass: undefined }).values, "kserve.inferenceservice.resources.requests") as { memory: string };
+        const standard = at(
+            kservePlan({ profile: "standard", ingressClass: undefined }).values,
+            "kserve.inferenceservice.resources.requests",
+        ) as { memory: string };
         expect(parseMemory(isvc.memory)).to.be.lessThan(parseMemory(standard.memory));
         expect(lean.footprint).to.have.length(1);
-        expect(lean.footprint[0].memory).to.equal(parseMemory(at(lean.values, "kserve.controller.resources.requests.memory") as string) + parseMemory(at(lean.values, "kserve.controller.rbacProxy.resources.requests.memory") as string));
+        expect(lean.footprint[0].memory).to.equal(
+            parseMemory(at(lean.values, "kserve.controller.resources.requests.memory") as string) +
+                parseMemory(at(lean.values, "kserve.controller.rbacProxy.resources.requests.memory") as string),
+        );
     });
 });
 
@@ -215,7 +266,12 @@ describe("platform values: Argo CD", () => {
         const lean = argocdPlan({ profile: "lean" });
         expect(at(lean.values, "applicationSet.replicas")).to.equal(0);
         expect(at(lean.values, "notifications.enabled")).to.equal(false);
-        expect(lean.footprint.map((f) => f.workload)).to.deep.equal(["argo-cd/application-controller", "argo-cd/repo-server", "argo-cd/server", "argo-cd/redis"]);
+        expect(lean.footprint.map((f) => f.workload)).to.deep.equal([
+            "argo-cd/application-controller",
+            "argo-cd/repo-server",
+            "argo-cd/server",
+            "argo-cd/redis",
+        ]);
         expect(argocdPlan({ profile: "standard" }).footprint).to.have.length(6);
     });
 
@@ -227,7 +283,10 @@ describe("platform values: Argo CD", () => {
     });
 
     it("builds an AppProject limited to the given repositories and destinations", () => {
-        const spec = appProjectSpec({ sourceRepos: ["ghcr.io/kserve/charts"], destinations: [{ name: "in-cluster", namespace: "kserve" }] });
+        const spec = appProjectSpec({
+            sourceRepos: ["ghcr.io/kserve/charts"],
+            destinations: [{ name: "in-cluster", namespace: "kserve" }],
+        });
         expect(spec.sourceRepos).to.deep.equal(["ghcr.io/kserve/charts"]);
         expect(spec.destinations).to.deep.equal([{ name: "in-cluster", namespace: "kserve" }]);
         expect(() => appProjectSpec({ sourceRepos: [], destinations: [] })).to.throw(/at least one source repository/);
@@ -245,16 +304,21 @@ describe("platform values: kagent", () => {
             const entry = values[info.key] as Obj;
             expect(entry.model, provider).to.equal(info.defaultModel);
             expect(entry.apiKey, `${provider}: no key in values`).to.equal(undefined);
-            if (info.apiKeyKey) expect(entry, provider).to.include({ apiKeySecretRef: LLM_API_KEY_SECRET, apiKeySecretKey: info.apiKeyKey });
+            if (info.apiKeyKey)
+                expect(entry, provider).to.include({ apiKeySecretRef: LLM_API_KEY_SECRET, apiKeySecretKey: info.apiKeyKey });
             else expect(entry.apiKeySecretRef, provider).to.equal(undefined);
         }
         expect((providerValues({ provider: "gemini" }).gemini as Obj).provider).to.equal("Gemini");
     });
 
     it("takes the model from config and Ollama's host from the endpoint; Azure needs an endpoint", () => {
-        expect((providerValues({ provider: "anthropic", model: "claude-sonnet-4-5" }).anthropic as Obj).model).to.equal("claude-sonnet-4-5");
+        expect((providerValues({ provider: "anthropic", model: "claude-sonnet-4-5" }).anthropic as Obj).model).to.equal(
+            "claude-sonnet-4-5",
+        );
         expect((providerValues({ provider: "openai", model: "  " }).openAI as Obj).model).to.equal("gpt-4.1-mini");
-        expect((providerValues({ provider: "ollama", endpoint: "ollama.ai.svc:11434" }).ollama as Obj).config).to.deep.equal({ host: "ollama.ai.svc:11434" });
+        expect((providerValues({ provider: "ollama", endpoint: "ollama.ai.svc:11434" }).ollama as Obj).config).to.deep.equal({
+            host: "ollama.ai.svc:11434",
+        });
         expect(() => providerValues({ provider: "azureopenai" })).to.throw(/azureopenai needs the Azure OpenAI endpoint/);
     });
 
@@ -275,7 +339,14 @@ describe("platform values: kagent", () => {
         const { values } = kagentPlan({ ...base, storageClass: "gp3" });
         expect(at(values, "database.postgres.bundled")).to.include({ enabled: true, storageClassName: "gp3" });
         expectComplete(resourceBlocks(values));
-        expect(resourceBlocks(values).map((b) => b.path)).to.include.members(["controller.resources", "ui.resources", "kmcp.resources", "kagent-tools.resources", "database.postgres.bundled.resources", "k8s-agent.resources"]);
+        expect(resourceBlocks(values).map((b) => b.path)).to.include.members([
+            "controller.resources",
+            "ui.resources",
+            "kmcp.resources",
+            "kagent-tools.resources",
+            "database.postgres.bundled.resources",
+            "k8s-agent.resources",
+        ]);
     });
 
     it("sends traces to the OTLP endpoint only when one is set", () => {
@@ -284,6 +355,9 @@ describe("platform values: kagent", () => {
             enabled: true,
             exporter: { otlp: { endpoint: "http://otel-collector.observability:4317", protocol: "grpc", insecure: true, timeout: 15000 } },
         });
-        expect(at(kagentPlan({ ...base, otlpEndpoint: "https://otlp.example.com:4318" }).values, "otel.tracing.exporter.otlp")).to.include({ protocol: "http", insecure: false });
+        expect(at(kagentPlan({ ...base, otlpEndpoint: "https://otlp.example.com:4318" }).values, "otel.tracing.exporter.otlp")).to.include({
+            protocol: "http",
+            insecure: false,
+        });
     });
 });

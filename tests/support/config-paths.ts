@@ -10,7 +10,10 @@ export function parsePath(path: string): (string | number)[] {
 }
 
 export function getPath(root: unknown, path: string): unknown {
-    return parsePath(path).reduce<unknown>((node, key) => (node === undefined || node === null ? undefined : (node as Record<string | number, unknown>)[key]), root);
+    return parsePath(path).reduce<unknown>(
+        (node, key) => (node === undefined || node === null ? undefined : (node as Record<string | number, unknown>)[key]),
+        root,
+    );
 }
 
 function setPath(root: Record<string, unknown>, parts: (string | number)[], value: unknown): void {

@@ -53,7 +53,10 @@ describe("AIOps alert rules", () => {
 
     it("promtool test rules catches a wrong threshold (the test is not vacuous)", function () {
         requirePromtool(this);
-        const groups = aiopsRuleGroups({ detectorScraped: true }).map((g) => ({ ...g, rules: g.rules.map((r) => (r.alert === "DetectorFeatureDrift" ? { ...r, expr: r.expr.replace("0.25", "0.5") } : r)) }));
+        const groups = aiopsRuleGroups({ detectorScraped: true }).map((g) => ({
+            ...g,
+            rules: g.rules.map((r) => (r.alert === "DetectorFeatureDrift" ? { ...r, expr: r.expr.replace("0.25", "0.5") } : r)),
+        }));
         fs.writeFileSync(path.join(dir, "aiops.rules.yaml"), rulesFileYaml(groups));
         try {
             const r = spawnSync("promtool", ["test", "rules", "aiops-rules.test.yaml"], { cwd: dir, encoding: "utf8" });
@@ -65,7 +68,12 @@ describe("AIOps alert rules", () => {
     });
 
     it("the same groups form a valid PrometheusRule (monitoring.coreos.com/v1 CRD)", () => {
-        const rule = { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "aiops-workloads", namespace: "aiops" }, spec: { groups: aiopsRuleGroups({ detectorScraped: true }) } };
+        const rule = {
+            apiVersion: "monitoring.coreos.com/v1",
+            kind: "PrometheusRule",
+            metadata: { name: "aiops-workloads", namespace: "aiops" },
+            spec: { groups: aiopsRuleGroups({ detectorScraped: true }) },
+        };
         expect(new SchemaRegistry(CRDS).validate(rule)).to.deep.equal([]);
     });
 });

@@ -31,8 +31,16 @@ export class ArgoClusterRegistration extends pulumi.ComponentResource {
         this.argoClusterName = args.cluster.clusterName;
         this.secretName = `cluster-${args.cluster.clusterName}`;
 
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-manager`, { metadata: { name: ARGOCD_MANAGER.serviceAccount, namespace: ARGOCD_MANAGER.namespace } }, { ...managed, dependsOn: [...args.cluster.readyResources] });
-        const role = new k8s.rbac.v1.ClusterRole(`${name}-manager`, { metadata: { name: ARGOCD_MANAGER.clusterRole }, rules: ARGOCD_MANAGER_RULES }, managed);
+        const sa = new k8s.core.v1.ServiceAccount(
+            `${name}-manager`,
+            { metadata: { name: ARGOCD_MANAGER.serviceAccount, namespace: ARGOCD_MANAGER.namespace } },
+            { ...managed, dependsOn: [...args.cluster.readyResources] },
+        );
+        const role = new k8s.rbac.v1.ClusterRole(
+            `${name}-manager`,
+            { metadata: { name: ARGOCD_MANAGER.clusterRole }, rules: ARGOCD_MANAGER_RULES },
+            managed,
+        );
         new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-manager`,
             {
@@ -46,7 +54,14 @@ export class ArgoClusterRegistration extends pulumi.ComponentResource {
         // filled by the token controller (the provider waits for `data.token`).
         const token = new k8s.core.v1.Secret(
             `${name}-manager-token`,
-            { metadata: { name: ARGOCD_MANAGER.tokenSecret, namespace: ARGOCD_MANAGER.namespace, annotations: { "kubernetes.io/service-account.name": ARGOCD_MANAGER.serviceAccount } }, type: "kubernetes.io/service-account-token" },
+            {
+                metadata: {
+                    name: ARGOCD_MANAGER.tokenSecret,
+                    namespace: ARGOCD_MANAGER.namespace,
+                    annotations: { "kubernetes.io/service-account.name": ARGOCD_MANAGER.serviceAccount },
+                },
+                type: "kubernetes.io/service-account-token",
+            },
             { ...managed, dependsOn: [sa] },
         );
 
@@ -54,7 +69,11 @@ export class ArgoClusterRegistration extends pulumi.ComponentResource {
         new k8s.core.v1.Secret(
             `${name}-cluster`,
             {
-                metadata: { name: this.secretName, namespace, labels: { ...ARGOCD_CLUSTER_LABEL, "aiops.dev/cluster": args.cluster.clusterName } },
+                metadata: {
+                    name: this.secretName,
+                    namespace,
+                    labels: { ...ARGOCD_CLUSTER_LABEL, "aiops.dev/cluster": args.cluster.clusterName },
+                },
                 type: "Opaque",
                 stringData: { name: args.cluster.clusterName, server: args.server, config },
             },

@@ -2,7 +2,12 @@
 // (https://argo-cd.readthedocs.io/en/stable/operator-manual/declarative-setup/#clusters).
 
 export const ARGOCD_CLUSTER_LABEL = { "argocd.argoproj.io/secret-type": "cluster" } as const;
-export const ARGOCD_MANAGER = { namespace: "kube-system", serviceAccount: "argocd-manager", clusterRole: "argocd-manager-role", tokenSecret: "argocd-manager-token" } as const;
+export const ARGOCD_MANAGER = {
+    namespace: "kube-system",
+    serviceAccount: "argocd-manager",
+    clusterRole: "argocd-manager-role",
+    tokenSecret: "argocd-manager-token",
+} as const;
 
 /** The `config` field of a cluster Secret: bearer-token auth with the cluster's CA pinned. */
 export function argoClusterConfig(bearerToken: string, caData: string): string {

@@ -53,7 +53,13 @@ export function karpenterValues<T>(a: { clusterName: string; interruptionQueue: 
         serviceAccount: { create: true, name: sa.name, annotations: { [IRSA_ANNOTATION]: a.roleArn } },
         replicas: 2,
         // Karpenter must not run on nodes it manages: keep it on the managed node groups.
-        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "karpenter.sh/nodepool", operator: "DoesNotExist" }] }] } } },
+        affinity: {
+            nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{ matchExpressions: [{ key: "karpenter.sh/nodepool", operator: "DoesNotExist" }] }],
+                },
+            },
+        },
         controller: { resources: { requests: { cpu: "200m", memory: "512Mi" }, limits: { memory: "1Gi" } } },
     };
 }
@@ -80,7 +86,11 @@ export function nodePoolSpec(a: { nodeClassName: string; arches: readonly Arch[]
                 nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: a.nodeClassName },
                 requirements: [
                     { key: "kubernetes.io/arch", operator: "In", values: [...new Set(a.arches)].sort() },
-                    { key: "karpenter.sh/capacity-type", operator: "In", values: [...new Set(a.capacityTypes.map((c) => (c === "SPOT" ? "spot" : "on-demand")))].sort() },
+                    {
+                        key: "karpenter.sh/capacity-type",
+                        operator: "In",
+                        values: [...new Set(a.capacityTypes.map((c) => (c === "SPOT" ? "spot" : "on-demand")))].sort(),
+                    },
                     { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m", "r"] },
                     { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["5"] },
                 ],

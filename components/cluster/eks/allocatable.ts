@@ -19,7 +19,32 @@ const SIZES: Record<string, { vcpu: number; maxPods: number }> = {
 };
 /** GiB of memory per vCPU by family letter: compute 2, general purpose 4, memory optimised 8. */
 const MEMORY_PER_VCPU: Record<string, number> = { c: 2, m: 4, r: 8 };
-const FAMILIES = ["c5", "c6i", "c6a", "c7i", "c7a", "c6g", "c7g", "c8g", "m5", "m6i", "m6a", "m7i", "m7a", "m6g", "m7g", "m8g", "r5", "r6i", "r6a", "r7i", "r7a", "r6g", "r7g", "r8g"];
+const FAMILIES = [
+    "c5",
+    "c6i",
+    "c6a",
+    "c7i",
+    "c7a",
+    "c6g",
+    "c7g",
+    "c8g",
+    "m5",
+    "m6i",
+    "m6a",
+    "m7i",
+    "m7a",
+    "m6g",
+    "m7g",
+    "m8g",
+    "r5",
+    "r6i",
+    "r6a",
+    "r7i",
+    "r7a",
+    "r6g",
+    "r7g",
+    "r8g",
+];
 
 function buildTable(): Record<string, Shape> {
     const table: Record<string, Shape> = {
@@ -47,7 +72,12 @@ export const INSTANCE_SHAPES: Readonly<Record<string, Shape>> = buildTable();
 
 /** kube-reserved CPU in millicores: 6% of the first core, 1% of the second, 0.5% of the next two, 0.25% above four. */
 export function reservedCpuMillis(vcpu: number): number {
-    const steps: [number, number][] = [[1, 60], [1, 10], [2, 5], [Infinity, 2.5]];
+    const steps: [number, number][] = [
+        [1, 60],
+        [1, 10],
+        [2, 5],
+        [Infinity, 2.5],
+    ];
     let left = vcpu;
     let total = 0;
     for (const [cores, perCore] of steps) {
@@ -72,7 +102,14 @@ const MiB = 2 ** 20;
 export function allocatableFor(instanceType: string): Allocatable {
     const shape = INSTANCE_SHAPES[instanceType];
     if (!shape) {
-        throw new Error(`no allocatable figures for instance type '${instanceType}'; set \`allocatable: {cpu, memory}\` on the node group (known types: ${Object.keys(INSTANCE_SHAPES).filter((t) => t.endsWith(".large")).slice(0, 6).join(", ")}, ...)`);
+        throw new Error(
+            `no allocatable figures for instance type '${instanceType}'; set \`allocatable: {cpu, memory}\` on the node group (known types: ${Object.keys(
+                INSTANCE_SHAPES,
+            )
+                .filter((t) => t.endsWith(".large"))
+                .slice(0, 6)
+                .join(", ")}, ...)`,
+        );
     }
     const cpu = shape.vcpu - reservedCpuMillis(shape.vcpu) / 1000;
     const memoryMiB = Math.floor(shape.memoryMiB * (1 - 0.075)) - (255 + 11 * shape.maxPods) - 100;

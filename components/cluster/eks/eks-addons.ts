@@ -14,7 +14,13 @@ import {
     metricsServerValues,
     nodePoolSpec,
 } from "./addon-values";
-import { KARPENTER_INTERRUPTION_EVENTS, clusterAutoscalerPolicy, interruptionQueuePolicy, karpenterControllerPolicy, loadBalancerControllerPolicy } from "./iam-policies";
+import {
+    KARPENTER_INTERRUPTION_EVENTS,
+    clusterAutoscalerPolicy,
+    interruptionQueuePolicy,
+    karpenterControllerPolicy,
+    loadBalancerControllerPolicy,
+} from "./iam-policies";
 import { IrsaRole } from "./irsa-role";
 import { EKS_CHARTS, clusterAutoscalerImageTag } from "./versions";
 
@@ -66,7 +72,12 @@ export class EksAddons extends pulumi.ComponentResource {
         const autoscaler = args.autoscaler ?? "cluster-autoscaler";
         const tags = args.tags ?? {};
         const oidc = { oidcProviderArn: args.oidcProviderArn, oidcIssuer: args.oidcIssuer, tags };
-        const release = (key: string, chart: (typeof EKS_CHARTS)[keyof typeof EKS_CHARTS], values: pulumi.Inputs, extra: pulumi.CustomResourceOptions = {}) =>
+        const release = (
+            key: string,
+            chart: (typeof EKS_CHARTS)[keyof typeof EKS_CHARTS],
+            values: pulumi.Inputs,
+            extra: pulumi.CustomResourceOptions = {},
+        ) =>
             new k8s.helm.v3.Release(
                 `${name}-${key}`,
                 {
@@ -83,16 +94,49 @@ export class EksAddons extends pulumi.ComponentResource {
             );
 
         const lbcSa = ADDON_SERVICE_ACCOUNTS.loadBalancerController;
-        const lbcRole = new IrsaRole(`${name}-lbc`, { ...oidc, namespace: lbcSa.namespace, serviceAccount: lbcSa.name, inlinePolicy: JSON.stringify(loadBalancerControllerPolicy()) }, { parent: this });
-        const lbc = release("lbc", EKS_CHARTS.awsLoadBalancerController, loadBalancerControllerValues({ clusterName: args.clusterName, region: args.region, vpcId: args.vpcId, roleArn: lbcRole.arn }), { dependsOn: [lbcRole] });
+        const lbcRole = new IrsaRole(
+            `${name}-lbc`,
+            {
+                ...oidc,
+                namespace: lbcSa.namespace,
+                serviceAccount: lbcSa.name,
+                inlinePolicy: JSON.stringify(loadBalancerControllerPolicy()),
+            },
+            { parent: this },
+        );
+        const lbc = release(
+            "lbc",
+            EKS_CHARTS.awsLoadBalancerController,
+            loadBalancerControllerValues({ clusterName: args.clusterName, region: args.region, vpcId: args.vpcId, roleArn: lbcRole.arn }),
+            { dependsOn: [lbcRole] },
+        );
 
         const metrics = release("metrics-server", EKS_CHARTS.metricsServer, metricsServerValues());
         this.ready = [lbc, metrics];
 
         if (autoscaler === "cluster-autoscaler") {
             const sa = ADDON_SERVICE_ACCOUNTS.clusterAutoscaler;
-            const role = new IrsaRole(`${name}-cluster-autoscaler`, { ...oidc, namespace: sa.namespace, serviceAccount: sa.name, inlinePolicy: JSON.stringify(clusterAutoscalerPolicy(args.clusterName)) }, { parent: this });
-            const ca = release("cluster-autoscaler", EKS_CHARTS.clusterAutoscaler, clusterAutoscalerValues({ clusterName: args.clusterName, region: args.region, imageTag: clusterAutoscalerImageTag(args.kubernetesVersion), roleArn: role.arn }), { dependsOn: [role] });
+            const role = new IrsaRole(
+                `${name}-cluster-autoscaler`,
+                {
+                    ...oidc,
+                    namespace: sa.namespace,
+                    serviceAccount: sa.name,
+                    inlinePolicy: JSON.stringify(clusterAutoscalerPolicy(args.clusterName)),
+                },
+                { parent: this },
+            );
+            const ca = release(
+                "cluster-autoscaler",
+                EKS_CHARTS.clusterAutoscaler,
+                clusterAutoscalerValues({
+                    clusterName: args.clusterName,
+                    region: args.region,
+                    imageTag: clusterAutoscalerImageTag(args.kubernetesVersion),
+                    roleArn: role.arn,
+                }),
+                { dependsOn: [role] },
+            );
             this.ready.push(ca);
         } else {
             const k = args.karpenter;
@@ -107,29 +151,80 @@ export class EksAddons extends pulumi.ComponentResource {
         args: EksAddonsArgs,
         k: KarpenterSettings,
         oidc: { oidcProviderArn: pulumi.Input<string>; oidcIssuer: pulumi.Input<string>; tags: Readonly<Record<string, string>> },
-        release: (key: string, chart: (typeof EKS_CHARTS)["karpenter"], values: pulumi.Inputs, extra?: pulumi.CustomResourceOptions) => k8s.helm.v3.Release,
+        release: (
+            key: string,
+            chart: (typeof EKS_CHARTS)["karpenter"],
+            values: pulumi.Inputs,
+            extra?: pulumi.CustomResourceOptions,
+        ) => k8s.helm.v3.Release,
     ): pulumi.Resource[] {
-        const queue = new aws.sqs.Queue(`${name}-karpenter-interruption`, { name: `${args.clusterName}-karpenter`, messageRetentionSeconds: 300, sqsManagedSseEnabled: true, tags: oidc.tags }, { parent: this });
-        new aws.sqs.QueuePolicy(`${name}-karpenter-interruption`, { queueUrl: queue.url, policy: queue.arn.apply((arn) => JSON.stringify(interruptionQueuePolicy(arn))) }, { parent: this });
+        const queue = new aws.sqs.Queue(
+            `${name}-karpenter-interruption`,
+            { name: `${args.clusterName}-karpenter`, messageRetentionSeconds: 300, sqsManagedSseEnabled: true, tags: oidc.tags },
+            { parent: this },
+        );
+        new aws.sqs.QueuePolicy(
+            `${name}-karpenter-interruption`,
+            { queueUrl: queue.url, policy: queue.arn.apply((arn) => JSON.stringify(interruptionQueuePolicy(arn))) },
+            { parent: this },
+        );
         for (const [key, pattern] of Object.entries(KARPENTER_INTERRUPTION_EVENTS)) {
-            const rule = new aws.cloudwatch.EventRule(`${name}-karpenter-${key}`, { eventPattern: JSON.stringify(pattern), tags: oidc.tags }, { parent: this });
+            const rule = new aws.cloudwatch.EventRule(
+                `${name}-karpenter-${key}`,
+                { eventPattern: JSON.stringify(pattern), tags: oidc.tags },
+                { parent: this },
+            );
             new aws.cloudwatch.EventTarget(`${name}-karpenter-${key}`, { rule: rule.name, arn: queue.arn }, { parent: this });
         }
         const sa = ADDON_SERVICE_ACCOUNTS.karpenter;
         const policy = pulumi
             .all([args.accountId, k.nodeRole.arn, queue.arn])
-            .apply(([accountId, nodeRoleArn, interruptionQueueArn]) => JSON.stringify(karpenterControllerPolicy({ clusterName: args.clusterName, region: args.region, accountId, nodeRoleArn, interruptionQueueArn })));
-        const role = new IrsaRole(`${name}-karpenter`, { ...oidc, namespace: sa.namespace, serviceAccount: sa.name, inlinePolicy: policy }, { parent: this });
-        const chart = release("karpenter", EKS_CHARTS.karpenter, karpenterValues({ clusterName: args.clusterName, interruptionQueue: queue.name, roleArn: role.arn }), { dependsOn: [role] });
+            .apply(([accountId, nodeRoleArn, interruptionQueueArn]) =>
+                JSON.stringify(
+                    karpenterControllerPolicy({
+                        clusterName: args.clusterName,
+                        region: args.region,
+                        accountId,
+                        nodeRoleArn,
+                        interruptionQueueArn,
+                    }),
+                ),
+            );
+        const role = new IrsaRole(
+            `${name}-karpenter`,
+            { ...oidc, namespace: sa.namespace, serviceAccount: sa.name, inlinePolicy: policy },
+            { parent: this },
+        );
+        const chart = release(
+            "karpenter",
+            EKS_CHARTS.karpenter,
+            karpenterValues({ clusterName: args.clusterName, interruptionQueue: queue.name, roleArn: role.arn }),
+            { dependsOn: [role] },
+        );
         // The chart ships the CRDs, so the node class and pool wait for it.
         const nodeClass = new k8s.apiextensions.CustomResource(
             `${name}-karpenter-nodeclass`,
-            { apiVersion: "karpenter.k8s.aws/v1", kind: "EC2NodeClass", metadata: { name: "default" }, spec: ec2NodeClassSpec({ clusterName: args.clusterName, nodeRoleName: k.nodeRole.name, securityGroupId: k.securityGroupId, diskSizeGiB: k.diskSizeGiB }) },
+            {
+                apiVersion: "karpenter.k8s.aws/v1",
+                kind: "EC2NodeClass",
+                metadata: { name: "default" },
+                spec: ec2NodeClassSpec({
+                    clusterName: args.clusterName,
+                    nodeRoleName: k.nodeRole.name,
+                    securityGroupId: k.securityGroupId,
+                    diskSizeGiB: k.diskSizeGiB,
+                }),
+            },
             { parent: this, dependsOn: [chart] },
         );
         const pool = new k8s.apiextensions.CustomResource(
             `${name}-karpenter-nodepool`,
-            { apiVersion: "karpenter.sh/v1", kind: "NodePool", metadata: { name: "default" }, spec: nodePoolSpec({ nodeClassName: "default", arches: k.arches, capacityTypes: k.capacityTypes, cpuLimit: k.cpuLimit }) },
+            {
+                apiVersion: "karpenter.sh/v1",
+                kind: "NodePool",
+                metadata: { name: "default" },
+                spec: nodePoolSpec({ nodeClassName: "default", arches: k.arches, capacityTypes: k.capacityTypes, cpuLimit: k.cpuLimit }),
+            },
             { parent: this, dependsOn: [nodeClass] },
         );
         return [chart, nodeClass, pool];

@@ -42,10 +42,15 @@ export interface EksClusterArgs {
 /** Stable access-entry key from a principal ARN ("arn:...:role/platform-admins" -> "role-platform-admins"). */
 export function accessEntryKey(principalArn: string): string {
     const tail = principalArn.split(":").pop() ?? principalArn;
-    return tail.replace(/[^A-Za-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").toLowerCase();
+    return tail
+        .replace(/[^A-Za-z0-9-]+/g, "-")
+        .replace(/^-+|-+$/g, "")
+        .toLowerCase();
 }
 
-export function accessEntries(entries: readonly { principalArn: string; access: "admin" | "view" }[]): Record<string, eks.types.input.AccessEntryArgs> {
+export function accessEntries(
+    entries: readonly { principalArn: string; access: "admin" | "view" }[],
+): Record<string, eks.types.input.AccessEntryArgs> {
     const out: Record<string, eks.types.input.AccessEntryArgs> = {};
     for (const e of entries) {
         out[accessEntryKey(e.principalArn)] = {
@@ -78,7 +83,16 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterContr
         // Fail before declaring anything when a group has no allocatable figures.
         this.nodePools = args.nodeGroups.map((g) => eksNodePool(args.clusterName, g));
 
-        const key = new aws.kms.Key(`${name}-secrets`, { description: `Envelope encryption of ${args.clusterName}'s Kubernetes secrets`, enableKeyRotation: true, deletionWindowInDays: 30, tags }, { parent: this });
+        const key = new aws.kms.Key(
+            `${name}-secrets`,
+            {
+                description: `Envelope encryption of ${args.clusterName}'s Kubernetes secrets`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                tags,
+            },
+            { parent: this },
+        );
         new aws.kms.Alias(`${name}-secrets`, { name: `alias/${args.clusterName}-eks-secrets`, targetKeyId: key.keyId }, { parent: this });
         this.secretsKeyArn = key.arn;
 
@@ -118,15 +132,37 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterContr
 
         const nodeGroups = args.nodeGroups.map((g) => {
             const s = managedNodeGroupSettings(args.clusterName, g, autoscaler === "cluster-autoscaler");
-            return new eks.ManagedNodeGroup(`${name}-${g.name}`, { ...s, cluster, nodeRole, subnetIds: args.privateSubnetIds, tags }, { parent: this });
+            return new eks.ManagedNodeGroup(
+                `${name}-${g.name}`,
+                { ...s, cluster, nodeRole, subnetIds: args.privateSubnetIds, tags },
+                { parent: this },
+            );
         });
 
         const ebsSa = ADDON_SERVICE_ACCOUNTS.ebsCsi;
-        const ebsRole = new IrsaRole(`${name}-ebs-csi`, { oidcProviderArn: cluster.oidcProviderArn, oidcIssuer: cluster.oidcIssuer, namespace: ebsSa.namespace, serviceAccount: ebsSa.name, managedPolicies: { ebs: EBS_CSI_POLICY_ARN }, tags }, { parent: this });
+        const ebsRole = new IrsaRole(
+            `${name}-ebs-csi`,
+            {
+                oidcProviderArn: cluster.oidcProviderArn,
+                oidcIssuer: cluster.oidcIssuer,
+                namespace: ebsSa.namespace,
+                serviceAccount: ebsSa.name,
+                managedPolicies: { ebs: EBS_CSI_POLICY_ARN },
+                tags,
+            },
+            { parent: this },
+        );
         // The add-on's pods need nodes to become ACTIVE, so it waits for the node groups.
         const ebsAddon = new aws.eks.Addon(
             `${name}-ebs-csi`,
-            { clusterName: args.clusterName, addonName: "aws-ebs-csi-driver", serviceAccountRoleArn: ebsRole.arn, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "PRESERVE", tags },
+            {
+                clusterName: args.clusterName,
+                addonName: "aws-ebs-csi-driver",
+                serviceAccountRoleArn: ebsRole.arn,
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "PRESERVE",
+                tags,
+            },
             { parent: this, dependsOn: [cluster, ...nodeGroups] },
         );
         const gp3 = new k8s.storage.v1.StorageClass(
@@ -173,7 +209,11 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterContr
     }
 
     private nodeRole(roleName: string, tags: Readonly<Record<string, string>>): aws.iam.Role {
-        const role = new aws.iam.Role(roleName, { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")), tags }, { parent: this });
+        const role = new aws.iam.Role(
+            roleName,
+            { assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")), tags },
+            { parent: this },
+        );
         for (const [key, policyArn] of Object.entries(NODE_MANAGED_POLICIES)) {
             new aws.iam.RolePolicyAttachment(`${roleName}-${key}`, { role: role.name, policyArn }, { parent: this });
         }

@@ -29,13 +29,25 @@ export class IrsaRole extends pulumi.ComponentResource {
         super("aiops:cluster:IrsaRole", name, {}, opts);
         const trust = pulumi
             .all([args.oidcProviderArn, args.oidcIssuer])
-            .apply(([oidcProviderArn, oidcIssuer]) => JSON.stringify(irsaTrustPolicy({ oidcProviderArn, oidcIssuer, namespace: args.namespace, serviceAccount: args.serviceAccount })));
-        this.role = new aws.iam.Role(name, { assumeRolePolicy: trust, description: `IRSA for ${args.namespace}/${args.serviceAccount}`, tags: args.tags }, { parent: this });
+            .apply(([oidcProviderArn, oidcIssuer]) =>
+                JSON.stringify(
+                    irsaTrustPolicy({ oidcProviderArn, oidcIssuer, namespace: args.namespace, serviceAccount: args.serviceAccount }),
+                ),
+            );
+        this.role = new aws.iam.Role(
+            name,
+            { assumeRolePolicy: trust, description: `IRSA for ${args.namespace}/${args.serviceAccount}`, tags: args.tags },
+            { parent: this },
+        );
         for (const [key, policyArn] of Object.entries(args.managedPolicies ?? {})) {
             new aws.iam.RolePolicyAttachment(`${name}-${key}`, { role: this.role.name, policyArn }, { parent: this });
         }
         if (args.inlinePolicy !== undefined) {
-            const policy = new aws.iam.Policy(name, { policy: args.inlinePolicy, description: `Permissions of ${args.namespace}/${args.serviceAccount}`, tags: args.tags }, { parent: this });
+            const policy = new aws.iam.Policy(
+                name,
+                { policy: args.inlinePolicy, description: `Permissions of ${args.namespace}/${args.serviceAccount}`, tags: args.tags },
+                { parent: this },
+            );
             new aws.iam.RolePolicyAttachment(`${name}-policy`, { role: this.role.name, policyArn: policy.arn }, { parent: this });
         }
         this.arn = this.role.arn;

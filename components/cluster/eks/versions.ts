@@ -33,7 +33,9 @@ export const CLUSTER_AUTOSCALER_IMAGE: Readonly<Record<string, string>> = {
 export function clusterAutoscalerImageTag(kubernetesVersion: string): string {
     const tag = CLUSTER_AUTOSCALER_IMAGE[kubernetesVersion];
     if (!tag) {
-        throw new Error(`no cluster-autoscaler release pinned for Kubernetes ${kubernetesVersion} (pinned: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE).join(", ")}); add it to CLUSTER_AUTOSCALER_IMAGE or pick a pinned version`);
+        throw new Error(
+            `no cluster-autoscaler release pinned for Kubernetes ${kubernetesVersion} (pinned: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE).join(", ")}); add it to CLUSTER_AUTOSCALER_IMAGE or pick a pinned version`,
+        );
     }
     return tag;
 }

@@ -76,15 +76,38 @@ export class GcpK3sCluster extends pulumi.ComponentResource implements ClusterCo
         this.ingressClass = traefik ? "traefik" : undefined;
         this.nodePools = [{ name: "control", arch, count: 1, labels: {}, taints: [], allocatable: parseCapacity(args.allocatable) }];
 
-        const sa = new gcp.serviceaccount.Account(`${name}-vm`, { project: args.project, accountId: vmServiceAccountId(args.clusterName), displayName: `${args.clusterName} control-plane VM` }, { parent: this });
+        const sa = new gcp.serviceaccount.Account(
+            `${name}-vm`,
+            { project: args.project, accountId: vmServiceAccountId(args.clusterName), displayName: `${args.clusterName} control-plane VM` },
+            { parent: this },
+        );
         this.serviceAccountEmail = sa.email;
         const member = pulumi.interpolate`serviceAccount:${sa.email}`;
-        const grants = CONTROL_VM_ROLES.map((role) => new gcp.projects.IAMMember(`${name}-${role.split("/")[1].replace(/\./g, "-")}`, { project: args.project, role, member }, { parent: this }));
+        const grants = CONTROL_VM_ROLES.map(
+            (role) =>
+                new gcp.projects.IAMMember(
+                    `${name}-${role.split("/")[1].replace(/\./g, "-")}`,
+                    { project: args.project, role, member },
+                    { parent: this },
+                ),
+        );
 
         const secretId = `${args.clusterName}-tailscale-authkey`;
-        const secret = new gcp.secretmanager.Secret(`${name}-tailscale-authkey`, { project: args.project, secretId, replication: { auto: {} } }, { parent: this });
-        const version = new gcp.secretmanager.SecretVersion(`${name}-tailscale-authkey`, { secret: secret.id, secretData: pulumi.secret(args.tailscaleAuthKey) }, { parent: this });
-        const accessor = new gcp.secretmanager.SecretIamMember(`${name}-tailscale-authkey-accessor`, { project: args.project, secretId: secret.secretId, role: "roles/secretmanager.secretAccessor", member }, { parent: this });
+        const secret = new gcp.secretmanager.Secret(
+            `${name}-tailscale-authkey`,
+            { project: args.project, secretId, replication: { auto: {} } },
+            { parent: this },
+        );
+        const version = new gcp.secretmanager.SecretVersion(
+            `${name}-tailscale-authkey`,
+            { secret: secret.id, secretData: pulumi.secret(args.tailscaleAuthKey) },
+            { parent: this },
+        );
+        const accessor = new gcp.secretmanager.SecretIamMember(
+            `${name}-tailscale-authkey-accessor`,
+            { project: args.project, secretId: secret.secretId, role: "roles/secretmanager.secretAccessor", member },
+            { parent: this },
+        );
 
         const instance = new gcp.compute.Instance(
             name,
@@ -103,7 +126,13 @@ export class GcpK3sCluster extends pulumi.ComponentResource implements ClusterCo
                 metadata: {
                     "enable-oslogin": "TRUE",
                     "block-project-ssh-keys": "TRUE",
-                    "startup-script": startupScript({ authKeySecretId: secretId, tailnetHostname: args.tailnetHostname, k3sVersion: args.k3sVersion, nodeName: args.clusterName, traefik }),
+                    "startup-script": startupScript({
+                        authKeySecretId: secretId,
+                        tailnetHostname: args.tailnetHostname,
+                        k3sVersion: args.k3sVersion,
+                        nodeName: args.clusterName,
+                        traefik,
+                    }),
                 },
                 allowStoppingForUpdate: true,
                 labels: { "aiops-dev-cluster": args.clusterName },
@@ -116,7 +145,13 @@ export class GcpK3sCluster extends pulumi.ComponentResource implements ClusterCo
         const read = new command.remote.Command(
             `${name}-kubeconfig`,
             {
-                connection: { host: args.tailnetHostname, user: args.sshUser, privateKey: args.sshPrivateKey, dialErrorLimit: 60, perDialTimeout: 10 },
+                connection: {
+                    host: args.tailnetHostname,
+                    user: args.sshUser,
+                    privateKey: args.sshPrivateKey,
+                    dialErrorLimit: 60,
+                    perDialTimeout: 10,
+                },
                 create: `set -eu\nfor i in $(seq 1 90); do ${asRoot(args.sshUser)}test -s ${K3S_KUBECONFIG_PATH} && break; sleep 10; done\n${readKubeconfigCommand(args.sshUser)}`,
                 triggers: [instance.instanceId, args.k3sVersion],
             },
@@ -125,6 +160,10 @@ export class GcpK3sCluster extends pulumi.ComponentResource implements ClusterCo
         this.kubeconfig = hostKubeconfig(read.stdout, this.apiServerUrl, args.clusterName);
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
         this.readyResources = [instance, read];
-        this.registerOutputs({ kubeconfig: this.kubeconfig, apiServerUrl: this.apiServerUrl, serviceAccountEmail: this.serviceAccountEmail });
+        this.registerOutputs({
+            kubeconfig: this.kubeconfig,
+            apiServerUrl: this.apiServerUrl,
+            serviceAccountEmail: this.serviceAccountEmail,
+        });
     }
 }

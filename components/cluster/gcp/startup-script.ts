@@ -23,7 +23,14 @@ export function ubuntuImage(arch: "arm64" | "amd64"): string {
 }
 
 export function startupScript(a: StartupScriptArgs): string {
-    const k3sArgs = k3sServerArgs({ name: a.nodeName, labels: {}, taints: [], tlsSans: [a.tailnetHostname], traefik: a.traefik, taintControlPlane: false });
+    const k3sArgs = k3sServerArgs({
+        name: a.nodeName,
+        labels: {},
+        taints: [],
+        tlsSans: [a.tailnetHostname],
+        traefik: a.traefik,
+        taintControlPlane: false,
+    });
     return [
         "#!/bin/bash",
         "# Runs on every boot; each step is skipped when already done.",

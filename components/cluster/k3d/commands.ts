@@ -23,17 +23,28 @@ export interface K3dClusterSpec {
 
 export function k3dCreateArgs(s: K3dClusterSpec): string[] {
     return [
-        "cluster", "create", s.name,
-        "--servers", "1",
-        "--agents", String(s.agents),
-        "--image", s.k3sImage,
+        "cluster",
+        "create",
+        s.name,
+        "--servers",
+        "1",
+        "--agents",
+        String(s.agents),
+        "--image",
+        s.k3sImage,
         // Bind on every interface so the API is reachable on the tailnet address.
-        "--api-port", `0.0.0.0:${s.apiPort}`,
-        "--k3s-arg", `--tls-san=${s.tailscaleAddress}@server:0`,
-        "--k3s-arg", "--disable=traefik@server:0",
+        "--api-port",
+        `0.0.0.0:${s.apiPort}`,
+        "--k3s-arg",
+        `--tls-san=${s.tailscaleAddress}@server:0`,
+        "--k3s-arg",
+        "--disable=traefik@server:0",
         ...(s.tailnetNodePorts ?? []).flatMap((p) => ["--port", `${s.tailscaleAddress}:${p}:${p}@server:0`]),
-        "--wait", "--timeout", "300s",
-        "--kubeconfig-update-default=false", "--kubeconfig-switch-context=false",
+        "--wait",
+        "--timeout",
+        "300s",
+        "--kubeconfig-update-default=false",
+        "--kubeconfig-switch-context=false",
     ];
 }
 

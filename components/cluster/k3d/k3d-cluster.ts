@@ -35,16 +35,36 @@ export class K3dCluster extends pulumi.ComponentResource implements ClusterContr
 
     constructor(name: string, args: K3dClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:cluster:K3dCluster", name, {}, opts);
-        const spec: K3dClusterSpec = { name: args.clusterName, k3dVersion: args.k3dVersion, k3sImage: args.k3sImage, tailscaleAddress: args.tailscaleAddress, apiPort: args.apiPort, agents: args.agents, ...(args.tailnetNodePorts?.length ? { tailnetNodePorts: args.tailnetNodePorts } : {}) };
+        const spec: K3dClusterSpec = {
+            name: args.clusterName,
+            k3dVersion: args.k3dVersion,
+            k3sImage: args.k3sImage,
+            tailscaleAddress: args.tailscaleAddress,
+            apiPort: args.apiPort,
+            agents: args.agents,
+            ...(args.tailnetNodePorts?.length ? { tailnetNodePorts: args.tailnetNodePorts } : {}),
+        };
         this.clusterName = args.clusterName;
         this.apiServerUrl = k3dServerUrl(spec);
         // k3d's nodes are containers on one host: the platform counts the host's capacity once.
-        this.nodePools = [{ name: "edge", arch: args.arch, count: 1, labels: {}, taints: [], allocatable: parseCapacity(args.allocatable) }];
+        this.nodePools = [
+            { name: "edge", arch: args.arch, count: 1, labels: {}, taints: [], allocatable: parseCapacity(args.allocatable) },
+        ];
 
         // Triggers hold the whole spec: a change deletes the old cluster first (same name), then creates.
         const triggers = [JSON.stringify(spec)];
-        const cluster = this.command(`${name}-cluster`, args, { create: k3dCreateCommand(spec), delete: k3dDeleteCommand(spec.name), triggers }, { deleteBeforeReplace: true });
-        const read = this.command(`${name}-kubeconfig`, args, { create: k3dKubeconfigCommand(spec.name), triggers }, { dependsOn: [cluster], additionalSecretOutputs: ["stdout"] });
+        const cluster = this.command(
+            `${name}-cluster`,
+            args,
+            { create: k3dCreateCommand(spec), delete: k3dDeleteCommand(spec.name), triggers },
+            { deleteBeforeReplace: true },
+        );
+        const read = this.command(
+            `${name}-kubeconfig`,
+            args,
+            { create: k3dKubeconfigCommand(spec.name), triggers },
+            { dependsOn: [cluster], additionalSecretOutputs: ["stdout"] },
+        );
         this.kubeconfig = hostKubeconfig(read.stdout, this.apiServerUrl, args.clusterName);
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
         this.readyResources = [cluster, read];
@@ -57,8 +77,12 @@ export class K3dCluster extends pulumi.ComponentResource implements ClusterContr
         c: { create: string; delete?: string; triggers: unknown[] },
         opts: pulumi.CustomResourceOptions,
     ): command.local.Command | command.remote.Command {
-        if (args.host === "local") return new command.local.Command(name, { ...c, interpreter: ["/bin/sh", "-c"] }, { parent: this, ...opts });
-        if (args.sshPrivateKey === undefined) throw new Error(`K3dCluster ${this.clusterName}: a remote edge host needs the secret edgeSshPrivateKey (pulumi config set --secret edgeSshPrivateKey < ~/.ssh/id_ed25519)`);
+        if (args.host === "local")
+            return new command.local.Command(name, { ...c, interpreter: ["/bin/sh", "-c"] }, { parent: this, ...opts });
+        if (args.sshPrivateKey === undefined)
+            throw new Error(
+                `K3dCluster ${this.clusterName}: a remote edge host needs the secret edgeSshPrivateKey (pulumi config set --secret edgeSshPrivateKey < ~/.ssh/id_ed25519)`,
+            );
         const connection = { host: args.host.address, user: args.host.sshUser, port: args.host.sshPort, privateKey: args.sshPrivateKey };
         return new command.remote.Command(name, { connection, ...c }, { parent: this, ...opts });
     }

@@ -92,22 +92,47 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterContr
         this.ingressClass = traefik ? "traefik" : undefined;
         this.nodePools = args.nodes.map((n) => k3sNodePool(n, taintServer, args.statefulNode));
 
-        const connection = (n: HomelabNodeConfig): command.types.input.remote.ConnectionArgs => ({ host: n.address, user: n.sshUser, port: n.sshPort, privateKey: args.sshPrivateKey });
+        const connection = (n: HomelabNodeConfig): command.types.input.remote.ConnectionArgs => ({
+            host: n.address,
+            user: n.sshUser,
+            port: n.sshPort,
+            privateKey: args.sshPrivateKey,
+        });
         const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
 
         const preflight = new Map<string, command.remote.Command>();
         for (const n of args.nodes) {
-            preflight.set(n.name, new command.remote.Command(`${name}-${n.name}-preflight`, { connection: connection(n), create: preflightScript(n), triggers: [args.k3sVersion] }, { parent: this }));
+            preflight.set(
+                n.name,
+                new command.remote.Command(
+                    `${name}-${n.name}-preflight`,
+                    { connection: connection(n), create: preflightScript(n), triggers: [args.k3sVersion] },
+                    { parent: this },
+                ),
+            );
         }
 
         const serverInstallText = installCommand({
             k3sVersion: args.k3sVersion,
-            args: k3sServerArgs({ name: server.name, labels: server.labels, taints: server.taints, tlsSans: [apiAddress, server.address], traefik, taintControlPlane: taintServer }),
+            args: k3sServerArgs({
+                name: server.name,
+                labels: server.labels,
+                taints: server.taints,
+                tlsSans: [apiAddress, server.address],
+                traefik,
+                taintControlPlane: taintServer,
+            }),
         });
         // `update` re-runs the idempotent installer, so a version bump upgrades in place instead of uninstalling.
         const serverInstall = new command.remote.Command(
             `${name}-${server.name}-k3s-server`,
-            { connection: connection(server), create: serverInstallText, update: serverInstallText, delete: uninstallCommand("server", server.sshUser), stdin: pulumi.secret(token.result) },
+            {
+                connection: connection(server),
+                create: serverInstallText,
+                update: serverInstallText,
+                delete: uninstallCommand("server", server.sshUser),
+                stdin: pulumi.secret(token.result),
+            },
             { parent: this, dependsOn: [preflight.get(server.name)!] },
         );
         const serverReady = new command.remote.Command(
@@ -125,17 +150,31 @@ export class K3sCluster extends pulumi.ComponentResource implements ClusterContr
 
         const readyByNode = new Map<string, pulumi.Resource>([[server.name, serverReady]]);
         for (const agent of agents) {
-            const text = installCommand({ k3sVersion: args.k3sVersion, serverUrl: `https://${server.address}:6443`, args: k3sAgentArgs({ name: agent.name, labels: agent.labels, taints: agent.taints }) });
+            const text = installCommand({
+                k3sVersion: args.k3sVersion,
+                serverUrl: `https://${server.address}:6443`,
+                args: k3sAgentArgs({ name: agent.name, labels: agent.labels, taints: agent.taints }),
+            });
             const install = new command.remote.Command(
                 `${name}-${agent.name}-k3s-agent`,
-                { connection: connection(agent), create: text, update: text, delete: uninstallCommand("agent", agent.sshUser), stdin: pulumi.secret(token.result) },
+                {
+                    connection: connection(agent),
+                    create: text,
+                    update: text,
+                    delete: uninstallCommand("agent", agent.sshUser),
+                    stdin: pulumi.secret(token.result),
+                },
                 { parent: this, dependsOn: [serverInstall, preflight.get(agent.name)!] },
             );
             // Runs on the server; its delete drains and removes the node before the agent uninstalls
             // (Pulumi deletes dependents first).
             const registration = new command.remote.Command(
                 `${name}-${agent.name}-registration`,
-                { connection: connection(server), create: waitReadyCommand(server.sshUser, agent.name), delete: drainAndDeleteCommand(server.sshUser, agent.name) },
+                {
+                    connection: connection(server),
+                    create: waitReadyCommand(server.sshUser, agent.name),
+                    delete: drainAndDeleteCommand(server.sshUser, agent.name),
+                },
                 { parent: this, dependsOn: [install] },
             );
             readyByNode.set(agent.name, registration);

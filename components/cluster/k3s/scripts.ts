@@ -28,7 +28,13 @@ export function formatTaint(t: Taint): string {
 }
 
 const KUBELET_ALLOWED_DOMAINS = ["kubelet.kubernetes.io", "node.kubernetes.io"];
-const KUBELET_ALLOWED_KEYS = ["kubernetes.io/hostname", "kubernetes.io/arch", "kubernetes.io/os", "topology.kubernetes.io/region", "topology.kubernetes.io/zone"];
+const KUBELET_ALLOWED_KEYS = [
+    "kubernetes.io/hostname",
+    "kubernetes.io/arch",
+    "kubernetes.io/os",
+    "topology.kubernetes.io/region",
+    "topology.kubernetes.io/zone",
+];
 
 /**
  * True when the kubelet may set the label itself at registration. NodeRestriction refuses other
@@ -73,7 +79,9 @@ export function k3sServerArgs(s: K3sServerFlags): string[] {
     const args = ["server", "--write-kubeconfig-mode", "600"];
     for (const san of [...new Set(s.tlsSans)]) args.push("--tls-san", san);
     if (!s.traefik) args.push("--disable", "traefik");
-    const taints = s.taintControlPlane ? [CONTROL_PLANE_TAINT, ...s.taints.filter((t) => t.key !== CONTROL_PLANE_TAINT.key)] : [...s.taints];
+    const taints = s.taintControlPlane
+        ? [CONTROL_PLANE_TAINT, ...s.taints.filter((t) => t.key !== CONTROL_PLANE_TAINT.key)]
+        : [...s.taints];
     return [...args, ...nodeFlags({ ...s, taints }), ...(s.extra ?? [])];
 }
 
@@ -166,7 +174,12 @@ export function applyLabelsCommand(user: string, node: string, labels: Readonly<
 }
 
 /** Removes what `applyLabelsCommand` applied; tolerant, because the node may already be gone. */
-export function removeLabelsCommand(user: string, node: string, labels: Readonly<Record<string, string>>, taints: readonly Taint[]): string {
+export function removeLabelsCommand(
+    user: string,
+    node: string,
+    labels: Readonly<Record<string, string>>,
+    taints: readonly Taint[],
+): string {
     const k = kubectl(user);
     const lines: string[] = [];
     const keys = sortedEntries(labels).map(([key]) => shq(`${key}-`));

@@ -20,9 +20,15 @@ export interface GcsObjectStoreArgs {
 
 export function validateGcsArgs(args: GcsObjectStoreArgs): string[] {
     const problems: string[] = [];
-    if (!args.project) problems.push("objectStore gcs needs the GCP project (hybrid.gcp.project); it is only available on environment hybrid: use objectStore minio or seaweedfs elsewhere");
+    if (!args.project)
+        problems.push(
+            "objectStore gcs needs the GCP project (hybrid.gcp.project); it is only available on environment hybrid: use objectStore minio or seaweedfs elsewhere",
+        );
     if (!args.location) problems.push("objectStore gcs needs a bucket location (hybrid.gcp.region), e.g. europe-west4");
-    if (!/^[a-z][a-z0-9-]{1,20}$/.test(args.namePrefix)) problems.push(`namePrefix must be 2-21 lowercase letters, digits or '-' (it prefixes a service account id); got '${args.namePrefix}'`);
+    if (!/^[a-z][a-z0-9-]{1,20}$/.test(args.namePrefix))
+        problems.push(
+            `namePrefix must be 2-21 lowercase letters, digits or '-' (it prefixes a service account id); got '${args.namePrefix}'`,
+        );
     return problems;
 }
 
@@ -44,19 +50,38 @@ export class GcsObjectStore extends pulumi.ComponentResource implements ObjectSt
         const problems = validateGcsArgs(args);
         if (problems.length > 0) throw new Error(`GcsObjectStore '${name}':\n  - ${problems.join("\n  - ")}`);
         const labels = { ...(args.labels ?? {}), "aiops-component": "object-store" };
-        const account = new gcp.serviceaccount.Account(`${name}-sa`, { accountId: `${args.namePrefix}-objects`, displayName: "AIOps platform object store access", project: args.project }, { parent: this });
+        const account = new gcp.serviceaccount.Account(
+            `${name}-sa`,
+            { accountId: `${args.namePrefix}-objects`, displayName: "AIOps platform object store access", project: args.project },
+            { parent: this },
+        );
         const member = pulumi.interpolate`serviceAccount:${account.email}`;
         const bucket = (role: keyof BucketNames) => {
             const b = new gcp.storage.Bucket(
                 `${name}-${role}`,
-                { project: args.project, location: args.location!, uniformBucketLevelAccess: true, publicAccessPrevention: "enforced", forceDestroy: false, labels },
+                {
+                    project: args.project,
+                    location: args.location!,
+                    uniformBucketLevelAccess: true,
+                    publicAccessPrevention: "enforced",
+                    forceDestroy: false,
+                    labels,
+                },
                 { parent: this },
             );
-            new gcp.storage.BucketIAMMember(`${name}-${role}`, { bucket: b.name, role: "roles/storage.objectAdmin", member }, { parent: this });
+            new gcp.storage.BucketIAMMember(
+                `${name}-${role}`,
+                { bucket: b.name, role: "roles/storage.objectAdmin", member },
+                { parent: this },
+            );
             return b.name;
         };
         this.buckets = { pipelines: bucket("pipelines"), models: bucket("models"), mlflow: bucket("mlflow") };
-        this.hmac = new gcp.storage.HmacKey(`${name}-hmac`, { serviceAccountEmail: account.email, project: args.project }, { parent: this });
+        this.hmac = new gcp.storage.HmacKey(
+            `${name}-hmac`,
+            { serviceAccountEmail: account.email, project: args.project },
+            { parent: this },
+        );
         this.serviceAccountEmail = account.email;
         this.registerOutputs({ serviceAccountEmail: this.serviceAccountEmail });
     }

@@ -55,10 +55,18 @@ export function minioValues(args: MinioValuesArgs): Record<string, unknown> {
         securityContext: { enabled: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch" },
         containerSecurityContext: { readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
         // With a read-only root, the only paths MinIO writes besides its data: the certs dir (-S) and /tmp.
-        extraVolumes: [{ name: "certs", emptyDir: {} }, { name: "tmp", emptyDir: {} }],
-        extraVolumeMounts: [{ name: "certs", mountPath: "/etc/minio/certs" }, { name: "tmp", mountPath: "/tmp" }],
+        extraVolumes: [
+            { name: "certs", emptyDir: {} },
+            { name: "tmp", emptyDir: {} },
+        ],
+        extraVolumeMounts: [
+            { name: "certs", mountPath: "/etc/minio/certs" },
+            { name: "tmp", mountPath: "/tmp" },
+        ],
         buckets: Object.values(IN_CLUSTER_STORE.buckets).map((name) => ({ name, policy: "none", purge: false, versioning: false })),
-        users: [{ accessKey: MINIO_SERVICE_USER, existingSecret: MINIO_SERVICE_SECRET, existingSecretKey: "secretKey", policy: "readwrite" }],
+        users: [
+            { accessKey: MINIO_SERVICE_USER, existingSecret: MINIO_SERVICE_SECRET, existingSecretKey: "secretKey", policy: "readwrite" },
+        ],
         policies: [],
         makeBucketJob: { resources: jobResources },
         makeUserJob: { resources: jobResources },
@@ -92,12 +100,20 @@ export class MinioObjectStore extends InClusterObjectStore {
         const servicePassword = new random.RandomPassword(`${name}-service-password`, { length: 32, special: false }, { parent: this });
         const rootSecret = new k8s.core.v1.Secret(
             `${name}-root`,
-            { metadata: { name: MINIO_ROOT_SECRET, namespace: IN_CLUSTER_STORE.namespace }, type: "Opaque", stringData: { rootUser: "aiops-root", rootPassword: rootPassword.result } },
+            {
+                metadata: { name: MINIO_ROOT_SECRET, namespace: IN_CLUSTER_STORE.namespace },
+                type: "Opaque",
+                stringData: { rootUser: "aiops-root", rootPassword: rootPassword.result },
+            },
             { parent: this, dependsOn: [ns] },
         );
         const serviceSecret = new k8s.core.v1.Secret(
             `${name}-service-user`,
-            { metadata: { name: MINIO_SERVICE_SECRET, namespace: IN_CLUSTER_STORE.namespace }, type: "Opaque", stringData: { secretKey: servicePassword.result } },
+            {
+                metadata: { name: MINIO_SERVICE_SECRET, namespace: IN_CLUSTER_STORE.namespace },
+                type: "Opaque",
+                stringData: { secretKey: servicePassword.result },
+            },
             { parent: this, dependsOn: [ns] },
         );
         this.serviceKeys = { accessKey: MINIO_SERVICE_USER, secretKey: servicePassword.result };

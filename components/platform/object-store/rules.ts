@@ -21,7 +21,8 @@ export const OBJECT_STORE_ENVIRONMENTS: Record<ObjectStoreKind, readonly Environ
 export function objectStoreProblem(kind: ObjectStoreKind, environment: Environment): string | undefined {
     const allowed = OBJECT_STORE_ENVIRONMENTS[kind];
     if (allowed.includes(environment)) return undefined;
-    const options = (Object.keys(OBJECT_STORE_ENVIRONMENTS) as ObjectStoreKind[]).filter((k) => OBJECT_STORE_ENVIRONMENTS[k].includes(environment));
+    const options = (Object.keys(OBJECT_STORE_ENVIRONMENTS) as ObjectStoreKind[]).filter((k) =>
+        OBJECT_STORE_ENVIRONMENTS[k].includes(environment),
+    );
     return `objectStore '${kind}' is only available on ${allowed.join(", ")}; environment ${environment} supports ${options.join(", ")}`;
 }
-

@@ -26,9 +26,12 @@ export interface S3ObjectStoreArgs {
 export function validateS3Args(args: S3ObjectStoreArgs): string[] {
     const problems: string[] = [];
     if (args.oidcProviderArn === undefined) {
-        problems.push("objectStore s3 needs the EKS cluster's OIDC provider ARN (oidcProviderArn) for IRSA; it is only available on environment aws: use objectStore minio or seaweedfs elsewhere");
+        problems.push(
+            "objectStore s3 needs the EKS cluster's OIDC provider ARN (oidcProviderArn) for IRSA; it is only available on environment aws: use objectStore minio or seaweedfs elsewhere",
+        );
     }
-    if (args.serviceAccounts.length === 0) problems.push("objectStore s3 needs at least one entry in serviceAccounts (namespace and name of each consumer)");
+    if (args.serviceAccounts.length === 0)
+        problems.push("objectStore s3 needs at least one entry in serviceAccounts (namespace and name of each consumer)");
     return problems;
 }
 
@@ -50,7 +53,10 @@ export function irsaTrustPolicy(oidcProviderArn: string, accounts: readonly Serv
                 Principal: { Federated: oidcProviderArn },
                 Action: "sts:AssumeRoleWithWebIdentity",
                 Condition: {
-                    StringEquals: { [`${issuer}:aud`]: "sts.amazonaws.com", [`${issuer}:sub`]: accounts.map((a) => `system:serviceaccount:${a.namespace}:${a.name}`) },
+                    StringEquals: {
+                        [`${issuer}:aud`]: "sts.amazonaws.com",
+                        [`${issuer}:sub`]: accounts.map((a) => `system:serviceaccount:${a.namespace}:${a.name}`),
+                    },
                 },
             },
         ],
@@ -80,10 +86,26 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
         const tags = { ...(args.tags ?? {}), "aiops.dev/component": "object-store" };
 
         const bucket = (role: keyof BucketNames) => {
-            const b = new aws.s3.Bucket(`${name}-${role}`, { bucketPrefix: `${args.namePrefix}-${role}-`, forceDestroy: false, tags }, { parent: this });
-            new aws.s3.BucketPublicAccessBlock(`${name}-${role}`, { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, { parent: this });
-            new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-${role}`, { bucket: b.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] }, { parent: this });
-            new aws.s3.BucketOwnershipControls(`${name}-${role}`, { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, { parent: this });
+            const b = new aws.s3.Bucket(
+                `${name}-${role}`,
+                { bucketPrefix: `${args.namePrefix}-${role}-`, forceDestroy: false, tags },
+                { parent: this },
+            );
+            new aws.s3.BucketPublicAccessBlock(
+                `${name}-${role}`,
+                { bucket: b.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+                { parent: this },
+            );
+            new aws.s3.BucketServerSideEncryptionConfiguration(
+                `${name}-${role}`,
+                { bucket: b.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }] },
+                { parent: this },
+            );
+            new aws.s3.BucketOwnershipControls(
+                `${name}-${role}`,
+                { bucket: b.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+                { parent: this },
+            );
             return b;
         };
         const buckets = { pipelines: bucket("pipelines"), models: bucket("models"), mlflow: bucket("mlflow") };
@@ -103,7 +125,11 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
                         Version: "2012-10-17",
                         Statement: [
                             { Effect: "Allow", Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: arns },
-                            { Effect: "Allow", Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], Resource: arns.map((a) => `${a}/*`) },
+                            {
+                                Effect: "Allow",
+                                Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                                Resource: arns.map((a) => `${a}/*`),
+                            },
                         ],
                     }),
                 ),
@@ -118,7 +144,9 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
         const sa = args.serviceAccount;
         const check = (ns: string): void => {
             if (!sa || !this.accounts.some((a) => a.namespace === ns && a.name === sa)) {
-                throw new Error(`S3ObjectStore grant '${name}': service account '${ns}/${sa ?? "<none>"}' is not in serviceAccounts (${this.accounts.map((a) => `${a.namespace}/${a.name}`).join(", ")}); add it there so the IAM role trusts it`);
+                throw new Error(
+                    `S3ObjectStore grant '${name}': service account '${ns}/${sa ?? "<none>"}' is not in serviceAccounts (${this.accounts.map((a) => `${a.namespace}/${a.name}`).join(", ")}); add it there so the IAM role trusts it`,
+                );
             }
         };
         // Namespaces are plain strings in practice: fail at construction, not somewhere in an apply.

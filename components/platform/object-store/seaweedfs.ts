@@ -56,7 +56,8 @@ export class SeaweedfsObjectStore extends InClusterObjectStore {
         const sizes = SEAWEEDFS_SIZES[args.profile];
         const labels = { "app.kubernetes.io/name": "seaweedfs", "app.kubernetes.io/instance": IN_CLUSTER_STORE.service };
         const ns = platformNamespace(`${name}-ns`, namespace, "restricted", { parent: this });
-        const key = (role: string, length: number) => new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
+        const key = (role: string, length: number) =>
+            new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
         const root = { accessKey: key("root-access-key", 20), secretKey: key("root-secret-key", 40) };
         this.serviceKeys = { accessKey: key("service-access-key", 20), secretKey: key("service-secret-key", 40) };
         const secret = new k8s.core.v1.Secret(
@@ -64,7 +65,12 @@ export class SeaweedfsObjectStore extends InClusterObjectStore {
             {
                 metadata: { name: SEAWEEDFS_SECRET, namespace },
                 type: "Opaque",
-                stringData: { ROOT_ACCESS_KEY: root.accessKey, ROOT_SECRET_KEY: root.secretKey, SERVICE_ACCESS_KEY: this.serviceKeys.accessKey, SERVICE_SECRET_KEY: this.serviceKeys.secretKey },
+                stringData: {
+                    ROOT_ACCESS_KEY: root.accessKey,
+                    ROOT_SECRET_KEY: root.secretKey,
+                    SERVICE_ACCESS_KEY: this.serviceKeys.accessKey,
+                    SERVICE_SECRET_KEY: this.serviceKeys.secretKey,
+                },
             },
             { parent: this, dependsOn: [ns] },
         );
@@ -88,29 +94,66 @@ export class SeaweedfsObjectStore extends InClusterObjectStore {
                     template: {
                         metadata: { labels },
                         spec: {
-                            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: {
+                                runAsNonRoot: true,
+                                runAsUser: 1000,
+                                runAsGroup: 1000,
+                                fsGroup: 1000,
+                                seccompProfile: { type: "RuntimeDefault" },
+                            },
                             nodeSelector: args.nodeSelector ?? {},
                             containers: [
                                 {
                                     name: "seaweedfs",
                                     image: SEAWEEDFS_IMAGE,
-                                    args: ["server", "-dir=/data", "-s3", `-s3.port=${S3_PORT}`, "-filer", "-master.volumePreallocate=false"],
+                                    args: [
+                                        "server",
+                                        "-dir=/data",
+                                        "-s3",
+                                        `-s3.port=${S3_PORT}`,
+                                        "-filer",
+                                        "-master.volumePreallocate=false",
+                                    ],
                                     envFrom: [{ secretRef: { name: SEAWEEDFS_SECRET } }],
                                     ports: [{ name: "s3", containerPort: S3_PORT }],
-                                    lifecycle: { postStart: { exec: { command: ["/bin/sh", "-c", seaweedfsInitScript(Object.values(IN_CLUSTER_STORE.buckets))] } } },
-                                    startupProbe: { exec: { command: ["test", "-f", "/tmp/initialized"] }, periodSeconds: 5, failureThreshold: 36 },
+                                    lifecycle: {
+                                        postStart: {
+                                            exec: {
+                                                command: ["/bin/sh", "-c", seaweedfsInitScript(Object.values(IN_CLUSTER_STORE.buckets))],
+                                            },
+                                        },
+                                    },
+                                    startupProbe: {
+                                        exec: { command: ["test", "-f", "/tmp/initialized"] },
+                                        periodSeconds: 5,
+                                        failureThreshold: 36,
+                                    },
                                     readinessProbe: { ...probe, periodSeconds: 10 },
                                     livenessProbe: { ...probe, periodSeconds: 30, timeoutSeconds: 10 },
                                     resources: resources(sizes.server),
-                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                                    volumeMounts: [{ name: "data", mountPath: "/data" }, { name: "tmp", mountPath: "/tmp" }],
+                                    securityContext: {
+                                        allowPrivilegeEscalation: false,
+                                        readOnlyRootFilesystem: true,
+                                        capabilities: { drop: ["ALL"] },
+                                    },
+                                    volumeMounts: [
+                                        { name: "data", mountPath: "/data" },
+                                        { name: "tmp", mountPath: "/tmp" },
+                                    ],
                                 },
                             ],
                             volumes: [{ name: "tmp", emptyDir: {} }],
                         },
                     },
                     volumeClaimTemplates: [
-                        { metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass, resources: { requests: { storage: sizes.storage } } } },
+                        {
+                            metadata: { name: "data" },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                storageClassName: args.storageClass,
+                                resources: { requests: { storage: sizes.storage } },
+                            },
+                        },
                     ],
                 },
             },

@@ -80,7 +80,9 @@ export function argocdPlan(args: ArgoCdValuesArgs): { values: Record<string, unk
             repoServer: { resources: resources(s.repoServer) },
             server: {
                 resources: resources(s.server),
-                ingress: ingress ? { enabled: true, ingressClassName: ingress.className, hostname: ingress.host, tls: false } : { enabled: false },
+                ingress: ingress
+                    ? { enabled: true, ingressClassName: ingress.className, hostname: ingress.host, tls: false }
+                    : { enabled: false },
             },
             redis: { resources: resources(s.redis) },
             redisSecretInit: { resources: resources(s.job) },

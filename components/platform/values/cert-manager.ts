@@ -4,7 +4,12 @@ import type { Footprint } from "../footprint";
 import { Profile, Size, footprint, resources, size } from "../sizing";
 
 /** Jetstack chart v1.21.1 (tag v1.21.1 of cert-manager/cert-manager, 2026-07-29; newest release in the snapshot). */
-export const CERT_MANAGER_CHART: HelmSource = { kind: "helm", repo: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.1" };
+export const CERT_MANAGER_CHART: HelmSource = {
+    kind: "helm",
+    repo: "https://charts.jetstack.io",
+    chart: "cert-manager",
+    version: "v1.21.1",
+};
 
 export interface CertManagerSizes {
     readonly controller: Size;

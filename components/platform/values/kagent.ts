@@ -5,8 +5,18 @@ import { Profile, Size, footprint, resources, size } from "../sizing";
 
 /** kagent-dev/kagent tag v0.9.12 (2026-07-20); the charts are published without a leading "v". */
 export const KAGENT_VERSION = "0.9.12";
-export const KAGENT_CRDS_CHART: HelmSource = { kind: "helm", repo: "oci://ghcr.io/kagent-dev/kagent/helm", chart: "kagent-crds", version: KAGENT_VERSION };
-export const KAGENT_CHART: HelmSource = { kind: "helm", repo: "oci://ghcr.io/kagent-dev/kagent/helm", chart: "kagent", version: KAGENT_VERSION };
+export const KAGENT_CRDS_CHART: HelmSource = {
+    kind: "helm",
+    repo: "oci://ghcr.io/kagent-dev/kagent/helm",
+    chart: "kagent-crds",
+    version: KAGENT_VERSION,
+};
+export const KAGENT_CHART: HelmSource = {
+    kind: "helm",
+    repo: "oci://ghcr.io/kagent-dev/kagent/helm",
+    chart: "kagent",
+    version: KAGENT_VERSION,
+};
 
 /** The ModelConfig the chart renders from `providers.default` (helm/kagent/templates/_helpers.tpl). */
 export const DEFAULT_MODEL_CONFIG = "default-model-config";
@@ -117,7 +127,10 @@ export function providerValues(args: Pick<KagentValuesArgs, "provider" | "model"
         entry.config = { host: args.endpoint ?? "ollama.ollama.svc.cluster.local:11434" };
     }
     if (args.provider === "azureopenai") {
-        if (!args.endpoint) throw new Error("llmProvider azureopenai needs the Azure OpenAI endpoint (https://<resource>.openai.azure.com); pass it as `endpoint`");
+        if (!args.endpoint)
+            throw new Error(
+                "llmProvider azureopenai needs the Azure OpenAI endpoint (https://<resource>.openai.azure.com); pass it as `endpoint`",
+            );
         entry.config = { apiVersion: "2024-10-21", azureEndpoint: args.endpoint, azureDeployment: model };
     }
     return { default: info.key, [info.key]: entry };
@@ -131,8 +144,11 @@ export function kagentPlan(args: KagentValuesArgs): { values: Record<string, unk
             throw new Error(`kagent agent '${agent}' is not bundled by chart ${KAGENT_VERSION}; choose from ${BUNDLED_AGENTS.join(", ")}`);
         }
     }
-    if (keep.has("observability-agent")) throw new Error("observability-agent needs grafana-mcp, whose image has no pinned tag; leave it out");
-    const agents = Object.fromEntries(BUNDLED_AGENTS.map((a) => [a, keep.has(a) ? { enabled: true, resources: resources(s.agent) } : { enabled: false }]));
+    if (keep.has("observability-agent"))
+        throw new Error("observability-agent needs grafana-mcp, whose image has no pinned tag; leave it out");
+    const agents = Object.fromEntries(
+        BUNDLED_AGENTS.map((a) => [a, keep.has(a) ? { enabled: true, resources: resources(s.agent) } : { enabled: false }]),
+    );
     const otlp = args.otlpEndpoint?.trim() ?? "";
     return {
         values: {
@@ -145,12 +161,31 @@ export function kagentPlan(args: KagentValuesArgs): { values: Record<string, unk
             // grafana-mcp's image is only published as `latest`; querydoc is a documentation search we do not need.
             "grafana-mcp": { enabled: false },
             querydoc: { enabled: false },
-            database: { postgres: { bundled: { enabled: true, storage: s.postgresStorage, storageClassName: args.storageClass, resources: resources(s.postgres) } } },
+            database: {
+                postgres: {
+                    bundled: {
+                        enabled: true,
+                        storage: s.postgresStorage,
+                        storageClassName: args.storageClass,
+                        resources: resources(s.postgres),
+                    },
+                },
+            },
             otel: {
                 tracing:
                     otlp === ""
                         ? { enabled: false }
-                        : { enabled: true, exporter: { otlp: { endpoint: otlp, protocol: /:4318(\/|$)/.test(otlp) ? "http" : "grpc", insecure: otlp.startsWith("http://"), timeout: 15000 } } },
+                        : {
+                              enabled: true,
+                              exporter: {
+                                  otlp: {
+                                      endpoint: otlp,
+                                      protocol: /:4318(\/|$)/.test(otlp) ? "http" : "grpc",
+                                      insecure: otlp.startsWith("http://"),
+                                      timeout: 15000,
+                                  },
+                              },
+                          },
             },
         },
         footprint: [

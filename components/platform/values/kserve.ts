@@ -5,8 +5,18 @@ import { Profile, Size, footprint, resources, size } from "../sizing";
 
 /** kserve/kserve tag v0.20.0: charts/kserve-crd and charts/kserve-resources (both version "v0.20.0"). */
 export const KSERVE_VERSION = "v0.20.0";
-export const KSERVE_CRD_CHART: HelmSource = { kind: "helm", repo: "oci://ghcr.io/kserve/charts", chart: "kserve-crd", version: KSERVE_VERSION };
-export const KSERVE_CHART: HelmSource = { kind: "helm", repo: "oci://ghcr.io/kserve/charts", chart: "kserve-resources", version: KSERVE_VERSION };
+export const KSERVE_CRD_CHART: HelmSource = {
+    kind: "helm",
+    repo: "oci://ghcr.io/kserve/charts",
+    chart: "kserve-crd",
+    version: KSERVE_VERSION,
+};
+export const KSERVE_CHART: HelmSource = {
+    kind: "helm",
+    repo: "oci://ghcr.io/kserve/charts",
+    chart: "kserve-resources",
+    version: KSERVE_VERSION,
+};
 
 export interface KServeSizes {
     readonly manager: Size;
@@ -44,7 +54,11 @@ export function kservePlan(args: KServeValuesArgs): { values: Record<string, unk
     const gateway =
         args.ingressClass === undefined
             ? { disableIngressCreation: true }
-            : { disableIngressCreation: false, domain: args.domain ?? "example.com", ingressGateway: { className: args.ingressClass, enableGatewayApi: false, createGateway: false } };
+            : {
+                  disableIngressCreation: false,
+                  domain: args.domain ?? "example.com",
+                  ingressGateway: { className: args.ingressClass, enableGatewayApi: false, createGateway: false },
+              };
     return {
         values: {
             kserve: {

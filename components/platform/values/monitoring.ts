@@ -135,11 +135,15 @@ export function alertmanagerConfig(webhookUrl: string | undefined): Record<strin
 
 export function monitoringPlan(args: MonitoringValuesArgs): MonitoringPlan {
     if (!/^https?:\/\//.test(args.alertWebhookUrl ?? "http://")) {
-        throw new Error(`alertWebhookUrl must be an http(s) URL such as http://aiops-api.aiops.svc:8080/api/alerts; got '${args.alertWebhookUrl}'`);
+        throw new Error(
+            `alertWebhookUrl must be an http(s) URL such as http://aiops-api.aiops.svc:8080/api/alerts; got '${args.alertWebhookUrl}'`,
+        );
     }
     const s = MONITORING_SIZES[args.profile];
     const pvc = (storage: string) => ({
-        volumeClaimTemplate: { spec: { storageClassName: args.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } } },
+        volumeClaimTemplate: {
+            spec: { storageClassName: args.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage } } },
+        },
     });
     const pin = args.statefulNodeSelector ? { nodeSelector: { ...args.statefulNodeSelector } } : {};
 
@@ -153,7 +157,14 @@ export function monitoringPlan(args: MonitoringValuesArgs): MonitoringPlan {
         kubeProxy: { enabled: false },
         kubeEtcd: { enabled: false },
         defaultRules: {
-            rules: { etcd: false, kubeControllerManager: false, kubeProxy: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, windows: false },
+            rules: {
+                etcd: false,
+                kubeControllerManager: false,
+                kubeProxy: false,
+                kubeSchedulerAlerting: false,
+                kubeSchedulerRecording: false,
+                windows: false,
+            },
         },
         prometheusOperator: {
             resources: resources(s.operator),
@@ -183,7 +194,13 @@ export function monitoringPlan(args: MonitoringValuesArgs): MonitoringPlan {
         },
         grafana: {
             admin: { existingSecret: args.grafanaAdminSecret, userKey: "admin-user", passwordKey: "admin-password" },
-            persistence: { enabled: true, type: "pvc", size: s.grafanaStorage, storageClassName: args.storageClass, accessModes: ["ReadWriteOnce"] },
+            persistence: {
+                enabled: true,
+                type: "pvc",
+                size: s.grafanaStorage,
+                storageClassName: args.storageClass,
+                accessModes: ["ReadWriteOnce"],
+            },
             // A ReadWriteOnce volume cannot be attached to the old and the new pod at once.
             deploymentStrategy: { type: "Recreate" },
             // The chown init container runs as root; the provisioners used here hand out writable volumes.

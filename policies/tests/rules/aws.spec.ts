@@ -45,40 +45,76 @@ const shapes: { type: string; props: () => Props; set: (o: Loose, field: string,
 describe("EKS cluster policies (component and aws:eks/cluster)", () => {
     for (const shape of shapes) {
         const run = (policy: Parameters<typeof runResourcePolicy>[0], change?: (o: Loose) => void, config?: Props) =>
-            runResourcePolicy(policy, { type: shape.type, name: "eks", props: change ? mutate(shape.props(), change) : shape.props() }, config);
-        const path = (f: string) => (shape.type === CLUSTER && f.startsWith("endpoint") ? `vpcConfig.${f}` : shape.type === CLUSTER && f === "publicAccessCidrs" ? "vpcConfig.publicAccessCidrs" : f);
+            runResourcePolicy(
+                policy,
+                { type: shape.type, name: "eks", props: change ? mutate(shape.props(), change) : shape.props() },
+                config,
+            );
+        const path = (f: string) =>
+            shape.type === CLUSTER && f.startsWith("endpoint")
+                ? `vpcConfig.${f}`
+                : shape.type === CLUSTER && f === "publicAccessCidrs"
+                  ? "vpcConfig.publicAccessCidrs"
+                  : f;
 
         describe(shape.type, () => {
             it("passes the compliant fixture under every EKS rule", async () => {
-                for (const policy of [eksClusterDisallowsPublicEndpoint, eksClusterRequiresPrivateEndpoint, eksClusterRequiresSecretsEncryption, eksClusterRequiresControlPlaneLogging]) {
+                for (const policy of [
+                    eksClusterDisallowsPublicEndpoint,
+                    eksClusterRequiresPrivateEndpoint,
+                    eksClusterRequiresSecretsEncryption,
+                    eksClusterRequiresControlPlaneLogging,
+                ]) {
                     expect(await run(policy), policy.name).to.deep.equal([]);
                 }
             });
 
             it("flags a public endpoint with no CIDR list (AWS opens it to 0.0.0.0/0)", async () => {
-                const violations = await run(eksClusterDisallowsPublicEndpoint, (o) => { shape.set(o, "endpointPublicAccess", true); shape.set(o, "publicAccessCidrs", undefined); });
+                const violations = await run(eksClusterDisallowsPublicEndpoint, (o) => {
+                    shape.set(o, "endpointPublicAccess", true);
+                    shape.set(o, "publicAccessCidrs", undefined);
+                });
                 expect(violations).to.have.length(1);
-                expect(violations[0]).to.include(`${path("publicAccessCidrs")} is not set, so it is open to 0.0.0.0/0; set ${path("endpointPublicAccess")}: false`);
+                expect(violations[0]).to.include(
+                    `${path("publicAccessCidrs")} is not set, so it is open to 0.0.0.0/0; set ${path("endpointPublicAccess")}: false`,
+                );
             });
 
             it("flags a public endpoint defaulted on (endpointPublicAccess unset)", async () => {
-                expect(await run(eksClusterDisallowsPublicEndpoint, (o) => { shape.set(o, "endpointPublicAccess", undefined); shape.set(o, "publicAccessCidrs", undefined); })).to.have.length(1);
+                expect(
+                    await run(eksClusterDisallowsPublicEndpoint, (o) => {
+                        shape.set(o, "endpointPublicAccess", undefined);
+                        shape.set(o, "publicAccessCidrs", undefined);
+                    }),
+                ).to.have.length(1);
             });
 
             it("flags 0.0.0.0/0 and ::/0 in the CIDR list", async () => {
-                const violations = await run(eksClusterDisallowsPublicEndpoint, (o) => { shape.set(o, "endpointPublicAccess", true); shape.set(o, "publicAccessCidrs", ["10.0.0.0/8", "0.0.0.0/0", "::/0"]); });
-                expect(violations).to.deep.equal([`${path("publicAccessCidrs")} contains 0.0.0.0/0, ::/0; replace it with the admin CIDRs, or set ${path("endpointPublicAccess")}: false.`]);
+                const violations = await run(eksClusterDisallowsPublicEndpoint, (o) => {
+                    shape.set(o, "endpointPublicAccess", true);
+                    shape.set(o, "publicAccessCidrs", ["10.0.0.0/8", "0.0.0.0/0", "::/0"]);
+                });
+                expect(violations).to.deep.equal([
+                    `${path("publicAccessCidrs")} contains 0.0.0.0/0, ::/0; replace it with the admin CIDRs, or set ${path("endpointPublicAccess")}: false.`,
+                ]);
             });
 
             it("accepts a public endpoint restricted to admin CIDRs", async () => {
-                expect(await run(eksClusterDisallowsPublicEndpoint, (o) => { shape.set(o, "endpointPublicAccess", true); shape.set(o, "publicAccessCidrs", ["203.0.113.0/24"]); })).to.deep.equal([]);
+                expect(
+                    await run(eksClusterDisallowsPublicEndpoint, (o) => {
+                        shape.set(o, "endpointPublicAccess", true);
+                        shape.set(o, "publicAccessCidrs", ["203.0.113.0/24"]);
+                    }),
+                ).to.deep.equal([]);
             });
 
             it("flags the private endpoint off or unset", async () => {
                 expect(await run(eksClusterRequiresPrivateEndpoint, (o) => shape.set(o, "endpointPrivateAccess", false))).to.deep.equal([
                     `the private API endpoint is off (AWS's default); set ${path("endpointPrivateAccess")}: true.`,
                 ]);
-                expect(await run(eksClusterRequiresPrivateEndpoint, (o) => shape.set(o, "endpointPrivateAccess", undefined))).to.have.length(1);
+                expect(
+                    await run(eksClusterRequiresPrivateEndpoint, (o) => shape.set(o, "endpointPrivateAccess", undefined)),
+                ).to.have.length(1);
             });
 
             it("flags secrets without a KMS key", async () => {
@@ -88,11 +124,17 @@ describe("EKS cluster policies (component and aws:eks/cluster)", () => {
             });
 
             it("flags missing control-plane log types, and honours requiredLogTypes", async () => {
-                expect(await run(eksClusterRequiresControlPlaneLogging, (o) => shape.set(o, "enabledClusterLogTypes", ["api"]))).to.deep.equal([
-                    "control-plane logging lacks audit, authenticator; add them to enabledClusterLogTypes.",
-                ]);
-                expect(await run(eksClusterRequiresControlPlaneLogging, (o) => shape.set(o, "enabledClusterLogTypes", undefined))).to.have.length(1);
-                expect(await run(eksClusterRequiresControlPlaneLogging, (o) => shape.set(o, "enabledClusterLogTypes", ["api"]), { requiredLogTypes: ["api"] })).to.deep.equal([]);
+                expect(
+                    await run(eksClusterRequiresControlPlaneLogging, (o) => shape.set(o, "enabledClusterLogTypes", ["api"])),
+                ).to.deep.equal(["control-plane logging lacks audit, authenticator; add them to enabledClusterLogTypes."]);
+                expect(
+                    await run(eksClusterRequiresControlPlaneLogging, (o) => shape.set(o, "enabledClusterLogTypes", undefined)),
+                ).to.have.length(1);
+                expect(
+                    await run(eksClusterRequiresControlPlaneLogging, (o) => shape.set(o, "enabledClusterLogTypes", ["api"]), {
+                        requiredLogTypes: ["api"],
+                    }),
+                ).to.deep.equal([]);
             });
         });
     }
@@ -168,7 +210,12 @@ describe("eks-nodegroup-requires-private-subnets", () => {
 
     it("flags an aws:eks/nodeGroup depending on a subnet that maps public IPs", async () => {
         const stack = stackOf([
-            { type: "aws:ec2/subnet:Subnet", name: "public-a", id: "subnet-0aaa", inputs: { mapPublicIpOnLaunch: true, cidrBlock: "10.0.0.0/24" } },
+            {
+                type: "aws:ec2/subnet:Subnet",
+                name: "public-a",
+                id: "subnet-0aaa",
+                inputs: { mapPublicIpOnLaunch: true, cidrBlock: "10.0.0.0/24" },
+            },
             { type: "aws:eks/nodeGroup:NodeGroup", name: "raw", inputs: { subnetIds: ["subnet-0aaa"] } },
         ]);
         expect((await runStackPolicy(policy, stack)).map((v) => v.message)).to.deep.equal([
@@ -178,9 +225,18 @@ describe("eks-nodegroup-requires-private-subnets", () => {
 
     it("flags a node group depending on a subnet tagged for internet-facing load balancers", async () => {
         const stack = stackOf([
-            { type: "aws:ec2/subnet:Subnet", name: "public-b", inputs: { mapPublicIpOnLaunch: false, tags: { "kubernetes.io/role/elb": "1" } } },
+            {
+                type: "aws:ec2/subnet:Subnet",
+                name: "public-b",
+                inputs: { mapPublicIpOnLaunch: false, tags: { "kubernetes.io/role/elb": "1" } },
+            },
             { type: "aws:ec2/subnet:Subnet", name: "private-b", inputs: { tags: { "kubernetes.io/role/internal-elb": "1" } } },
-            { type: "eks:index:ManagedNodeGroup", name: "workers", inputs: { subnetIds: [null, null] }, propertyDependencies: { subnetIds: ["aws:ec2/subnet:Subnet::private-b", "aws:ec2/subnet:Subnet::public-b"] } },
+            {
+                type: "eks:index:ManagedNodeGroup",
+                name: "workers",
+                inputs: { subnetIds: [null, null] },
+                propertyDependencies: { subnetIds: ["aws:ec2/subnet:Subnet::private-b", "aws:ec2/subnet:Subnet::public-b"] },
+            },
         ]);
         expect((await runStackPolicy(policy, stack)).map((v) => v.message)).to.deep.equal([
             "subnetIds includes public subnet public-b; use the VPC's private subnets (the cluster's privateSubnetIds).",
@@ -198,14 +254,22 @@ describe("eks-nodegroup-requires-private-subnets", () => {
     it("judges computed ids by their subnets without reading them (unknown during a real preview)", async () => {
         const stack = stackOf([
             { type: "aws:ec2/subnet:Subnet", name: "private-b", inputs: {} },
-            { type: "eks:index:ManagedNodeGroup", name: "workers", inputs: {}, propertyDependencies: { subnetIds: ["aws:ec2/subnet:Subnet::private-b"] } },
+            {
+                type: "eks:index:ManagedNodeGroup",
+                name: "workers",
+                inputs: {},
+                propertyDependencies: { subnetIds: ["aws:ec2/subnet:Subnet::private-b"] },
+            },
         ]);
         unknownProp(stack, "workers", "subnetIds");
         expect(await runStackPolicy(policy, stack)).to.deep.equal([]);
     });
 
     it("is not applicable without node groups", async () => {
-        expect(await checkStack(policy, stackOf([{ type: COMPONENT, name: "eks", inputs: {} }]))).to.deep.equal({ violations: [], notApplicable: "The stack has no EKS node groups." });
+        expect(await checkStack(policy, stackOf([{ type: COMPONENT, name: "eks", inputs: {} }]))).to.deep.equal({
+            violations: [],
+            notApplicable: "The stack has no EKS node groups.",
+        });
     });
 });
 
@@ -245,7 +309,14 @@ describe("S3 bucket stack policies", () => {
     const pab = (bucketRef: string, inputs: Props = {}): Entry => ({
         type: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
         name: "artifacts-pab",
-        inputs: { bucket: bucketRef, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true, ...inputs },
+        inputs: {
+            bucket: bucketRef,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+            ...inputs,
+        },
     });
     const sse = (bucketRef: string, rules: unknown[] = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" } }]): Entry => ({
         type: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
@@ -259,7 +330,9 @@ describe("S3 bucket stack policies", () => {
         it("links a block by the bucket's recorded id, by a mock-style id, and by physical name", async () => {
             expect(await runStackPolicy(policy, stackOf(bucketStack([pab("bkt-123")], { id: "bkt-123" })))).to.deep.equal([]);
             expect(await runStackPolicy(policy, stackOf(bucketStack([pab("artifacts_id")])))).to.deep.equal([]);
-            expect(await runStackPolicy(policy, stackOf(bucketStack([pab("aiops-artifacts")], { inputs: { bucket: "aiops-artifacts" } })))).to.deep.equal([]);
+            expect(
+                await runStackPolicy(policy, stackOf(bucketStack([pab("aiops-artifacts")], { inputs: { bucket: "aiops-artifacts" } }))),
+            ).to.deep.equal([]);
         });
 
         it("links a block by recorded propertyDependencies when the id is unknown", async () => {
@@ -283,7 +356,9 @@ describe("S3 bucket stack policies", () => {
             const violations = await runStackPolicy(policy, stack);
             expect(violations).to.have.length(1);
             expect(violations[0].urn).to.equal(urnOf(stack, "artifacts"));
-            expect(violations[0].message).to.match(/^bucket 'artifacts' has no BucketPublicAccessBlock; add an aws\.s3\.BucketPublicAccessBlock/);
+            expect(violations[0].message).to.match(
+                /^bucket 'artifacts' has no BucketPublicAccessBlock; add an aws\.s3\.BucketPublicAccessBlock/,
+            );
         });
 
         it("flags a block that belongs to another bucket", async () => {
@@ -310,14 +385,18 @@ describe("S3 bucket stack policies", () => {
 
         it("passes a bucket with a linked encryption configuration, or an inline one", async () => {
             expect(await runStackPolicy(policy, stackOf(bucketStack([sse("artifacts-id")])))).to.deep.equal([]);
-            const inline = { inputs: { serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } } };
+            const inline = {
+                inputs: { serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } },
+            };
             expect(await runStackPolicy(policy, stackOf(bucketStack([], inline)))).to.deep.equal([]);
         });
 
         it("flags a bucket without encryption", async () => {
             const violations = await runStackPolicy(policy, stackOf(bucketStack([])));
             expect(violations).to.have.length(1);
-            expect(violations[0].message).to.match(/^bucket 'artifacts' declares no server-side encryption; add an aws\.s3\.BucketServerSideEncryptionConfiguration/);
+            expect(violations[0].message).to.match(
+                /^bucket 'artifacts' declares no server-side encryption; add an aws\.s3\.BucketServerSideEncryptionConfiguration/,
+            );
         });
 
         it("flags an encryption configuration with no rules", async () => {
@@ -328,7 +407,10 @@ describe("S3 bucket stack policies", () => {
         });
 
         it("is not applicable to a stack without buckets", async () => {
-            expect(await checkStack(policy, stackOf([{ type: "aws:kms/key:Key", name: "k" }]))).to.deep.equal({ violations: [], notApplicable: "The stack has no S3 buckets." });
+            expect(await checkStack(policy, stackOf([{ type: "aws:kms/key:Key", name: "k" }]))).to.deep.equal({
+                violations: [],
+                notApplicable: "The stack has no S3 buckets.",
+            });
         });
     });
 });

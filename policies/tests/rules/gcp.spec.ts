@@ -10,7 +10,11 @@ const INSTANCE_TYPES = ["gcp:compute/instance:Instance", "gcp:compute/instanceTe
 
 describe("gcp-firewall-disallows-public-admin-ports", () => {
     const run = (change?: (o: Loose) => void, config?: Props) =>
-        runResourcePolicy(gcpFirewallDisallowsPublicAdminPorts, { type: FIREWALL, name: "fw", props: change ? mutate(compliantFirewall(), change) : compliantFirewall() }, config);
+        runResourcePolicy(
+            gcpFirewallDisallowsPublicAdminPorts,
+            { type: FIREWALL, name: "fw", props: change ? mutate(compliantFirewall(), change) : compliantFirewall() },
+            config,
+        );
 
     it("passes admin ports open only to the IAP range", async () => {
         expect(await run()).to.deep.equal([]);
@@ -23,27 +27,67 @@ describe("gcp-firewall-disallows-public-admin-ports", () => {
     });
 
     it("flags a port range and an all-ports rule", async () => {
-        expect(await run((o) => { o.sourceRanges = ["::/0"]; o.allows = [{ protocol: "tcp", ports: ["6000-7000"] }]; })).to.deep.equal([
+        expect(
+            await run((o) => {
+                o.sourceRanges = ["::/0"];
+                o.allows = [{ protocol: "tcp", ports: ["6000-7000"] }];
+            }),
+        ).to.deep.equal([
             "sourceRanges ::/0 reaches port 6443; restrict sourceRanges to the admin or IAP range (35.235.240.0/20) instead of the whole internet.",
         ]);
-        expect(await run((o) => { o.sourceRanges = ["0.0.0.0/0"]; o.allows = [{ protocol: "all" }]; })).to.have.length(1);
+        expect(
+            await run((o) => {
+                o.sourceRanges = ["0.0.0.0/0"];
+                o.allows = [{ protocol: "all" }];
+            }),
+        ).to.have.length(1);
     });
 
     it("accepts public web ports, udp, egress rules and disabled rules", async () => {
-        expect(await run((o) => { o.sourceRanges = ["0.0.0.0/0"]; o.allows = [{ protocol: "tcp", ports: ["80", "443"] }, { protocol: "udp", ports: ["22"] }]; })).to.deep.equal([]);
-        expect(await run((o) => { o.sourceRanges = ["0.0.0.0/0"]; o.direction = "EGRESS"; })).to.deep.equal([]);
-        expect(await run((o) => { o.sourceRanges = ["0.0.0.0/0"]; o.disabled = true; })).to.deep.equal([]);
+        expect(
+            await run((o) => {
+                o.sourceRanges = ["0.0.0.0/0"];
+                o.allows = [
+                    { protocol: "tcp", ports: ["80", "443"] },
+                    { protocol: "udp", ports: ["22"] },
+                ];
+            }),
+        ).to.deep.equal([]);
+        expect(
+            await run((o) => {
+                o.sourceRanges = ["0.0.0.0/0"];
+                o.direction = "EGRESS";
+            }),
+        ).to.deep.equal([]);
+        expect(
+            await run((o) => {
+                o.sourceRanges = ["0.0.0.0/0"];
+                o.disabled = true;
+            }),
+        ).to.deep.equal([]);
     });
 
     it("uses the configured admin ports", async () => {
-        expect(await run((o) => { o.sourceRanges = ["0.0.0.0/0"]; o.allows = [{ protocol: "tcp", ports: ["3389"] }]; }, { adminPorts: [3389] })).to.have.length(1);
+        expect(
+            await run(
+                (o) => {
+                    o.sourceRanges = ["0.0.0.0/0"];
+                    o.allows = [{ protocol: "tcp", ports: ["3389"] }];
+                },
+                { adminPorts: [3389] },
+            ),
+        ).to.have.length(1);
     });
 });
 
 describe("gcp-instance-requires-shielded-vm", () => {
     for (const type of INSTANCE_TYPES) {
         const run = (change?: (o: Loose) => void) =>
-            runResourcePolicy(gcpInstanceRequiresShieldedVm, { type, name: "vm", props: change ? mutate(compliantGcpInstance(), change) : compliantGcpInstance() });
+            runResourcePolicy(gcpInstanceRequiresShieldedVm, {
+                type,
+                name: "vm",
+                props: change ? mutate(compliantGcpInstance(), change) : compliantGcpInstance(),
+            });
 
         it(`passes a shielded ${type}`, async () => {
             expect(await run()).to.deep.equal([]);
@@ -67,7 +111,11 @@ describe("gcp-instance-requires-shielded-vm", () => {
 describe("gcp-instance-disallows-default-service-account", () => {
     for (const type of INSTANCE_TYPES) {
         const run = (change?: (o: Loose) => void) =>
-            runResourcePolicy(gcpInstanceDisallowsDefaultServiceAccount, { type, name: "vm", props: change ? mutate(compliantGcpInstance(), change) : compliantGcpInstance() });
+            runResourcePolicy(gcpInstanceDisallowsDefaultServiceAccount, {
+                type,
+                name: "vm",
+                props: change ? mutate(compliantGcpInstance(), change) : compliantGcpInstance(),
+            });
 
         it(`passes a dedicated service account on ${type}`, async () => {
             expect(await run()).to.deep.equal([]);
@@ -76,7 +124,9 @@ describe("gcp-instance-disallows-default-service-account", () => {
         it(`flags the default compute account with cloud-platform on ${type}`, async () => {
             const violations = await run((o) => (o.serviceAccount.email = "123456789-compute@developer.gserviceaccount.com"));
             expect(violations).to.have.length(1);
-            expect(violations[0]).to.match(/^serviceAccount is the default compute account \(123456789-compute@.*\) with the cloud-platform scope; create a dedicated service account/);
+            expect(violations[0]).to.match(
+                /^serviceAccount is the default compute account \(123456789-compute@.*\) with the cloud-platform scope; create a dedicated service account/,
+            );
         });
 
         it(`flags an absent email with the full cloud-platform scope URL on ${type}`, async () => {

@@ -54,7 +54,11 @@ describe("k8s-resource-disallows-default-namespace", () => {
     });
 
     it("ignores cluster-scoped objects", async () => {
-        const outcome = await checkResource(policy, { type: "kubernetes:core/v1:Namespace", name: "n", props: { metadata: { name: "default" } } });
+        const outcome = await checkResource(policy, {
+            type: "kubernetes:core/v1:Namespace",
+            name: "n",
+            props: { metadata: { name: "default" } },
+        });
         expect(outcome).to.deep.equal({ violations: [], notApplicable: "Policy only applies to namespaced Kubernetes objects." });
     });
 });
@@ -73,7 +77,7 @@ describe("k8s-service-disallows-unannotated-load-balancer", () => {
         ]);
     });
 
-    it("flags the annotation set to anything but \"true\"", async () => {
+    it('flags the annotation set to anything but "true"', async () => {
         const props = mutate(loadBalancer, (o) => (o.metadata.annotations = { "aiops.dev/public": "yes" }));
         expect(await runResourcePolicy(policy, { type: SERVICE, name: "s", props })).to.have.length(1);
     });
@@ -82,7 +86,13 @@ describe("k8s-service-disallows-unannotated-load-balancer", () => {
         const annotated = mutate(loadBalancer, (o) => (o.metadata.annotations = { "aiops.dev/public": "true" }));
         expect(await runResourcePolicy(policy, { type: SERVICE, name: "s", props: annotated })).to.deep.equal([]);
         const custom = mutate(loadBalancer, (o) => (o.metadata.annotations = { "example.com/internet-facing": "true" }));
-        expect(await runResourcePolicy(policy, { type: SERVICE, name: "s", props: custom }, { publicAnnotation: "example.com/internet-facing" })).to.deep.equal([]);
+        expect(
+            await runResourcePolicy(
+                policy,
+                { type: SERVICE, name: "s", props: custom },
+                { publicAnnotation: "example.com/internet-facing" },
+            ),
+        ).to.deep.equal([]);
     });
 });
 
@@ -97,7 +107,15 @@ describe("helm-release-requires-pinned-version", () => {
         });
     }
 
-    for (const [title, version] of [["no version", undefined], ["an empty version", ""], ["a caret range", "^79.0.0"], ["a tilde range", "~79.5"], ["a wildcard", "79.x"], ["a partial version", "79.5"], ["a comparison range", ">=79.0.0 <80.0.0"]] as const) {
+    for (const [title, version] of [
+        ["no version", undefined],
+        ["an empty version", ""],
+        ["a caret range", "^79.0.0"],
+        ["a tilde range", "~79.5"],
+        ["a wildcard", "79.x"],
+        ["a partial version", "79.5"],
+        ["a comparison range", ">=79.0.0 <80.0.0"],
+    ] as const) {
         it(`flags ${title}`, async () => {
             const props = mutate(compliantHelmRelease(), (o) => (version === undefined ? delete o.version : (o.version = version)));
             const violations = await runResourcePolicy(policy, { type: RELEASE, name: "r", props });
@@ -107,7 +125,10 @@ describe("helm-release-requires-pinned-version", () => {
     }
 
     it("skips a chart from a local path", async () => {
-        const props = mutate(compliantHelmRelease(), (o) => { o.chart = "./charts/detector"; delete o.version; });
+        const props = mutate(compliantHelmRelease(), (o) => {
+            o.chart = "./charts/detector";
+            delete o.version;
+        });
         expect(await runResourcePolicy(policy, { type: RELEASE, name: "r", props })).to.deep.equal([]);
     });
 });
@@ -128,20 +149,35 @@ describe("argocd-application-requires-pinned-revision", () => {
     });
 
     for (const [revision, reason] of [
-        [undefined, "follows the default branch"], ["", "follows the default branch"], ["HEAD", "follows the default branch"],
-        ["main", "looks like a branch"], ["master", "looks like a branch"], ["release/1.x", "is a version range"],
-        ["*", "is a version range"], ["^1.2.0", "is a version range"], ["1.2.*", "is a version range"],
+        [undefined, "follows the default branch"],
+        ["", "follows the default branch"],
+        ["HEAD", "follows the default branch"],
+        ["main", "looks like a branch"],
+        ["master", "looks like a branch"],
+        ["release/1.x", "is a version range"],
+        ["*", "is a version range"],
+        ["^1.2.0", "is a version range"],
+        ["1.2.*", "is a version range"],
     ] as const) {
         it(`flags targetRevision ${JSON.stringify(revision)}`, async () => {
-            const props = mutate(compliantApplication(), (o) => (revision === undefined ? delete o.spec.source.targetRevision : (o.spec.source.targetRevision = revision)));
+            const props = mutate(compliantApplication(), (o) =>
+                revision === undefined ? delete o.spec.source.targetRevision : (o.spec.source.targetRevision = revision),
+            );
             const violations = await runResourcePolicy(policy, { type: APPLICATION, name: "a", props });
             expect(violations).to.have.length(1);
-            expect(violations[0]).to.include(reason).and.match(/^spec\.source\.targetRevision .* pin it to a 40-character commit SHA or an exact version tag such as v1\.2\.3 \(or list the repoURL in branchTrackingRepos\)\.$/);
+            expect(violations[0])
+                .to.include(reason)
+                .and.match(
+                    /^spec\.source\.targetRevision .* pin it to a 40-character commit SHA or an exact version tag such as v1\.2\.3 \(or list the repoURL in branchTrackingRepos\)\.$/,
+                );
         });
     }
 
     it("flags an unpinned revision in spec.sources by index", async () => {
-        const props = mutate(compliantApplication(), (o) => (o.spec.sources = [{ repoURL: "https://charts.example.com", chart: "kfp", targetRevision: "2.x" }]));
+        const props = mutate(
+            compliantApplication(),
+            (o) => (o.spec.sources = [{ repoURL: "https://charts.example.com", chart: "kfp", targetRevision: "2.x" }]),
+        );
         const violations = await runResourcePolicy(policy, { type: APPLICATION, name: "a", props });
         expect(violations).to.deep.equal([
             "spec.sources[0].targetRevision '2.x' is a version range; pin it to a 40-character commit SHA or an exact version tag such as v1.2.3 (or list the repoURL in branchTrackingRepos).",
@@ -150,10 +186,17 @@ describe("argocd-application-requires-pinned-revision", () => {
 
     it("lets a configured repository follow a branch, and only that repository", async () => {
         const props = mutate(compliantApplication(), (o) => {
-            o.spec.sources = [{ ...o.spec.source, targetRevision: "main" }, { repoURL: "https://github.com/other/repo.git", path: "x", targetRevision: "main" }];
+            o.spec.sources = [
+                { ...o.spec.source, targetRevision: "main" },
+                { repoURL: "https://github.com/other/repo.git", path: "x", targetRevision: "main" },
+            ];
             delete o.spec.source;
         });
-        const violations = await runResourcePolicy(policy, { type: APPLICATION, name: "a", props }, { branchTrackingRepos: ["https://github.com/aiops/platform.git"] });
+        const violations = await runResourcePolicy(
+            policy,
+            { type: APPLICATION, name: "a", props },
+            { branchTrackingRepos: ["https://github.com/aiops/platform.git"] },
+        );
         expect(violations).to.have.length(1);
         expect(violations[0]).to.match(/^spec\.sources\[1\]\.targetRevision 'main'/);
     });

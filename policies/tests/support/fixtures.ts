@@ -67,7 +67,10 @@ function buildWorkload(kind: WorkloadKind, podSpec: Props): Props {
                 apiVersion,
                 kind,
                 metadata,
-                spec: { schedule: "*/5 * * * *", jobTemplate: { spec: { template: { ...template, spec: { ...podSpec, restartPolicy: "OnFailure" } } } } },
+                spec: {
+                    schedule: "*/5 * * * *",
+                    jobTemplate: { spec: { template: { ...template, spec: { ...podSpec, restartPolicy: "OnFailure" } } } },
+                },
             };
         default:
             return { apiVersion, kind, metadata, spec: { selector: { matchLabels: labels }, template } };
@@ -90,11 +93,21 @@ export function podSpecOf(kind: WorkloadKind, props: Loose): Loose {
 }
 
 export function compliantService(): Props {
-    return { apiVersion: "v1", kind: "Service", metadata: { name: "detector", namespace: "aiops" }, spec: { type: "ClusterIP", ports: [{ port: 80 }] } };
+    return {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "detector", namespace: "aiops" },
+        spec: { type: "ClusterIP", ports: [{ port: 80 }] },
+    };
 }
 
 export function compliantHelmRelease(): Props {
-    return { chart: "kube-prometheus-stack", version: "79.5.0", namespace: "monitoring", repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" } };
+    return {
+        chart: "kube-prometheus-stack",
+        version: "79.5.0",
+        namespace: "monitoring",
+        repositoryOpts: { repo: "https://prometheus-community.github.io/helm-charts" },
+    };
 }
 
 export function compliantApplication(): Props {
@@ -127,7 +140,12 @@ export function compliantEksComponent(): Props {
 export function compliantAwsEksCluster(): Props {
     return {
         roleArn: "arn:aws:iam::123456789012:role/eks",
-        vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"], subnetIds: ["subnet-priv-a"] },
+        vpcConfig: {
+            endpointPrivateAccess: true,
+            endpointPublicAccess: true,
+            publicAccessCidrs: ["203.0.113.0/24"],
+            subnetIds: ["subnet-priv-a"],
+        },
         encryptionConfig: { resources: ["secrets"], provider: { keyArn: "arn:aws:kms:eu-west-1:123456789012:key/abcd" } },
         enabledClusterLogTypes: ["api", "audit", "authenticator", "scheduler"],
     };
@@ -149,7 +167,10 @@ export function compliantFirewall(): Props {
         network: "default",
         direction: "INGRESS",
         sourceRanges: ["35.235.240.0/20"],
-        allows: [{ protocol: "tcp", ports: ["22", "6443"] }, { protocol: "tcp", ports: ["443"] }],
+        allows: [
+            { protocol: "tcp", ports: ["22", "6443"] },
+            { protocol: "tcp", ports: ["443"] },
+        ],
     };
 }
 

@@ -56,7 +56,13 @@ export function ofType(regs: Registration[], type: string): Registration[] {
 
 export function only(regs: Registration[], type: string, name?: string): Registration {
     const found = regs.filter((r) => r.type === type && (name === undefined || r.name === name));
-    if (found.length !== 1) throw new Error(`expected one ${type}${name ? ` named ${name}` : ""}; found ${found.length}: ${regs.filter((r) => r.type === type).map((r) => r.name).join(", ")}`);
+    if (found.length !== 1)
+        throw new Error(
+            `expected one ${type}${name ? ` named ${name}` : ""}; found ${found.length}: ${regs
+                .filter((r) => r.type === type)
+                .map((r) => r.name)
+                .join(", ")}`,
+        );
     return found[0];
 }
 

@@ -32,41 +32,41 @@ export class UsageError extends Error {}
 
 /** Where the CLI writes; tests pass their own. */
 export interface Io {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  env: NodeJS.ProcessEnv;
+    out: (text: string) => void;
+    err: (text: string) => void;
+    env: NodeJS.ProcessEnv;
 }
 
 const processIo: Io = {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  env: process.env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
 };
 
 const TRAIN_FLAGS = {
-  csv: { type: "string" },
-  prometheus: { type: "string" },
-  query: { type: "string" },
-  hours: { type: "string" },
-  step: { type: "string" },
-  end: { type: "string" },
-  name: { type: "string" },
-  out: { type: "string" },
-  features: { type: "string" },
-  contamination: { type: "string" },
-  trees: { type: "string" },
-  "max-samples": { type: "string" },
-  seed: { type: "string" },
+    csv: { type: "string" },
+    prometheus: { type: "string" },
+    query: { type: "string" },
+    hours: { type: "string" },
+    step: { type: "string" },
+    end: { type: "string" },
+    name: { type: "string" },
+    out: { type: "string" },
+    features: { type: "string" },
+    contamination: { type: "string" },
+    trees: { type: "string" },
+    "max-samples": { type: "string" },
+    seed: { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 const SCORE_FLAGS = { model: { type: "string" }, csv: { type: "string" } } as const satisfies ParseArgsConfig["options"];
 
 const SERVE_FLAGS = {
-  "model-dir": { type: "string" },
-  port: { type: "string" },
-  host: { type: "string" },
-  "model-name": { type: "string" },
-  "drift-window": { type: "string" },
+    "model-dir": { type: "string" },
+    port: { type: "string" },
+    host: { type: "string" },
+    "model-name": { type: "string" },
+    "drift-window": { type: "string" },
 } as const satisfies ParseArgsConfig["options"];
 
 /**
@@ -74,217 +74,244 @@ const SERVE_FLAGS = {
  * listens and the process keeps running until SIGTERM/SIGINT.
  */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
-  const [command, ...rest] = argv;
-  if (rest.includes("--help") || rest.includes("-h")) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
-  try {
-    switch (command) {
-      case "train":
-        return await train(rest, io);
-      case "score":
-        return score(rest, io);
-      case "serve":
-        return await serve(rest, io);
-      case "help":
-      case "--help":
-      case "-h":
+    const [command, ...rest] = argv;
+    if (rest.includes("--help") || rest.includes("-h")) {
         io.out(`${USAGE}\n`);
         return 0;
-      case undefined:
-        throw new UsageError("missing command: train, score or serve");
-      default:
-        throw new UsageError(`unknown command '${command}'; expected train, score or serve`);
     }
-  } catch (err) {
-    if (err instanceof UsageError) {
-      io.err(`detector: ${err.message}\n\n${USAGE}\n`);
-      return 2;
+    try {
+        switch (command) {
+            case "train":
+                return await train(rest, io);
+            case "score":
+                return score(rest, io);
+            case "serve":
+                return await serve(rest, io);
+            case "help":
+            case "--help":
+            case "-h":
+                io.out(`${USAGE}\n`);
+                return 0;
+            case undefined:
+                throw new UsageError("missing command: train, score or serve");
+            default:
+                throw new UsageError(`unknown command '${command}'; expected train, score or serve`);
+        }
+    } catch (err) {
+        if (err instanceof UsageError) {
+            io.err(`detector: ${err.message}\n\n${USAGE}\n`);
+            return 2;
+        }
+        io.err(`detector ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+        return 1;
     }
-    io.err(`detector ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
-    return 1;
-  }
 }
 
 /** util.parseArgs with its errors turned into usage errors that name the flag. */
 function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: string[], options: T) {
-  try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-  } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
-    const flag = /'(-[^' ]+)/.exec(message)?.[1];
-    const code = (err as { code?: string }).code;
-    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`${command}: unknown option ${flag ?? message}`);
-    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") throw new UsageError(`${command}: option ${flag ?? ""} needs a value`.trimEnd());
-    if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL") throw new UsageError(`${command}: unexpected argument (${message.split(".")[0]}); every value needs its --flag`);
-    throw new UsageError(`${command}: ${message}`);
-  }
+    try {
+        return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const flag = /'(-[^' ]+)/.exec(message)?.[1];
+        const code = (err as { code?: string }).code;
+        if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`${command}: unknown option ${flag ?? message}`);
+        if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
+            throw new UsageError(`${command}: option ${flag ?? ""} needs a value`.trimEnd());
+        if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
+            throw new UsageError(`${command}: unexpected argument (${message.split(".")[0]}); every value needs its --flag`);
+        throw new UsageError(`${command}: ${message}`);
+    }
 }
 
 function required(command: string, values: Record<string, unknown>, flag: string): string {
-  const v = values[flag];
-  if (typeof v !== "string" || v === "") throw new UsageError(`${command}: --${flag} is required`);
-  return v;
+    const v = values[flag];
+    if (typeof v !== "string" || v === "") throw new UsageError(`${command}: --${flag} is required`);
+    return v;
 }
 
 /** Parses a numeric flag; `check` says what is allowed, for the message. */
-function numberFlag(command: string, flag: string, text: string | undefined, check: (n: number) => boolean, what: string): number | undefined {
-  if (text === undefined) return undefined;
-  const n = Number(text);
-  if (text.trim() === "" || !Number.isFinite(n) || !check(n)) throw new UsageError(`${command}: --${flag} must be ${what}; got '${text}'`);
-  return n;
+function numberFlag(
+    command: string,
+    flag: string,
+    text: string | undefined,
+    check: (n: number) => boolean,
+    what: string,
+): number | undefined {
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || !check(n))
+        throw new UsageError(`${command}: --${flag} must be ${what}; got '${text}'`);
+    return n;
 }
 
 const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 
 export function parseTrainFlags(args: string[]): {
-  source: { csv: string } | { prometheus: string; query: string; hours: number; step?: number; end?: number };
-  out: string;
-  options: TrainOptions;
+    source: { csv: string } | { prometheus: string; query: string; hours: number; step?: number; end?: number };
+    out: string;
+    options: TrainOptions;
 } {
-  const v = parseFlags("train", args, TRAIN_FLAGS);
-  const name = required("train", v, "name");
-  const out = required("train", v, "out");
-  if ((v.csv === undefined) === (v.prometheus === undefined)) {
-    throw new UsageError("train: give exactly one of --csv FILE or --prometheus URL");
-  }
-  if (v.csv !== undefined) {
-    for (const flag of ["query", "hours", "step", "end"] as const) {
-      if (v[flag] !== undefined) throw new UsageError(`train: --${flag} only applies with --prometheus`);
+    const v = parseFlags("train", args, TRAIN_FLAGS);
+    const name = required("train", v, "name");
+    const out = required("train", v, "out");
+    if ((v.csv === undefined) === (v.prometheus === undefined)) {
+        throw new UsageError("train: give exactly one of --csv FILE or --prometheus URL");
     }
-  }
-  const features = v.features;
-  if (features !== undefined && !isFeatureSetName(features)) {
-    throw new UsageError(`train: --features must be seed or default; got '${features}'`);
-  }
-  const contamination =
-    v.contamination === "auto"
-      ? "auto"
-      : numberFlag("train", "contamination", v.contamination, (n) => n > 0 && n <= 0.5, "'auto' or a number in (0, 0.5]");
-  const options: TrainOptions = {
-    name,
-    featureSet: features as FeatureSetName | undefined,
-    contamination,
-    trees: numberFlag("train", "trees", v.trees, positiveInt, "a positive integer"),
-    maxSamples: numberFlag("train", "max-samples", v["max-samples"], positiveInt, "a positive integer"),
-    seed: numberFlag("train", "seed", v.seed, Number.isInteger, "an integer"),
-  };
-  // Leave unset options out, so the model's own defaults apply.
-  for (const key of Object.keys(options) as Array<keyof TrainOptions>) {
-    if (options[key] === undefined) Reflect.deleteProperty(options, key);
-  }
-  if (v.prometheus !== undefined) {
-    const query = required("train", v, "query");
-    const hours = numberFlag("train", "hours", required("train", v, "hours"), (n) => n > 0, "a positive number of hours") as number;
-    const step = numberFlag("train", "step", v.step, (n) => n > 0, "a positive number of seconds");
-    const end = v.end === undefined ? undefined : parseTime(v.end);
-    return {
-      source: { prometheus: v.prometheus, query, hours, ...(step === undefined ? {} : { step }), ...(end === undefined ? {} : { end }) },
-      out,
-      options,
+    if (v.csv !== undefined) {
+        for (const flag of ["query", "hours", "step", "end"] as const) {
+            if (v[flag] !== undefined) throw new UsageError(`train: --${flag} only applies with --prometheus`);
+        }
+    }
+    const features = v.features;
+    if (features !== undefined && !isFeatureSetName(features)) {
+        throw new UsageError(`train: --features must be seed or default; got '${features}'`);
+    }
+    const contamination =
+        v.contamination === "auto"
+            ? "auto"
+            : numberFlag("train", "contamination", v.contamination, (n) => n > 0 && n <= 0.5, "'auto' or a number in (0, 0.5]");
+    const options: TrainOptions = {
+        name,
+        featureSet: features as FeatureSetName | undefined,
+        contamination,
+        trees: numberFlag("train", "trees", v.trees, positiveInt, "a positive integer"),
+        maxSamples: numberFlag("train", "max-samples", v["max-samples"], positiveInt, "a positive integer"),
+        seed: numberFlag("train", "seed", v.seed, Number.isInteger, "an integer"),
     };
-  }
-  return { source: { csv: v.csv as string }, out, options };
+    // Leave unset options out, so the model's own defaults apply.
+    for (const key of Object.keys(options) as Array<keyof TrainOptions>) {
+        if (options[key] === undefined) Reflect.deleteProperty(options, key);
+    }
+    if (v.prometheus !== undefined) {
+        const query = required("train", v, "query");
+        const hours = numberFlag("train", "hours", required("train", v, "hours"), (n) => n > 0, "a positive number of hours") as number;
+        const step = numberFlag("train", "step", v.step, (n) => n > 0, "a positive number of seconds");
+        const end = v.end === undefined ? undefined : parseTime(v.end);
+        return {
+            source: {
+                prometheus: v.prometheus,
+                query,
+                hours,
+                ...(step === undefined ? {} : { step }),
+                ...(end === undefined ? {} : { end }),
+            },
+            out,
+            options,
+        };
+    }
+    return { source: { csv: v.csv as string }, out, options };
 }
 
 /** Unix seconds or an ISO 8601 date-time. */
 function parseTime(text: string): number {
-  const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
-  if (!Number.isFinite(n)) throw new UsageError(`train: --end must be unix seconds or ISO 8601 (2026-01-31T00:00:00Z); got '${text}'`);
-  return n;
+    const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
+    if (!Number.isFinite(n)) throw new UsageError(`train: --end must be unix seconds or ISO 8601 (2026-01-31T00:00:00Z); got '${text}'`);
+    return n;
 }
 
 async function train(args: string[], io: Io): Promise<number> {
-  const { source, out, options } = parseTrainFlags(args);
-  let points: Point[];
-  if ("csv" in source) {
-    points = readCsvSeries(readText(source.csv, "--csv"));
-  } else {
-    points = await fetchSeries({ url: source.prometheus, query: source.query, hours: source.hours, step: source.step, end: source.end });
-    io.err(`fetched ${points.length} points from Prometheus at ${source.prometheus}\n`);
-  }
-  const started = Date.now();
-  const model = trainModel(points, options);
-  mkdirSync(dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(model)}\n`);
-  io.err(
-    `trained model '${model.name}' on ${points.length} points (features ${model.featureSet}, ${model.params.trees} trees) in ${Date.now() - started} ms; wrote ${out}\n`,
-  );
-  return 0;
+    const { source, out, options } = parseTrainFlags(args);
+    let points: Point[];
+    if ("csv" in source) {
+        points = readCsvSeries(readText(source.csv, "--csv"));
+    } else {
+        points = await fetchSeries({
+            url: source.prometheus,
+            query: source.query,
+            hours: source.hours,
+            step: source.step,
+            end: source.end,
+        });
+        io.err(`fetched ${points.length} points from Prometheus at ${source.prometheus}\n`);
+    }
+    const started = Date.now();
+    const model = trainModel(points, options);
+    mkdirSync(dirname(out), { recursive: true });
+    writeFileSync(out, `${JSON.stringify(model)}\n`);
+    io.err(
+        `trained model '${model.name}' on ${points.length} points (features ${model.featureSet}, ${model.params.trees} trees) in ${Date.now() - started} ms; wrote ${out}\n`,
+    );
+    return 0;
 }
 
 function score(args: string[], io: Io): number {
-  const v = parseFlags("score", args, SCORE_FLAGS);
-  const modelPath = required("score", v, "model");
-  const csv = required("score", v, "csv");
-  const model = loadModelFile(modelPath);
-  const points = readCsvSeries(readText(csv, "--csv"));
-  const lines = ["timestamp,value,score,label"];
-  for (const p of scoreSeries(model, points)) lines.push(`${formatTimestamp(p.timestamp)},${p.value},${p.score},${p.label}`);
-  io.out(`${lines.join("\n")}\n`);
-  return 0;
+    const v = parseFlags("score", args, SCORE_FLAGS);
+    const modelPath = required("score", v, "model");
+    const csv = required("score", v, "csv");
+    const model = loadModelFile(modelPath);
+    const points = readCsvSeries(readText(csv, "--csv"));
+    const lines = ["timestamp,value,score,label"];
+    for (const p of scoreSeries(model, points)) lines.push(`${formatTimestamp(p.timestamp)},${p.value},${p.score},${p.label}`);
+    io.out(`${lines.join("\n")}\n`);
+    return 0;
 }
 
 /** NAB's "YYYY-MM-DD HH:MM:SS" (UTC), so the output lines up with the input CSV and NAB's labels. */
 export function formatTimestamp(t: number): string {
-  const iso = new Date(t * 1000).toISOString();
-  const fraction = iso.slice(19, 23) === ".000" ? "" : iso.slice(19, 23);
-  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}`;
+    const iso = new Date(t * 1000).toISOString();
+    const fraction = iso.slice(19, 23) === ".000" ? "" : iso.slice(19, 23);
+    return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${fraction}`;
 }
 
 function readText(path: string, flag: string): string {
-  try {
-    return readFileSync(path, "utf8");
-  } catch (err) {
-    throw new Error(`cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
-  }
+    try {
+        return readFileSync(path, "utf8");
+    } catch (err) {
+        throw new Error(`cannot read ${flag} ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    }
 }
 
 async function serve(args: string[], io: Io): Promise<number> {
-  const v = parseFlags("serve", args, SERVE_FLAGS);
-  const portText = v.port ?? io.env.PORT ?? "8080";
-  const port = numberFlag("serve", "port", portText, (n) => Number.isInteger(n) && n >= 0 && n <= 65535, "a port number 0-65535") as number;
-  const driftWindow = numberFlag("serve", "drift-window", v["drift-window"], positiveInt, "a positive integer");
-  const server = buildServer({
-    modelDir: v["model-dir"] ?? io.env.MODEL_DIR ?? "/mnt/models",
-    modelName: v["model-name"] ?? (io.env.MODEL_NAME || undefined),
-    driftWindow,
-    logger: { level: io.env.LOG_LEVEL ?? "info" },
-  });
-  const { app } = server;
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info({ signal }, "shutting down");
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.once("SIGTERM", () => stop("SIGTERM"));
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.on("SIGHUP", () => {
-    app.log.info("SIGHUP: reloading models");
-    server.reload();
-  });
-  await app.listen({ port, host: v.host ?? io.env.HOST ?? "0.0.0.0" });
-  return 0;
+    const v = parseFlags("serve", args, SERVE_FLAGS);
+    const portText = v.port ?? io.env.PORT ?? "8080";
+    const port = numberFlag(
+        "serve",
+        "port",
+        portText,
+        (n) => Number.isInteger(n) && n >= 0 && n <= 65535,
+        "a port number 0-65535",
+    ) as number;
+    const driftWindow = numberFlag("serve", "drift-window", v["drift-window"], positiveInt, "a positive integer");
+    const server = buildServer({
+        modelDir: v["model-dir"] ?? io.env.MODEL_DIR ?? "/mnt/models",
+        modelName: v["model-name"] ?? (io.env.MODEL_NAME || undefined),
+        driftWindow,
+        logger: { level: io.env.LOG_LEVEL ?? "info" },
+    });
+    const { app } = server;
+    let stopping = false;
+    const stop = (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        app.log.info({ signal }, "shutting down");
+        app.close().then(
+            () => process.exit(0),
+            (err: unknown) => {
+                app.log.error({ err }, "shutdown failed");
+                process.exit(1);
+            },
+        );
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+    process.on("SIGHUP", () => {
+        app.log.info("SIGHUP: reloading models");
+        server.reload();
+    });
+    await app.listen({ port, host: v.host ?? io.env.HOST ?? "0.0.0.0" });
+    return 0;
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      // serve keeps the event loop alive; train and score end here.
-      if (code !== 0 || process.argv[2] !== "serve") process.exitCode = code;
-    },
-    (err: unknown) => {
-      process.stderr.write(`detector: ${String(err)}\n`);
-      process.exitCode = 1;
-    },
-  );
+    main(process.argv.slice(2)).then(
+        (code) => {
+            // serve keeps the event loop alive; train and score end here.
+            if (code !== 0 || process.argv[2] !== "serve") process.exitCode = code;
+        },
+        (err: unknown) => {
+            process.stderr.write(`detector: ${String(err)}\n`);
+            process.exitCode = 1;
+        },
+    );
 }

@@ -11,19 +11,19 @@ export type FeatureSetName = "seed" | "default";
 
 /** Feature names per set, in column order. */
 export const FEATURE_SETS: Record<FeatureSetName, readonly string[]> = {
-  // The seed pipeline's pandas features, unchanged.
-  seed: ["value", "rolling_mean", "rolling_std", "rate_of_change", "hour"],
-  default: ["value", "robust_z", "step_z", "level_shift_z"],
+    // The seed pipeline's pandas features, unchanged.
+    seed: ["value", "rolling_mean", "rolling_std", "rate_of_change", "hour"],
+    default: ["value", "robust_z", "step_z", "level_shift_z"],
 };
 
 export interface FeatureMatrix {
-  names: string[];
-  /** One row per input point, in input order. */
-  rows: number[][];
+    names: string[];
+    /** One row per input point, in input order. */
+    rows: number[][];
 }
 
 export function isFeatureSetName(x: unknown): x is FeatureSetName {
-  return x === "seed" || x === "default";
+    return x === "seed" || x === "default";
 }
 
 /** Window of the seed's rolling mean/std (pandas rolling(5, min_periods=1)). */
@@ -41,18 +41,18 @@ export const SCALE_FLOOR_SHARE = 0.02;
  * huge z-score, which then crowds the real events out of the flag budget.
  */
 export interface FeatureParams {
-  scaleFloor: number;
+    scaleFloor: number;
 }
 
 /** Fits FeatureParams on a training series. */
 export function fitFeatureParams(points: readonly Point[]): FeatureParams {
-  if (points.length === 0) throw new Error("fitFeatureParams: the series is empty; send at least one point");
-  const sorted = Float64Array.from(points, (p) => p.value).sort();
-  const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))];
-  const range = at(0.99) - at(0.01);
-  // A constant training series still needs a positive floor; scale it to the values' magnitude.
-  const tiny = 1e-9 * Math.max(1, Math.abs(at(0.5)));
-  return { scaleFloor: Math.max(SCALE_FLOOR_SHARE * range, tiny) };
+    if (points.length === 0) throw new Error("fitFeatureParams: the series is empty; send at least one point");
+    const sorted = Float64Array.from(points, (p) => p.value).sort();
+    const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))];
+    const range = at(0.99) - at(0.01);
+    // A constant training series still needs a positive floor; scale it to the values' magnitude.
+    const tiny = 1e-9 * Math.max(1, Math.abs(at(0.5)));
+    return { scaleFloor: Math.max(SCALE_FLOOR_SHARE * range, tiny) };
 }
 
 /**
@@ -60,52 +60,52 @@ export function fitFeatureParams(points: readonly Point[]): FeatureParams {
  * params: the model's stored FeatureParams (serving); when omitted they are fitted on these points (training).
  */
 export function computeFeatures(points: Point[], set: FeatureSetName, params?: FeatureParams): FeatureMatrix {
-  if (points.length === 0) throw new Error("computeFeatures: the series is empty; send at least one point");
-  const order = timeOrder(points);
-  const values = Float64Array.from(order, (i) => points[i].value);
-  const timestamps = Float64Array.from(order, (i) => points[i].timestamp);
-  const columns =
-    set === "seed" ? seedColumns(values, timestamps) : defaultColumns(values, (params ?? fitFeatureParams(points)).scaleFloor);
-  const names = [...FEATURE_SETS[set]];
-  const rows: number[][] = new Array(points.length);
-  for (let k = 0; k < order.length; k++) {
-    rows[order[k]] = columns.map((c) => c[k]);
-  }
-  return { names, rows };
+    if (points.length === 0) throw new Error("computeFeatures: the series is empty; send at least one point");
+    const order = timeOrder(points);
+    const values = Float64Array.from(order, (i) => points[i].value);
+    const timestamps = Float64Array.from(order, (i) => points[i].timestamp);
+    const columns =
+        set === "seed" ? seedColumns(values, timestamps) : defaultColumns(values, (params ?? fitFeatureParams(points)).scaleFloor);
+    const names = [...FEATURE_SETS[set]];
+    const rows: number[][] = new Array(points.length);
+    for (let k = 0; k < order.length; k++) {
+        rows[order[k]] = columns.map((c) => c[k]);
+    }
+    return { names, rows };
 }
 
 /** Input indices sorted by timestamp; ties keep input order. */
 export function timeOrder(points: readonly Point[]): number[] {
-  const order = points.map((_, i) => i);
-  let sorted = true;
-  for (let i = 1; i < points.length && sorted; i++) sorted = points[i - 1].timestamp <= points[i].timestamp;
-  if (!sorted) order.sort((a, b) => points[a].timestamp - points[b].timestamp || a - b);
-  return order;
+    const order = points.map((_, i) => i);
+    let sorted = true;
+    for (let i = 1; i < points.length && sorted; i++) sorted = points[i - 1].timestamp <= points[i].timestamp;
+    if (!sorted) order.sort((a, b) => points[a].timestamp - points[b].timestamp || a - b);
+    return order;
 }
 
 function seedColumns(values: Float64Array, timestamps: Float64Array): Float64Array[] {
-  const n = values.length;
-  const mean = new Float64Array(n);
-  const std = new Float64Array(n);
-  const diff = new Float64Array(n);
-  const hour = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const from = Math.max(0, i - SEED_WINDOW + 1);
-    const count = i - from + 1;
-    let sum = 0;
-    for (let k = from; k <= i; k++) sum += values[k];
-    const m = sum / count;
-    mean[i] = m;
-    if (count > 1) {
-      // pandas: ddof = 1; the first row's NaN is filled with 0 by the seed.
-      let ss = 0;
-      for (let k = from; k <= i; k++) ss += (values[k] - m) * (values[k] - m);
-      std[i] = Math.sqrt(ss / (count - 1));
+    const n = values.length;
+    const mean = new Float64Array(n);
+    const std = new Float64Array(n);
+    const diff = new Float64Array(n);
+    const hour = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+        const from = Math.max(0, i - SEED_WINDOW + 1);
+        const count = i - from + 1;
+        let sum = 0;
+        for (let k = from; k <= i; k++) sum += values[k];
+        const m = sum / count;
+        mean[i] = m;
+        if (count > 1) {
+            // pandas: ddof = 1; the first row's NaN is filled with 0 by the seed.
+            let ss = 0;
+            for (let k = from; k <= i; k++) ss += (values[k] - m) * (values[k] - m);
+            std[i] = Math.sqrt(ss / (count - 1));
+        }
+        diff[i] = i === 0 ? 0 : values[i] - values[i - 1];
+        hour[i] = new Date(timestamps[i] * 1000).getUTCHours();
     }
-    diff[i] = i === 0 ? 0 : values[i] - values[i - 1];
-    hour[i] = new Date(timestamps[i] * 1000).getUTCHours();
-  }
-  return [values, mean, std, diff, hour];
+    return [values, mean, std, diff, hour];
 }
 
 /**
@@ -115,98 +115,98 @@ function seedColumns(values: Float64Array, timestamps: Float64Array): Float64Arr
  * not squash every other point into one split.
  */
 function defaultColumns(values: Float64Array, scaleFloor: number): Float64Array[] {
-  const n = values.length;
-  const robust = new Float64Array(n);
-  const step = new Float64Array(n);
-  const shift = new Float64Array(n);
-  const window = new SortedWindow(BASELINE_WINDOW);
-  let from = 0;
-  let end = 0;
-  for (let i = 1; i < n; i++) {
-    const nextEnd = Math.max(1, i - SHIFT_WINDOW + 1);
-    const nextFrom = Math.max(0, nextEnd - BASELINE_WINDOW);
-    for (; from < nextFrom; from++) window.remove(values[from]);
-    for (; end < nextEnd; end++) window.insert(values[end]);
-    // Short window [end, i]: at most SHIFT_WINDOW points, summed directly.
-    let shortSum = 0;
-    for (let k = end; k <= i; k++) shortSum += values[k];
-    const med = window.median();
-    const scale = Math.max(1.4826 * window.mad(med), scaleFloor);
-    robust[i] = slog((values[i] - med) / scale);
-    step[i] = slog((values[i] - values[i - 1]) / scale);
-    shift[i] = slog((shortSum / (i - end + 1) - med) / scale);
-  }
-  return [values, robust, step, shift];
+    const n = values.length;
+    const robust = new Float64Array(n);
+    const step = new Float64Array(n);
+    const shift = new Float64Array(n);
+    const window = new SortedWindow(BASELINE_WINDOW);
+    let from = 0;
+    let end = 0;
+    for (let i = 1; i < n; i++) {
+        const nextEnd = Math.max(1, i - SHIFT_WINDOW + 1);
+        const nextFrom = Math.max(0, nextEnd - BASELINE_WINDOW);
+        for (; from < nextFrom; from++) window.remove(values[from]);
+        for (; end < nextEnd; end++) window.insert(values[end]);
+        // Short window [end, i]: at most SHIFT_WINDOW points, summed directly.
+        let shortSum = 0;
+        for (let k = end; k <= i; k++) shortSum += values[k];
+        const med = window.median();
+        const scale = Math.max(1.4826 * window.mad(med), scaleFloor);
+        robust[i] = slog((values[i] - med) / scale);
+        step[i] = slog((values[i] - values[i - 1]) / scale);
+        shift[i] = slog((shortSum / (i - end + 1) - med) / scale);
+    }
+    return [values, robust, step, shift];
 }
 
 /** Signed log1p: keeps order and sign, compresses large magnitudes. */
 export function slog(z: number): number {
-  return z < 0 ? -Math.log1p(-z) : Math.log1p(z);
+    return z < 0 ? -Math.log1p(-z) : Math.log1p(z);
 }
 
 /** A bounded multiset kept sorted, for rolling median and MAD in O(window) per step without re-sorting. */
 export class SortedWindow {
-  private readonly buf: Float64Array;
-  private len = 0;
+    private readonly buf: Float64Array;
+    private len = 0;
 
-  constructor(capacity: number) {
-    this.buf = new Float64Array(capacity);
-  }
-
-  get size(): number {
-    return this.len;
-  }
-
-  insert(v: number): void {
-    if (this.len === this.buf.length) throw new Error("SortedWindow is full");
-    const at = this.lowerBound(v);
-    this.buf.copyWithin(at + 1, at, this.len);
-    this.buf[at] = v;
-    this.len++;
-  }
-
-  remove(v: number): void {
-    const at = this.lowerBound(v);
-    if (at >= this.len || this.buf[at] !== v) throw new Error(`SortedWindow has no ${v} to remove`);
-    this.buf.copyWithin(at, at + 1, this.len);
-    this.len--;
-  }
-
-  median(): number {
-    const n = this.len;
-    if (n === 0) throw new Error("median of an empty window");
-    const mid = n >> 1;
-    return n % 2 === 1 ? this.buf[mid] : (this.buf[mid - 1] + this.buf[mid]) / 2;
-  }
-
-  /** Median absolute deviation from m: walk outwards from m, merging the two sorted deviation runs. */
-  mad(m: number): number {
-    const n = this.len;
-    if (n === 0) throw new Error("MAD of an empty window");
-    let right = this.lowerBound(m);
-    let left = right - 1;
-    const want = n >> 1; // 0-based rank of the upper middle deviation
-    let prev = 0;
-    for (let k = 0; k <= want; k++) {
-      const dl = left >= 0 ? m - this.buf[left] : Infinity;
-      const dr = right < n ? this.buf[right] - m : Infinity;
-      const d = dl <= dr ? dl : dr;
-      if (dl <= dr) left--;
-      else right++;
-      if (k === want) return n % 2 === 1 ? d : (prev + d) / 2;
-      prev = d;
+    constructor(capacity: number) {
+        this.buf = new Float64Array(capacity);
     }
-    return prev;
-  }
 
-  private lowerBound(v: number): number {
-    let lo = 0;
-    let hi = this.len;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.buf[mid] < v) lo = mid + 1;
-      else hi = mid;
+    get size(): number {
+        return this.len;
     }
-    return lo;
-  }
+
+    insert(v: number): void {
+        if (this.len === this.buf.length) throw new Error("SortedWindow is full");
+        const at = this.lowerBound(v);
+        this.buf.copyWithin(at + 1, at, this.len);
+        this.buf[at] = v;
+        this.len++;
+    }
+
+    remove(v: number): void {
+        const at = this.lowerBound(v);
+        if (at >= this.len || this.buf[at] !== v) throw new Error(`SortedWindow has no ${v} to remove`);
+        this.buf.copyWithin(at, at + 1, this.len);
+        this.len--;
+    }
+
+    median(): number {
+        const n = this.len;
+        if (n === 0) throw new Error("median of an empty window");
+        const mid = n >> 1;
+        return n % 2 === 1 ? this.buf[mid] : (this.buf[mid - 1] + this.buf[mid]) / 2;
+    }
+
+    /** Median absolute deviation from m: walk outwards from m, merging the two sorted deviation runs. */
+    mad(m: number): number {
+        const n = this.len;
+        if (n === 0) throw new Error("MAD of an empty window");
+        let right = this.lowerBound(m);
+        let left = right - 1;
+        const want = n >> 1; // 0-based rank of the upper middle deviation
+        let prev = 0;
+        for (let k = 0; k <= want; k++) {
+            const dl = left >= 0 ? m - this.buf[left] : Infinity;
+            const dr = right < n ? this.buf[right] - m : Infinity;
+            const d = dl <= dr ? dl : dr;
+            if (dl <= dr) left--;
+            else right++;
+            if (k === want) return n % 2 === 1 ? d : (prev + d) / 2;
+            prev = d;
+        }
+        return prev;
+    }
+
+    private lowerBound(v: number): number {
+        let lo = 0;
+        let hi = this.len;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (this.buf[mid] < v) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
+    }
 }

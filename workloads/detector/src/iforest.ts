@@ -11,24 +11,24 @@ import { Random } from "./random";
 
 /** One tree as flat arrays; node 0 is the root; leaves have left = right = -1. */
 export interface Tree {
-  left: number[];
-  right: number[];
-  feature: number[];
-  threshold: number[];
-  samples: number[];
+    left: number[];
+    right: number[];
+    feature: number[];
+    threshold: number[];
+    samples: number[];
 }
 
 export interface Forest {
-  trees: Tree[];
-  /** Subsample size used in training: the normaliser c(maxSamplesUsed). */
-  maxSamplesUsed: number;
-  nFeatures: number;
+    trees: Tree[];
+    /** Subsample size used in training: the normaliser c(maxSamplesUsed). */
+    maxSamplesUsed: number;
+    nFeatures: number;
 }
 
 export interface FitOptions {
-  trees: number;
-  maxSamples: number;
-  seed: number;
+    trees: number;
+    maxSamples: number;
+    seed: number;
 }
 
 // sklearn.tree._splitter FEATURE_THRESHOLD
@@ -37,182 +37,189 @@ const EULER_GAMMA = 0.5772156649015329;
 
 /** Average path length of an unsuccessful BST search, sklearn's _average_path_length. */
 export function averagePathLength(n: number): number {
-  if (n <= 1) return 0;
-  if (n === 2) return 1;
-  return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
+    if (n <= 1) return 0;
+    if (n === 2) return 1;
+    return 2 * (Math.log(n - 1) + EULER_GAMMA) - (2 * (n - 1)) / n;
 }
 
 /** Height limit sklearn derives from max_samples. */
 export function heightLimit(maxSamples: number): number {
-  return Math.ceil(Math.log2(Math.max(maxSamples, 2)));
+    return Math.ceil(Math.log2(Math.max(maxSamples, 2)));
 }
 
 /** Row-major float32 copy of rows (sklearn's float32 cast of X). */
 export function toFloat32Matrix(rows: readonly (readonly number[])[], nFeatures: number): Float32Array {
-  const x = new Float32Array(rows.length * nFeatures);
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i];
-    if (r.length !== nFeatures) {
-      throw new Error(`row ${i} has ${r.length} features, expected ${nFeatures}`);
+    const x = new Float32Array(rows.length * nFeatures);
+    for (let i = 0; i < rows.length; i++) {
+        const r = rows[i];
+        if (r.length !== nFeatures) {
+            throw new Error(`row ${i} has ${r.length} features, expected ${nFeatures}`);
+        }
+        for (let j = 0; j < nFeatures; j++) x[i * nFeatures + j] = r[j];
     }
-    for (let j = 0; j < nFeatures; j++) x[i * nFeatures + j] = r[j];
-  }
-  return x;
+    return x;
 }
 
 export function fitForest(x: Float32Array, nRows: number, nFeatures: number, opts: FitOptions): Forest {
-  if (nRows < 1) throw new Error("cannot fit an isolation forest on 0 rows");
-  if (!(opts.trees >= 1)) throw new Error(`trees must be >= 1, got ${opts.trees}`);
-  const maxSamplesUsed = Math.min(opts.maxSamples, nRows);
-  const maxDepth = heightLimit(maxSamplesUsed);
-  const rng = new Random(opts.seed);
-  const pool = new Int32Array(nRows);
-  const trees: Tree[] = [];
-  for (let t = 0; t < opts.trees; t++) {
-    const treeRng = rng.fork();
-    // Partial Fisher-Yates: the first maxSamplesUsed entries are a sample without replacement.
-    for (let i = 0; i < nRows; i++) pool[i] = i;
-    for (let i = 0; i < maxSamplesUsed; i++) {
-      const j = i + treeRng.int(nRows - i);
-      const tmp = pool[i];
-      pool[i] = pool[j];
-      pool[j] = tmp;
+    if (nRows < 1) throw new Error("cannot fit an isolation forest on 0 rows");
+    if (!(opts.trees >= 1)) throw new Error(`trees must be >= 1, got ${opts.trees}`);
+    const maxSamplesUsed = Math.min(opts.maxSamples, nRows);
+    const maxDepth = heightLimit(maxSamplesUsed);
+    const rng = new Random(opts.seed);
+    const pool = new Int32Array(nRows);
+    const trees: Tree[] = [];
+    for (let t = 0; t < opts.trees; t++) {
+        const treeRng = rng.fork();
+        // Partial Fisher-Yates: the first maxSamplesUsed entries are a sample without replacement.
+        for (let i = 0; i < nRows; i++) pool[i] = i;
+        for (let i = 0; i < maxSamplesUsed; i++) {
+            const j = i + treeRng.int(nRows - i);
+            const tmp = pool[i];
+            pool[i] = pool[j];
+            pool[j] = tmp;
+        }
+        const idx = pool.slice(0, maxSamplesUsed);
+        trees.push(buildTree(x, nFeatures, idx, maxDepth, treeRng));
     }
-    const idx = pool.slice(0, maxSamplesUsed);
-    trees.push(buildTree(x, nFeatures, idx, maxDepth, treeRng));
-  }
-  return { trees, maxSamplesUsed, nFeatures };
+    return { trees, maxSamplesUsed, nFeatures };
 }
 
 function buildTree(x: Float32Array, d: number, idx: Int32Array, maxDepth: number, rng: Random): Tree {
-  const tree: Tree = { left: [], right: [], feature: [], threshold: [], samples: [] };
-  const candidates = new Int32Array(d);
+    const tree: Tree = { left: [], right: [], feature: [], threshold: [], samples: [] };
+    const candidates = new Int32Array(d);
 
-  const grow = (start: number, end: number, depth: number): number => {
-    const node = tree.left.length;
-    tree.left.push(-1);
-    tree.right.push(-1);
-    tree.feature.push(-2);
-    tree.threshold.push(-2);
-    tree.samples.push(end - start);
-    if (depth >= maxDepth || end - start < 2) return node;
+    const grow = (start: number, end: number, depth: number): number => {
+        const node = tree.left.length;
+        tree.left.push(-1);
+        tree.right.push(-1);
+        tree.feature.push(-2);
+        tree.threshold.push(-2);
+        tree.samples.push(end - start);
+        if (depth >= maxDepth || end - start < 2) return node;
 
-    // Draw features without replacement until one is not constant in this node.
-    for (let j = 0; j < d; j++) candidates[j] = j;
-    let remaining = d;
-    let feature = -1;
-    let lo = 0;
-    let hi = 0;
-    while (remaining > 0) {
-      const k = rng.int(remaining);
-      const f = candidates[k];
-      lo = Infinity;
-      hi = -Infinity;
-      for (let p = start; p < end; p++) {
-        const v = x[idx[p] * d + f];
-        if (v < lo) lo = v;
-        if (v > hi) hi = v;
-      }
-      if (hi > lo + FEATURE_THRESHOLD) {
-        feature = f;
-        break;
-      }
-      candidates[k] = candidates[--remaining];
-    }
-    if (feature < 0) return node; // every feature constant: leaf
+        // Draw features without replacement until one is not constant in this node.
+        for (let j = 0; j < d; j++) candidates[j] = j;
+        let remaining = d;
+        let feature = -1;
+        let lo = 0;
+        let hi = 0;
+        while (remaining > 0) {
+            const k = rng.int(remaining);
+            const f = candidates[k];
+            lo = Infinity;
+            hi = -Infinity;
+            for (let p = start; p < end; p++) {
+                const v = x[idx[p] * d + f];
+                if (v < lo) lo = v;
+                if (v > hi) hi = v;
+            }
+            if (hi > lo + FEATURE_THRESHOLD) {
+                feature = f;
+                break;
+            }
+            candidates[k] = candidates[--remaining];
+        }
+        if (feature < 0) return node; // every feature constant: leaf
 
-    let threshold = lo + (hi - lo) * rng.next();
-    if (threshold >= hi) threshold = lo; // sklearn: threshold == max -> min
-    // In-place partition: x <= threshold to the left.
-    let i = start;
-    let j = end - 1;
-    while (i <= j) {
-      if (x[idx[i] * d + feature] <= threshold) i++;
-      else {
-        const tmp = idx[i];
-        idx[i] = idx[j];
-        idx[j] = tmp;
-        j--;
-      }
-    }
-    tree.feature[node] = feature;
-    tree.threshold[node] = threshold;
-    tree.left[node] = grow(start, i, depth + 1);
-    tree.right[node] = grow(i, end, depth + 1);
-    return node;
-  };
+        let threshold = lo + (hi - lo) * rng.next();
+        if (threshold >= hi) threshold = lo; // sklearn: threshold == max -> min
+        // In-place partition: x <= threshold to the left.
+        let i = start;
+        let j = end - 1;
+        while (i <= j) {
+            if (x[idx[i] * d + feature] <= threshold) i++;
+            else {
+                const tmp = idx[i];
+                idx[i] = idx[j];
+                idx[j] = tmp;
+                j--;
+            }
+        }
+        tree.feature[node] = feature;
+        tree.threshold[node] = threshold;
+        tree.left[node] = grow(start, i, depth + 1);
+        tree.right[node] = grow(i, end, depth + 1);
+        return node;
+    };
 
-  grow(0, idx.length, 0);
-  return tree;
+    grow(0, idx.length, 0);
+    return tree;
 }
 
 /** sklearn's score_samples for every row of a row-major float32 matrix. */
 /** A tree in typed arrays, with c(rows) precomputed per leaf: scoring is the server's hot path. */
 interface CompiledTree {
-  left: Int32Array;
-  right: Int32Array;
-  feature: Int32Array;
-  threshold: Float64Array;
-  /** c(samples[node]) for leaves, 0 elsewhere. */
-  leafDepth: Float64Array;
+    left: Int32Array;
+    right: Int32Array;
+    feature: Int32Array;
+    threshold: Float64Array;
+    /** c(samples[node]) for leaves, 0 elsewhere. */
+    leafDepth: Float64Array;
 }
 
 // Trees never change after fitting or loading, so their compiled form is cached per tree object.
 const compiled = new WeakMap<Tree, CompiledTree>();
 
 function compile(tree: Tree): CompiledTree {
-  let c = compiled.get(tree);
-  if (c === undefined) {
-    const leafDepth = new Float64Array(tree.left.length);
-    for (let node = 0; node < tree.left.length; node++) if (tree.left[node] === -1) leafDepth[node] = averagePathLength(tree.samples[node]);
-    c = { left: Int32Array.from(tree.left), right: Int32Array.from(tree.right), feature: Int32Array.from(tree.feature), threshold: Float64Array.from(tree.threshold), leafDepth };
-    compiled.set(tree, c);
-  }
-  return c;
+    let c = compiled.get(tree);
+    if (c === undefined) {
+        const leafDepth = new Float64Array(tree.left.length);
+        for (let node = 0; node < tree.left.length; node++)
+            if (tree.left[node] === -1) leafDepth[node] = averagePathLength(tree.samples[node]);
+        c = {
+            left: Int32Array.from(tree.left),
+            right: Int32Array.from(tree.right),
+            feature: Int32Array.from(tree.feature),
+            threshold: Float64Array.from(tree.threshold),
+            leafDepth,
+        };
+        compiled.set(tree, c);
+    }
+    return c;
 }
 
 export function scoreSamples(forest: Forest, x: Float32Array, nRows: number): Float64Array {
-  const d = forest.nFeatures;
-  const depths = new Float64Array(nRows);
-  for (const tree of forest.trees) {
-    const { left, right, feature, threshold, leafDepth } = compile(tree);
-    for (let r = 0; r < nRows; r++) {
-      const base = r * d;
-      let node = 0;
-      let edges = 0;
-      while (left[node] !== -1) {
-        node = x[base + feature[node]] <= threshold[node] ? left[node] : right[node];
-        edges++;
-      }
-      depths[r] += edges + leafDepth[node];
+    const d = forest.nFeatures;
+    const depths = new Float64Array(nRows);
+    for (const tree of forest.trees) {
+        const { left, right, feature, threshold, leafDepth } = compile(tree);
+        for (let r = 0; r < nRows; r++) {
+            const base = r * d;
+            let node = 0;
+            let edges = 0;
+            while (left[node] !== -1) {
+                node = x[base + feature[node]] <= threshold[node] ? left[node] : right[node];
+                edges++;
+            }
+            depths[r] += edges + leafDepth[node];
+        }
     }
-  }
-  const denominator = forest.trees.length * averagePathLength(forest.maxSamplesUsed);
-  const scores = new Float64Array(nRows);
-  for (let r = 0; r < nRows; r++) {
-    // sklearn: with max_samples_ = 1 the denominator is 0 and the ratio is taken as 1.
-    const ratio = denominator === 0 ? 1 : depths[r] / denominator;
-    scores[r] = -Math.pow(2, -ratio);
-  }
-  return scores;
+    const denominator = forest.trees.length * averagePathLength(forest.maxSamplesUsed);
+    const scores = new Float64Array(nRows);
+    for (let r = 0; r < nRows; r++) {
+        // sklearn: with max_samples_ = 1 the denominator is 0 and the ratio is taken as 1.
+        const ratio = denominator === 0 ? 1 : depths[r] / denominator;
+        scores[r] = -Math.pow(2, -ratio);
+    }
+    return scores;
 }
 
 export function percentile(values: ArrayLike<number>, q: number): number {
-  const n = values.length;
-  if (n === 0) throw new Error("percentile of an empty array");
-  const sorted = Float64Array.from(values).sort();
-  const pos = (q / 100) * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, n - 1);
-  const t = pos - lo;
-  const a = sorted[lo];
-  const b = sorted[hi];
-  // numpy's _lerp: a + (b - a) * t, computed from the nearer end for t >= 0.5.
-  return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
+    const n = values.length;
+    if (n === 0) throw new Error("percentile of an empty array");
+    const sorted = Float64Array.from(values).sort();
+    const pos = (q / 100) * (n - 1);
+    const lo = Math.floor(pos);
+    const hi = Math.min(lo + 1, n - 1);
+    const t = pos - lo;
+    const a = sorted[lo];
+    const b = sorted[hi];
+    // numpy's _lerp: a + (b - a) * t, computed from the nearer end for t >= 0.5.
+    return t >= 0.5 ? b - (b - a) * (1 - t) : a + (b - a) * t;
 }
 
 /** sklearn's offset_: -0.5 for "auto", else the contamination percentile of the training scores. */
 export function offsetFor(trainScores: ArrayLike<number>, contamination: number | "auto"): number {
-  if (contamination === "auto") return -0.5;
-  return percentile(trainScores, 100 * contamination);
+    if (contamination === "auto") return -0.5;
+    return percentile(trainScores, 100 * contamination);
 }

@@ -2,49 +2,34 @@
  * The model file (versioned JSON, never pickle) and the train / score entry points used by the CLI and server.
  */
 import { readFileSync } from "node:fs";
-import {
-  computeFeatures,
-  FEATURE_SETS,
-  fitFeatureParams,
-  isFeatureSetName,
-  type FeatureParams,
-  type FeatureSetName,
-} from "./features";
-import {
-  fitForest,
-  offsetFor,
-  percentile,
-  scoreSamples,
-  toFloat32Matrix,
-  type Forest,
-  type Tree,
-} from "./iforest";
+import { computeFeatures, FEATURE_SETS, fitFeatureParams, isFeatureSetName, type FeatureParams, type FeatureSetName } from "./features";
+import { fitForest, offsetFor, percentile, scoreSamples, toFloat32Matrix, type Forest, type Tree } from "./iforest";
 import type { Point } from "./series";
 
 export const MODEL_FORMAT = "aiops-iforest";
 export const MODEL_VERSION = 1;
 
 export interface TrainOptions {
-  /** Model name served at /v2/models/<name>. */
-  name: string;
-  /** Default "default". */
-  featureSet?: FeatureSetName;
-  /** Share of training points flagged, in (0, 0.5], or "auto" (sklearn's offset -0.5). Default 0.02. */
-  contamination?: number | "auto";
-  /** Number of trees. Default 100. */
-  trees?: number;
-  /** Subsample per tree, min(maxSamples, n). Default 256. */
-  maxSamples?: number;
-  /** PRNG seed (uint32). Default 42. */
-  seed?: number;
+    /** Model name served at /v2/models/<name>. */
+    name: string;
+    /** Default "default". */
+    featureSet?: FeatureSetName;
+    /** Share of training points flagged, in (0, 0.5], or "auto" (sklearn's offset -0.5). Default 0.02. */
+    contamination?: number | "auto";
+    /** Number of trees. Default 100. */
+    trees?: number;
+    /** Subsample per tree, min(maxSamples, n). Default 256. */
+    maxSamples?: number;
+    /** PRNG seed (uint32). Default 42. */
+    seed?: number;
 }
 
 export const DEFAULT_TRAIN_OPTIONS = {
-  featureSet: "default" as FeatureSetName,
-  contamination: 0.02 as number | "auto",
-  trees: 100,
-  maxSamples: 256,
-  seed: 42,
+    featureSet: "default" as FeatureSetName,
+    contamination: 0.02 as number | "auto",
+    trees: 100,
+    maxSamples: 256,
+    seed: 42,
 };
 
 /** Number of quantile bins recorded per feature for drift monitoring. */
@@ -58,290 +43,305 @@ export type TreeJson = Tree;
 
 /** Training distribution of one feature: quantile bin edges and the share of training rows per bin. */
 export interface FeatureDistribution {
-  name: string;
-  /** Inner bin edges, strictly ascending; bin 0 is (-inf, edges[0]], bin i is (edges[i-1], edges[i]], the last is (edges[k-1], inf). */
-  edges: number[];
-  /** Share of training rows per bin, length edges.length + 1, sums to 1. */
-  fractions: number[];
+    name: string;
+    /** Inner bin edges, strictly ascending; bin 0 is (-inf, edges[0]], bin i is (edges[i-1], edges[i]], the last is (edges[k-1], inf). */
+    edges: number[];
+    /** Share of training rows per bin, length edges.length + 1, sums to 1. */
+    fractions: number[];
 }
 
 export interface ModelFile {
-  format: typeof MODEL_FORMAT;
-  version: typeof MODEL_VERSION;
-  name: string;
-  /** ISO 8601 time of training. */
-  createdAt: string;
-  featureSet: FeatureSetName;
-  /** Feature names in column order (equal to FEATURE_SETS[featureSet]). */
-  features: string[];
-  /** Feature parameters fitted on the training series (see features.ts), reused when serving. */
-  featureParams: FeatureParams;
-  /** Training window: first and last timestamp (unix seconds) and number of points. */
-  training: { start: number; end: number; points: number };
-  params: { trees: number; maxSamples: number; contamination: number | "auto"; seed: number };
-  /** Subsample size actually used, min(maxSamples, n): the c() normaliser of the score. */
-  maxSamplesUsed: number;
-  /** sklearn offset_: decision = score - offset; a point is an anomaly (-1) when decision < 0. */
-  offset: number;
-  trees: TreeJson[];
-  /** One entry per feature, in column order. */
-  drift: FeatureDistribution[];
+    format: typeof MODEL_FORMAT;
+    version: typeof MODEL_VERSION;
+    name: string;
+    /** ISO 8601 time of training. */
+    createdAt: string;
+    featureSet: FeatureSetName;
+    /** Feature names in column order (equal to FEATURE_SETS[featureSet]). */
+    features: string[];
+    /** Feature parameters fitted on the training series (see features.ts), reused when serving. */
+    featureParams: FeatureParams;
+    /** Training window: first and last timestamp (unix seconds) and number of points. */
+    training: { start: number; end: number; points: number };
+    params: { trees: number; maxSamples: number; contamination: number | "auto"; seed: number };
+    /** Subsample size actually used, min(maxSamples, n): the c() normaliser of the score. */
+    maxSamplesUsed: number;
+    /** sklearn offset_: decision = score - offset; a point is an anomaly (-1) when decision < 0. */
+    offset: number;
+    trees: TreeJson[];
+    /** One entry per feature, in column order. */
+    drift: FeatureDistribution[];
 }
 
 export class ModelFileError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ModelFileError";
-  }
+    constructor(message: string) {
+        super(message);
+        this.name = "ModelFileError";
+    }
 }
 
 export interface ScoredPoint {
-  timestamp: number;
-  value: number;
-  /** sklearn score_samples: -2^(-E[h]/c(maxSamplesUsed)), in [-1, 0); lower is more abnormal. */
-  score: number;
-  /** -1 anomaly, 1 normal. */
-  label: 1 | -1;
+    timestamp: number;
+    value: number;
+    /** sklearn score_samples: -2^(-E[h]/c(maxSamplesUsed)), in [-1, 0); lower is more abnormal. */
+    score: number;
+    /** -1 anomaly, 1 normal. */
+    label: 1 | -1;
 }
 
 export function trainModel(points: Point[], opts: TrainOptions): ModelFile {
-  const o = resolveTrainOptions(opts);
-  if (points.length === 0) throw new Error("trainModel: the training series is empty; send at least one point");
-  const featureParams = fitFeatureParams(points);
-  const { names, rows } = computeFeatures(points, o.featureSet, featureParams);
-  const x = toFloat32Matrix(rows, names.length);
-  const forest = fitForest(x, rows.length, names.length, { trees: o.trees, maxSamples: o.maxSamples, seed: o.seed });
-  const offset = offsetFor(scoreSamples(forest, x, rows.length), o.contamination);
-  let start = Infinity;
-  let end = -Infinity;
-  for (const p of points) {
-    start = Math.min(start, p.timestamp);
-    end = Math.max(end, p.timestamp);
-  }
-  return {
-    format: MODEL_FORMAT,
-    version: MODEL_VERSION,
-    name: o.name,
-    createdAt: new Date().toISOString(),
-    featureSet: o.featureSet,
-    features: names,
-    featureParams,
-    training: { start, end, points: points.length },
-    params: { trees: o.trees, maxSamples: o.maxSamples, contamination: o.contamination, seed: o.seed },
-    maxSamplesUsed: forest.maxSamplesUsed,
-    offset,
-    trees: forest.trees,
-    drift: names.map((name, j) => featureDistribution(name, rows.map((r) => r[j]))),
-  };
+    const o = resolveTrainOptions(opts);
+    if (points.length === 0) throw new Error("trainModel: the training series is empty; send at least one point");
+    const featureParams = fitFeatureParams(points);
+    const { names, rows } = computeFeatures(points, o.featureSet, featureParams);
+    const x = toFloat32Matrix(rows, names.length);
+    const forest = fitForest(x, rows.length, names.length, { trees: o.trees, maxSamples: o.maxSamples, seed: o.seed });
+    const offset = offsetFor(scoreSamples(forest, x, rows.length), o.contamination);
+    let start = Infinity;
+    let end = -Infinity;
+    for (const p of points) {
+        start = Math.min(start, p.timestamp);
+        end = Math.max(end, p.timestamp);
+    }
+    return {
+        format: MODEL_FORMAT,
+        version: MODEL_VERSION,
+        name: o.name,
+        createdAt: new Date().toISOString(),
+        featureSet: o.featureSet,
+        features: names,
+        featureParams,
+        training: { start, end, points: points.length },
+        params: { trees: o.trees, maxSamples: o.maxSamples, contamination: o.contamination, seed: o.seed },
+        maxSamplesUsed: forest.maxSamplesUsed,
+        offset,
+        trees: forest.trees,
+        drift: names.map((name, j) =>
+            featureDistribution(
+                name,
+                rows.map((r) => r[j]),
+            ),
+        ),
+    };
 }
 
 /** Applies defaults and checks every option, throwing one error that lists each problem. */
 export function resolveTrainOptions(opts: TrainOptions): Required<TrainOptions> {
-  const o = { ...DEFAULT_TRAIN_OPTIONS, ...stripUndefined(opts) } as Required<TrainOptions>;
-  const problems: string[] = [];
-  if (typeof o.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(o.name)) {
-    problems.push(`name must be 1-63 characters of letters, digits, ".", "_" or "-"; got ${JSON.stringify(o.name)}`);
-  }
-  if (!isFeatureSetName(o.featureSet)) {
-    problems.push(`featureSet must be one of ${Object.keys(FEATURE_SETS).join(", ")}; got ${JSON.stringify(o.featureSet)}`);
-  }
-  if (o.contamination !== "auto" && !(typeof o.contamination === "number" && o.contamination > 0 && o.contamination <= 0.5)) {
-    problems.push(`contamination must be "auto" or a number in (0, 0.5]; got ${JSON.stringify(o.contamination)}`);
-  }
-  if (!Number.isInteger(o.trees) || o.trees < 1 || o.trees > 10000) {
-    problems.push(`trees must be an integer in [1, 10000]; got ${JSON.stringify(o.trees)}`);
-  }
-  if (!Number.isInteger(o.maxSamples) || o.maxSamples < 1) {
-    problems.push(`maxSamples must be an integer >= 1; got ${JSON.stringify(o.maxSamples)}`);
-  }
-  if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) {
-    problems.push(`seed must be an integer in [0, 4294967295]; got ${JSON.stringify(o.seed)}`);
-  }
-  if (problems.length > 0) throw new Error(`invalid training options: ${problems.join("; ")}`);
-  return o;
+    const o = { ...DEFAULT_TRAIN_OPTIONS, ...stripUndefined(opts) } as Required<TrainOptions>;
+    const problems: string[] = [];
+    if (typeof o.name !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/.test(o.name)) {
+        problems.push(`name must be 1-63 characters of letters, digits, ".", "_" or "-"; got ${JSON.stringify(o.name)}`);
+    }
+    if (!isFeatureSetName(o.featureSet)) {
+        problems.push(`featureSet must be one of ${Object.keys(FEATURE_SETS).join(", ")}; got ${JSON.stringify(o.featureSet)}`);
+    }
+    if (o.contamination !== "auto" && !(typeof o.contamination === "number" && o.contamination > 0 && o.contamination <= 0.5)) {
+        problems.push(`contamination must be "auto" or a number in (0, 0.5]; got ${JSON.stringify(o.contamination)}`);
+    }
+    if (!Number.isInteger(o.trees) || o.trees < 1 || o.trees > 10000) {
+        problems.push(`trees must be an integer in [1, 10000]; got ${JSON.stringify(o.trees)}`);
+    }
+    if (!Number.isInteger(o.maxSamples) || o.maxSamples < 1) {
+        problems.push(`maxSamples must be an integer >= 1; got ${JSON.stringify(o.maxSamples)}`);
+    }
+    if (!Number.isInteger(o.seed) || o.seed < 0 || o.seed > 0xffffffff) {
+        problems.push(`seed must be an integer in [0, 4294967295]; got ${JSON.stringify(o.seed)}`);
+    }
+    if (problems.length > 0) throw new Error(`invalid training options: ${problems.join("; ")}`);
+    return o;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 /** Decile edges (deduplicated) of a training feature and the share of rows in each bin. */
 export function featureDistribution(name: string, values: number[]): FeatureDistribution {
-  const edges: number[] = [];
-  for (let b = 1; b < DRIFT_BINS; b++) {
-    const e = percentile(values, (100 * b) / DRIFT_BINS);
-    if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
-  }
-  return { name, edges, fractions: binFractions(values, edges) };
+    const edges: number[] = [];
+    for (let b = 1; b < DRIFT_BINS; b++) {
+        const e = percentile(values, (100 * b) / DRIFT_BINS);
+        if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
+    }
+    return { name, edges, fractions: binFractions(values, edges) };
 }
 
 /** Share of values per bin: bin 0 is (-inf, edges[0]], bin i is (edges[i-1], edges[i]], last is above the top edge. */
 export function binFractions(values: ArrayLike<number>, edges: readonly number[]): number[] {
-  const counts = new Array<number>(edges.length + 1).fill(0);
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    // Binary search for the first edge >= v.
-    let lo = 0;
-    let hi = edges.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (edges[mid] >= v) hi = mid;
-      else lo = mid + 1;
+    const counts = new Array<number>(edges.length + 1).fill(0);
+    for (let i = 0; i < values.length; i++) {
+        const v = values[i];
+        // Binary search for the first edge >= v.
+        let lo = 0;
+        let hi = edges.length;
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1;
+            if (edges[mid] >= v) hi = mid;
+            else lo = mid + 1;
+        }
+        counts[lo]++;
     }
-    counts[lo]++;
-  }
-  return counts.map((c) => (values.length === 0 ? 0 : c / values.length));
+    return counts.map((c) => (values.length === 0 ? 0 : c / values.length));
 }
 
 /** The feature rows the model scores for these points (input order), e.g. for drift monitoring. */
 export function featureRows(model: ModelFile, points: Point[]): number[][] {
-  return computeFeatures(points, model.featureSet, model.featureParams).rows;
+    return computeFeatures(points, model.featureSet, model.featureParams).rows;
 }
 
 /** sklearn's score_samples and predict for precomputed feature rows. */
 export function scoreRows(model: ModelFile, rows: readonly (readonly number[])[]): { scores: Float64Array; labels: (1 | -1)[] } {
-  const forest: Forest = { trees: model.trees, maxSamplesUsed: model.maxSamplesUsed, nFeatures: model.features.length };
-  const scores = scoreSamples(forest, toFloat32Matrix(rows, forest.nFeatures), rows.length);
-  const labels = Array.from(scores, (s): 1 | -1 => (s - model.offset < 0 ? -1 : 1));
-  return { scores, labels };
+    const forest: Forest = { trees: model.trees, maxSamplesUsed: model.maxSamplesUsed, nFeatures: model.features.length };
+    const scores = scoreSamples(forest, toFloat32Matrix(rows, forest.nFeatures), rows.length);
+    const labels = Array.from(scores, (s): 1 | -1 => (s - model.offset < 0 ? -1 : 1));
+    return { scores, labels };
 }
 
 /** One score and label per input point, in input order. */
 export function scoreSeries(model: ModelFile, points: Point[]): ScoredPoint[] {
-  if (points.length === 0) throw new Error("scoreSeries: the series is empty; send at least one point");
-  const { scores, labels } = scoreRows(model, featureRows(model, points));
-  return points.map((p, i) => ({ timestamp: p.timestamp, value: p.value, score: scores[i], label: labels[i] }));
+    if (points.length === 0) throw new Error("scoreSeries: the series is empty; send at least one point");
+    const { scores, labels } = scoreRows(model, featureRows(model, points));
+    return points.map((p, i) => ({ timestamp: p.timestamp, value: p.value, score: scores[i], label: labels[i] }));
 }
 
 export function loadModelFile(path: string): ModelFile {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    throw new ModelFileError(`cannot read model file ${path}: ${(e as Error).message}`);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new ModelFileError(`model file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-  return parseModelFile(json, path);
+    let text: string;
+    try {
+        text = readFileSync(path, "utf8");
+    } catch (e) {
+        throw new ModelFileError(`cannot read model file ${path}: ${(e as Error).message}`);
+    }
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch (e) {
+        throw new ModelFileError(`model file ${path} is not valid JSON: ${(e as Error).message}`);
+    }
+    return parseModelFile(json, path);
 }
 
 /** Validates a parsed model file; throws ModelFileError listing every problem with its field path. */
 export function parseModelFile(json: unknown, source = "model file"): ModelFile {
-  const problems: string[] = [];
-  const fail = (field: string, msg: string) => problems.push(`${field} ${msg}`);
-  if (!isObject(json)) throw new ModelFileError(`${source}: expected a JSON object, got ${typeName(json)}`);
-  const m = json;
-  if (m.format !== MODEL_FORMAT) fail("format", `must be "${MODEL_FORMAT}", got ${JSON.stringify(m.format)}`);
-  if (m.version !== MODEL_VERSION) {
-    fail("version", `must be ${MODEL_VERSION} (this server reads version ${MODEL_VERSION}), got ${JSON.stringify(m.version)}`);
-  }
-  if (problems.length > 0) throw new ModelFileError(`${source}: ${problems.join("; ")}`);
-
-  if (typeof m.name !== "string" || m.name === "") fail("name", "must be a non-empty string");
-  if (typeof m.createdAt !== "string") fail("createdAt", "must be an ISO 8601 string");
-  if (!isFeatureSetName(m.featureSet)) {
-    fail("featureSet", `must be one of ${Object.keys(FEATURE_SETS).join(", ")}, got ${JSON.stringify(m.featureSet)}`);
-  }
-  const expected = isFeatureSetName(m.featureSet) ? FEATURE_SETS[m.featureSet] : undefined;
-  if (!Array.isArray(m.features) || !m.features.every((f) => typeof f === "string")) {
-    fail("features", "must be an array of feature names");
-  } else if (expected && m.features.join(",") !== expected.join(",")) {
-    fail("features", `must be [${expected.join(", ")}] for feature set ${String(m.featureSet)}, got [${m.features.join(", ")}]`);
-  }
-  const nFeatures = expected?.length ?? 0;
-  if (!isObject(m.featureParams)) fail("featureParams", "must be an object {scaleFloor}");
-  else if (!(isFiniteNumber(m.featureParams.scaleFloor) && m.featureParams.scaleFloor > 0)) {
-    fail("featureParams.scaleFloor", `must be a positive number, got ${JSON.stringify(m.featureParams.scaleFloor)}`);
-  }
-
-  if (!isObject(m.training)) fail("training", "must be an object {start, end, points}");
-  else {
-    for (const k of ["start", "end"] as const) if (!isFiniteNumber(m.training[k])) fail(`training.${k}`, "must be unix seconds");
-    if (!isCount(m.training.points, 1)) fail("training.points", "must be an integer >= 1");
-  }
-  if (!isObject(m.params)) fail("params", "must be an object {trees, maxSamples, contamination, seed}");
-  else {
-    if (!isCount(m.params.trees, 1)) fail("params.trees", "must be an integer >= 1");
-    if (!isCount(m.params.maxSamples, 1)) fail("params.maxSamples", "must be an integer >= 1");
-    const c = m.params.contamination;
-    if (c !== "auto" && !(isFiniteNumber(c) && c > 0 && c <= 0.5)) fail("params.contamination", `must be "auto" or in (0, 0.5], got ${JSON.stringify(c)}`);
-    if (!isCount(m.params.seed, 0)) fail("params.seed", "must be an integer >= 0");
-  }
-  if (!isCount(m.maxSamplesUsed, 1)) fail("maxSamplesUsed", "must be an integer >= 1");
-  if (!isFiniteNumber(m.offset)) fail("offset", "must be a finite number");
-
-  if (!Array.isArray(m.trees) || m.trees.length === 0) fail("trees", "must be a non-empty array of trees");
-  else {
-    if (isObject(m.params) && isCount(m.params.trees, 1) && m.params.trees !== m.trees.length) {
-      fail("trees", `has ${m.trees.length} trees but params.trees is ${m.params.trees}`);
+    const problems: string[] = [];
+    const fail = (field: string, msg: string) => problems.push(`${field} ${msg}`);
+    if (!isObject(json)) throw new ModelFileError(`${source}: expected a JSON object, got ${typeName(json)}`);
+    const m = json;
+    if (m.format !== MODEL_FORMAT) fail("format", `must be "${MODEL_FORMAT}", got ${JSON.stringify(m.format)}`);
+    if (m.version !== MODEL_VERSION) {
+        fail("version", `must be ${MODEL_VERSION} (this server reads version ${MODEL_VERSION}), got ${JSON.stringify(m.version)}`);
     }
-    for (let t = 0; t < m.trees.length && problems.length < 20; t++) checkTree(m.trees[t], `trees[${t}]`, nFeatures, fail);
-  }
+    if (problems.length > 0) throw new ModelFileError(`${source}: ${problems.join("; ")}`);
 
-  if (!Array.isArray(m.drift)) fail("drift", "must be an array with one distribution per feature");
-  else {
-    if (nFeatures > 0 && m.drift.length !== nFeatures) fail("drift", `must have ${nFeatures} entries, got ${m.drift.length}`);
-    m.drift.forEach((d, i) => checkDistribution(d, `drift[${i}]`, fail));
-  }
-  if (problems.length > 0) throw new ModelFileError(`${source}: ${problems.join("; ")}`);
-  return m as unknown as ModelFile;
+    if (typeof m.name !== "string" || m.name === "") fail("name", "must be a non-empty string");
+    if (typeof m.createdAt !== "string") fail("createdAt", "must be an ISO 8601 string");
+    if (!isFeatureSetName(m.featureSet)) {
+        fail("featureSet", `must be one of ${Object.keys(FEATURE_SETS).join(", ")}, got ${JSON.stringify(m.featureSet)}`);
+    }
+    const expected = isFeatureSetName(m.featureSet) ? FEATURE_SETS[m.featureSet] : undefined;
+    if (!Array.isArray(m.features) || !m.features.every((f) => typeof f === "string")) {
+        fail("features", "must be an array of feature names");
+    } else if (expected && m.features.join(",") !== expected.join(",")) {
+        fail("features", `must be [${expected.join(", ")}] for feature set ${String(m.featureSet)}, got [${m.features.join(", ")}]`);
+    }
+    const nFeatures = expected?.length ?? 0;
+    if (!isObject(m.featureParams)) fail("featureParams", "must be an object {scaleFloor}");
+    else if (!(isFiniteNumber(m.featureParams.scaleFloor) && m.featureParams.scaleFloor > 0)) {
+        fail("featureParams.scaleFloor", `must be a positive number, got ${JSON.stringify(m.featureParams.scaleFloor)}`);
+    }
+
+    if (!isObject(m.training)) fail("training", "must be an object {start, end, points}");
+    else {
+        for (const k of ["start", "end"] as const) if (!isFiniteNumber(m.training[k])) fail(`training.${k}`, "must be unix seconds");
+        if (!isCount(m.training.points, 1)) fail("training.points", "must be an integer >= 1");
+    }
+    if (!isObject(m.params)) fail("params", "must be an object {trees, maxSamples, contamination, seed}");
+    else {
+        if (!isCount(m.params.trees, 1)) fail("params.trees", "must be an integer >= 1");
+        if (!isCount(m.params.maxSamples, 1)) fail("params.maxSamples", "must be an integer >= 1");
+        const c = m.params.contamination;
+        if (c !== "auto" && !(isFiniteNumber(c) && c > 0 && c <= 0.5))
+            fail("params.contamination", `must be "auto" or in (0, 0.5], got ${JSON.stringify(c)}`);
+        if (!isCount(m.params.seed, 0)) fail("params.seed", "must be an integer >= 0");
+    }
+    if (!isCount(m.maxSamplesUsed, 1)) fail("maxSamplesUsed", "must be an integer >= 1");
+    if (!isFiniteNumber(m.offset)) fail("offset", "must be a finite number");
+
+    if (!Array.isArray(m.trees) || m.trees.length === 0) fail("trees", "must be a non-empty array of trees");
+    else {
+        if (isObject(m.params) && isCount(m.params.trees, 1) && m.params.trees !== m.trees.length) {
+            fail("trees", `has ${m.trees.length} trees but params.trees is ${m.params.trees}`);
+        }
+        for (let t = 0; t < m.trees.length && problems.length < 20; t++) checkTree(m.trees[t], `trees[${t}]`, nFeatures, fail);
+    }
+
+    if (!Array.isArray(m.drift)) fail("drift", "must be an array with one distribution per feature");
+    else {
+        if (nFeatures > 0 && m.drift.length !== nFeatures) fail("drift", `must have ${nFeatures} entries, got ${m.drift.length}`);
+        m.drift.forEach((d, i) => checkDistribution(d, `drift[${i}]`, fail));
+    }
+    if (problems.length > 0) throw new ModelFileError(`${source}: ${problems.join("; ")}`);
+    return m as unknown as ModelFile;
 }
 
 function checkTree(t: unknown, at: string, nFeatures: number, fail: (f: string, m: string) => void): void {
-  if (!isObject(t)) return void fail(at, "must be an object {left, right, feature, threshold, samples}");
-  const keys = ["left", "right", "feature", "threshold", "samples"] as const;
-  for (const k of keys) if (!Array.isArray(t[k])) return void fail(`${at}.${k}`, "must be an array");
-  const arrays = t as Record<(typeof keys)[number], unknown[]>;
-  const n = arrays.left.length;
-  if (n === 0) return void fail(`${at}.left`, "must have at least one node");
-  for (const k of keys) if (arrays[k].length !== n) return void fail(`${at}.${k}`, `has ${arrays[k].length} entries, expected ${n} (one per node)`);
-  for (let i = 0; i < n; i++) {
-    const l = arrays.left[i];
-    const r = arrays.right[i];
-    if (!Number.isInteger(arrays.samples[i]) || (arrays.samples[i] as number) < 0) {
-      return void fail(`${at}.samples[${i}]`, "must be an integer >= 0");
+    if (!isObject(t)) return void fail(at, "must be an object {left, right, feature, threshold, samples}");
+    const keys = ["left", "right", "feature", "threshold", "samples"] as const;
+    for (const k of keys) if (!Array.isArray(t[k])) return void fail(`${at}.${k}`, "must be an array");
+    const arrays = t as Record<(typeof keys)[number], unknown[]>;
+    const n = arrays.left.length;
+    if (n === 0) return void fail(`${at}.left`, "must have at least one node");
+    for (const k of keys)
+        if (arrays[k].length !== n) return void fail(`${at}.${k}`, `has ${arrays[k].length} entries, expected ${n} (one per node)`);
+    for (let i = 0; i < n; i++) {
+        const l = arrays.left[i];
+        const r = arrays.right[i];
+        if (!Number.isInteger(arrays.samples[i]) || (arrays.samples[i] as number) < 0) {
+            return void fail(`${at}.samples[${i}]`, "must be an integer >= 0");
+        }
+        if (l === -1 && r === -1) continue;
+        if (l === -1 || r === -1)
+            return void fail(
+                `${at}.left[${i}]/right[${i}]`,
+                `must both be -1 (a leaf) or both child indices, got ${String(l)} and ${String(r)}`,
+            );
+        // Children come after their parent (pre-order), which also rules out cycles.
+        if (!Number.isInteger(l) || (l as number) <= i || (l as number) >= n)
+            return void fail(`${at}.left[${i}]`, `must be -1 or a node index in (${i}, ${n}), got ${String(l)}`);
+        if (!Number.isInteger(r) || (r as number) <= i || (r as number) >= n)
+            return void fail(`${at}.right[${i}]`, `must be -1 or a node index in (${i}, ${n}), got ${String(r)}`);
+        const f = arrays.feature[i];
+        if (!Number.isInteger(f) || (f as number) < 0 || (nFeatures > 0 && (f as number) >= nFeatures)) {
+            return void fail(`${at}.feature[${i}]`, `must be a feature index in [0, ${nFeatures}), got ${String(f)}`);
+        }
+        if (!isFiniteNumber(arrays.threshold[i]))
+            return void fail(`${at}.threshold[${i}]`, `must be a finite number, got ${String(arrays.threshold[i])}`);
     }
-    if (l === -1 && r === -1) continue;
-    if (l === -1 || r === -1) return void fail(`${at}.left[${i}]/right[${i}]`, `must both be -1 (a leaf) or both child indices, got ${String(l)} and ${String(r)}`);
-    // Children come after their parent (pre-order), which also rules out cycles.
-    if (!Number.isInteger(l) || (l as number) <= i || (l as number) >= n) return void fail(`${at}.left[${i}]`, `must be -1 or a node index in (${i}, ${n}), got ${String(l)}`);
-    if (!Number.isInteger(r) || (r as number) <= i || (r as number) >= n) return void fail(`${at}.right[${i}]`, `must be -1 or a node index in (${i}, ${n}), got ${String(r)}`);
-    const f = arrays.feature[i];
-    if (!Number.isInteger(f) || (f as number) < 0 || (nFeatures > 0 && (f as number) >= nFeatures)) {
-      return void fail(`${at}.feature[${i}]`, `must be a feature index in [0, ${nFeatures}), got ${String(f)}`);
-    }
-    if (!isFiniteNumber(arrays.threshold[i])) return void fail(`${at}.threshold[${i}]`, `must be a finite number, got ${String(arrays.threshold[i])}`);
-  }
 }
 
 /** The drift window keeps bin indices in a Uint16Array, so a distribution may have at most this many bins. */
 export const MAX_DRIFT_BINS = 65535;
 
 function checkDistribution(d: unknown, at: string, fail: (f: string, m: string) => void): void {
-  if (!isObject(d)) return void fail(at, "must be an object {name, edges, fractions}");
-  if (typeof d.name !== "string") fail(`${at}.name`, "must be a string");
-  if (!Array.isArray(d.edges) || !d.edges.every(isFiniteNumber)) return void fail(`${at}.edges`, "must be an array of finite numbers");
-  for (let i = 1; i < d.edges.length; i++) if (!((d.edges[i] as number) > (d.edges[i - 1] as number))) return void fail(`${at}.edges`, "must be strictly ascending");
-  if (!Array.isArray(d.fractions) || !d.fractions.every(isFiniteNumber) || d.fractions.length !== d.edges.length + 1) {
-    return void fail(`${at}.fractions`, "must be an array of edges.length + 1 numbers");
-  }
-  // Checked here so a bad file is a load failure, not an exception from the drift window at (re)load.
-  if (d.fractions.length > MAX_DRIFT_BINS) fail(`${at}.fractions`, `must have at most ${MAX_DRIFT_BINS} bins, got ${d.fractions.length}`);
+    if (!isObject(d)) return void fail(at, "must be an object {name, edges, fractions}");
+    if (typeof d.name !== "string") fail(`${at}.name`, "must be a string");
+    if (!Array.isArray(d.edges) || !d.edges.every(isFiniteNumber)) return void fail(`${at}.edges`, "must be an array of finite numbers");
+    for (let i = 1; i < d.edges.length; i++)
+        if (!((d.edges[i] as number) > (d.edges[i - 1] as number))) return void fail(`${at}.edges`, "must be strictly ascending");
+    if (!Array.isArray(d.fractions) || !d.fractions.every(isFiniteNumber) || d.fractions.length !== d.edges.length + 1) {
+        return void fail(`${at}.fractions`, "must be an array of edges.length + 1 numbers");
+    }
+    // Checked here so a bad file is a load failure, not an exception from the drift window at (re)load.
+    if (d.fractions.length > MAX_DRIFT_BINS) fail(`${at}.fractions`, `must have at most ${MAX_DRIFT_BINS} bins, got ${d.fractions.length}`);
 }
 
 function isObject(x: unknown): x is Record<string, unknown> {
-  return typeof x === "object" && x !== null && !Array.isArray(x);
+    return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 function isFiniteNumber(x: unknown): x is number {
-  return typeof x === "number" && Number.isFinite(x);
+    return typeof x === "number" && Number.isFinite(x);
 }
 function isCount(x: unknown, min: number): x is number {
-  return Number.isInteger(x) && (x as number) >= min;
+    return Number.isInteger(x) && (x as number) >= min;
 }
 function typeName(x: unknown): string {
-  return x === null ? "null" : Array.isArray(x) ? "an array" : typeof x;
+    return x === null ? "null" : Array.isArray(x) ? "an array" : typeof x;
 }

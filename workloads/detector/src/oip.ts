@@ -14,7 +14,22 @@ export type OutputName = (typeof OUTPUT_NAMES)[number];
 /** Platform string in model metadata ("<project>_<format>"). */
 export const PLATFORM = "aiops_iforest";
 
-const DATATYPES = ["BOOL", "UINT8", "UINT16", "UINT32", "UINT64", "INT8", "INT16", "INT32", "INT64", "FP16", "FP32", "FP64", "BYTES", "BF16"];
+const DATATYPES = [
+    "BOOL",
+    "UINT8",
+    "UINT16",
+    "UINT32",
+    "UINT64",
+    "INT8",
+    "INT16",
+    "INT32",
+    "INT64",
+    "FP16",
+    "FP32",
+    "FP64",
+    "BYTES",
+    "BF16",
+];
 
 const parameters = { type: "object" } as const;
 
@@ -23,55 +38,55 @@ const parameters = { type: "object" } as const;
  * names) are in parseInferRequest, which gives messages that name the input and the index.
  */
 export const INFER_REQUEST_SCHEMA = {
-  type: "object",
-  required: ["inputs"],
-  properties: {
-    id: { type: "string" },
-    parameters,
-    inputs: {
-      type: "array",
-      minItems: 1,
-      items: {
-        type: "object",
-        required: ["name", "shape", "datatype", "data"],
-        properties: {
-          name: { type: "string" },
-          shape: { type: "array", items: { type: "integer", minimum: 0 } },
-          datatype: { type: "string", enum: DATATYPES },
-          parameters,
-          data: { type: "array" },
+    type: "object",
+    required: ["inputs"],
+    properties: {
+        id: { type: "string" },
+        parameters,
+        inputs: {
+            type: "array",
+            minItems: 1,
+            items: {
+                type: "object",
+                required: ["name", "shape", "datatype", "data"],
+                properties: {
+                    name: { type: "string" },
+                    shape: { type: "array", items: { type: "integer", minimum: 0 } },
+                    datatype: { type: "string", enum: DATATYPES },
+                    parameters,
+                    data: { type: "array" },
+                },
+            },
         },
-      },
+        outputs: {
+            type: "array",
+            items: { type: "object", required: ["name"], properties: { name: { type: "string" }, parameters } },
+        },
     },
-    outputs: {
-      type: "array",
-      items: { type: "object", required: ["name"], properties: { name: { type: "string" }, parameters } },
-    },
-  },
 } as const;
 
 export interface InferRequestBody {
-  id?: string;
-  parameters?: Record<string, unknown>;
-  inputs: Array<{ name: string; shape: number[]; datatype: string; parameters?: Record<string, unknown>; data: unknown[] }>;
-  outputs?: Array<{ name: string; parameters?: Record<string, unknown> }>;
+    id?: string;
+    parameters?: Record<string, unknown>;
+    inputs: Array<{ name: string; shape: number[]; datatype: string; parameters?: Record<string, unknown>; data: unknown[] }>;
+    outputs?: Array<{ name: string; parameters?: Record<string, unknown> }>;
 }
 
 export interface InferRequest {
-  id?: string;
-  points: Point[];
-  outputs: OutputName[];
+    id?: string;
+    points: Point[];
+    outputs: OutputName[];
 }
 
 /** A request the client must fix; the server answers it with `status` and `{"error": message}`. */
 export class OipRequestError extends Error {
-  constructor(
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = "OipRequestError";
-  }
+    constructor(
+        message: string,
+        readonly status = 400,
+    ) {
+        super(message);
+        this.name = "OipRequestError";
+    }
 }
 
 /**
@@ -79,46 +94,50 @@ export class OipRequestError extends Error {
  * Throws OipRequestError naming the input, element or output that is wrong.
  */
 export function parseInferRequest(body: InferRequestBody): InferRequest {
-  const columns = new Map<string, Float64Array>();
-  for (const input of body.inputs) {
-    const name = input.name;
-    if (!(INPUT_NAMES as readonly string[]).includes(name)) {
-      throw new OipRequestError(`unknown input '${name}'; the model takes inputs 'timestamp' and 'value' (FP64, shape [n])`);
+    const columns = new Map<string, Float64Array>();
+    for (const input of body.inputs) {
+        const name = input.name;
+        if (!(INPUT_NAMES as readonly string[]).includes(name)) {
+            throw new OipRequestError(`unknown input '${name}'; the model takes inputs 'timestamp' and 'value' (FP64, shape [n])`);
+        }
+        if (columns.has(name)) throw new OipRequestError(`input '${name}' is given more than once`);
+        if (input.datatype !== "FP64") {
+            throw new OipRequestError(`input '${name}' has datatype ${input.datatype}; expected FP64`);
+        }
+        if (input.shape.length !== 1) {
+            throw new OipRequestError(`input '${name}' has shape [${input.shape.join(", ")}]; expected one dimension [n]`);
+        }
+        columns.set(name, readFp64(name, input.shape[0], input.data));
     }
-    if (columns.has(name)) throw new OipRequestError(`input '${name}' is given more than once`);
-    if (input.datatype !== "FP64") {
-      throw new OipRequestError(`input '${name}' has datatype ${input.datatype}; expected FP64`);
+    const missing = INPUT_NAMES.filter((n) => !columns.has(n));
+    if (missing.length > 0) {
+        throw new OipRequestError(
+            `missing input ${missing.map((n) => `'${n}'`).join(" and ")}; the model takes inputs 'timestamp' and 'value' (FP64, shape [n])`,
+        );
     }
-    if (input.shape.length !== 1) {
-      throw new OipRequestError(`input '${name}' has shape [${input.shape.join(", ")}]; expected one dimension [n]`);
+    const ts = columns.get("timestamp") as Float64Array;
+    const values = columns.get("value") as Float64Array;
+    if (ts.length !== values.length) {
+        throw new OipRequestError(
+            `inputs 'timestamp' (${ts.length} points) and 'value' (${values.length} points) must have the same length`,
+        );
     }
-    columns.set(name, readFp64(name, input.shape[0], input.data));
-  }
-  const missing = INPUT_NAMES.filter((n) => !columns.has(n));
-  if (missing.length > 0) {
-    throw new OipRequestError(`missing input ${missing.map((n) => `'${n}'`).join(" and ")}; the model takes inputs 'timestamp' and 'value' (FP64, shape [n])`);
-  }
-  const ts = columns.get("timestamp") as Float64Array;
-  const values = columns.get("value") as Float64Array;
-  if (ts.length !== values.length) {
-    throw new OipRequestError(`inputs 'timestamp' (${ts.length} points) and 'value' (${values.length} points) must have the same length`);
-  }
-  if (ts.length === 0) throw new OipRequestError("inputs are empty; send at least one point");
-  const points: Point[] = new Array(ts.length);
-  for (let i = 0; i < ts.length; i++) points[i] = { timestamp: ts[i], value: values[i] };
-  return { id: body.id, points, outputs: parseOutputs(body.outputs) };
+    if (ts.length === 0) throw new OipRequestError("inputs are empty; send at least one point");
+    const points: Point[] = new Array(ts.length);
+    for (let i = 0; i < ts.length; i++) points[i] = { timestamp: ts[i], value: values[i] };
+    return { id: body.id, points, outputs: parseOutputs(body.outputs) };
 }
 
 function parseOutputs(requested: InferRequestBody["outputs"]): OutputName[] {
-  if (requested === undefined || requested.length === 0) return [...OUTPUT_NAMES];
-  const names: OutputName[] = [];
-  for (const { name } of requested) {
-    if (!(OUTPUT_NAMES as readonly string[]).includes(name)) {
-      throw new OipRequestError(`unknown output '${name}'; the model produces 'score' (FP64) and 'label' (INT64)`);
+    if (requested === undefined || requested.length === 0) return [...OUTPUT_NAMES];
+    const names: OutputName[] = [];
+    for (const { name } of requested) {
+        if (!(OUTPUT_NAMES as readonly string[]).includes(name)) {
+            throw new OipRequestError(`unknown output '${name}'; the model produces 'score' (FP64) and 'label' (INT64)`);
+        }
+        if (!names.includes(name as OutputName)) names.push(name as OutputName);
     }
-    if (!names.includes(name as OutputName)) names.push(name as OutputName);
-  }
-  return names;
+    return names;
 }
 
 /**
@@ -126,107 +145,107 @@ function parseOutputs(requested: InferRequestBody["outputs"]): OutputName[] {
  * JSON has no NaN, so clients send null or the string "NaN" for missing points: both are rejected.
  */
 function readFp64(name: string, n: number, data: unknown[]): Float64Array {
-  const flat = data.some(Array.isArray) ? (data.flat(Infinity) as unknown[]) : data;
-  if (flat.length !== n) {
-    throw new OipRequestError(`input '${name}' has shape [${n}] but ${flat.length} data elements; they must match`);
-  }
-  const out = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const x = flat[i];
-    if (typeof x !== "number" || !Number.isFinite(x)) {
-      throw new OipRequestError(
-        `input '${name}' data[${i}] is ${describe(x)}; expected a finite FP64 number (JSON has no NaN: drop or fill missing points)`,
-      );
+    const flat = data.some(Array.isArray) ? (data.flat(Infinity) as unknown[]) : data;
+    if (flat.length !== n) {
+        throw new OipRequestError(`input '${name}' has shape [${n}] but ${flat.length} data elements; they must match`);
     }
-    out[i] = x;
-  }
-  return out;
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+        const x = flat[i];
+        if (typeof x !== "number" || !Number.isFinite(x)) {
+            throw new OipRequestError(
+                `input '${name}' data[${i}] is ${describe(x)}; expected a finite FP64 number (JSON has no NaN: drop or fill missing points)`,
+            );
+        }
+        out[i] = x;
+    }
+    return out;
 }
 
 function describe(x: unknown): string {
-  if (x === null) return "null";
-  if (typeof x === "string") return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}...` : x)}`;
-  if (typeof x === "number") return String(x);
-  return `a ${Array.isArray(x) ? "array" : typeof x}`;
+    if (x === null) return "null";
+    if (typeof x === "string") return `the string ${JSON.stringify(x.length > 20 ? `${x.slice(0, 20)}...` : x)}`;
+    if (typeof x === "number") return String(x);
+    return `a ${Array.isArray(x) ? "array" : typeof x}`;
 }
 
 export interface OutputTensor {
-  name: OutputName;
-  shape: [number];
-  datatype: "FP64" | "INT64";
-  data: number[];
+    name: OutputName;
+    shape: [number];
+    datatype: "FP64" | "INT64";
+    data: number[];
 }
 
 export interface InferResponse {
-  model_name: string;
-  model_version: string;
-  id: string;
-  outputs: OutputTensor[];
+    model_name: string;
+    model_version: string;
+    id: string;
+    outputs: OutputTensor[];
 }
 
 /** Scores and labels of one request, one per point in input order. */
 export interface ScoredRows {
-  scores: ArrayLike<number>;
-  labels: ArrayLike<number>;
+    scores: ArrayLike<number>;
+    labels: ArrayLike<number>;
 }
 
 /** Builds the infer response with the requested outputs in the requested order. */
 export function buildInferResponse(model: LoadedModel, id: string, scored: ScoredRows, outputs: readonly OutputName[]): InferResponse {
-  const n = scored.scores.length;
-  return {
-    model_name: model.name,
-    model_version: model.version,
-    id,
-    outputs: outputs.map((name) => {
-      const source = name === "score" ? scored.scores : scored.labels;
-      const data: number[] = new Array(n);
-      for (let i = 0; i < n; i++) data[i] = source[i];
-      return { name, shape: [n], datatype: name === "score" ? "FP64" : "INT64", data };
-    }),
-  };
+    const n = scored.scores.length;
+    return {
+        model_name: model.name,
+        model_version: model.version,
+        id,
+        outputs: outputs.map((name) => {
+            const source = name === "score" ? scored.scores : scored.labels;
+            const data: number[] = new Array(n);
+            for (let i = 0; i < n; i++) data[i] = source[i];
+            return { name, shape: [n], datatype: name === "score" ? "FP64" : "INT64", data };
+        }),
+    };
 }
 
 export interface TensorMetadata {
-  name: string;
-  datatype: string;
-  shape: number[];
+    name: string;
+    datatype: string;
+    shape: number[];
 }
 
 export interface ModelMetadata {
-  name: string;
-  versions: string[];
-  platform: string;
-  inputs: TensorMetadata[];
-  outputs: TensorMetadata[];
-  /** Non-standard but allowed by the OpenAPI spec's metadata_model_response: string properties. */
-  properties: Record<string, string>;
+    name: string;
+    versions: string[];
+    platform: string;
+    inputs: TensorMetadata[];
+    outputs: TensorMetadata[];
+    /** Non-standard but allowed by the OpenAPI spec's metadata_model_response: string properties. */
+    properties: Record<string, string>;
 }
 
 export function buildModelMetadata(m: LoadedModel): ModelMetadata {
-  const { model } = m;
-  return {
-    name: m.name,
-    versions: [m.version],
-    platform: PLATFORM,
-    inputs: [
-      { name: "timestamp", datatype: "FP64", shape: [-1] },
-      { name: "value", datatype: "FP64", shape: [-1] },
-    ],
-    outputs: [
-      { name: "score", datatype: "FP64", shape: [-1] },
-      { name: "label", datatype: "INT64", shape: [-1] },
-    ],
-    properties: {
-      feature_set: model.featureSet,
-      features: model.features.join(","),
-      trees: String(model.params.trees),
-      contamination: String(model.params.contamination),
-      offset: String(model.offset),
-      created_at: model.createdAt,
-      training_start: new Date(model.training.start * 1000).toISOString(),
-      training_end: new Date(model.training.end * 1000).toISOString(),
-      training_points: String(model.training.points),
-      score_convention: "lower is more anomalous; label -1 = anomaly, 1 = normal",
-    },
-  };
+    const { model } = m;
+    return {
+        name: m.name,
+        versions: [m.version],
+        platform: PLATFORM,
+        inputs: [
+            { name: "timestamp", datatype: "FP64", shape: [-1] },
+            { name: "value", datatype: "FP64", shape: [-1] },
+        ],
+        outputs: [
+            { name: "score", datatype: "FP64", shape: [-1] },
+            { name: "label", datatype: "INT64", shape: [-1] },
+        ],
+        properties: {
+            feature_set: model.featureSet,
+            features: model.features.join(","),
+            trees: String(model.params.trees),
+            contamination: String(model.params.contamination),
+            offset: String(model.offset),
+            created_at: model.createdAt,
+            training_start: new Date(model.training.start * 1000).toISOString(),
+            training_end: new Date(model.training.end * 1000).toISOString(),
+            training_points: String(model.training.points),
+            score_convention: "lower is more anomalous; label -1 = anomaly, 1 = normal",
+        },
+    };
 }

@@ -2,155 +2,168 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FEATURE_SETS } from "../src/features";
-import {
-  averagePathLength,
-  fitForest,
-  heightLimit,
-  offsetFor,
-  percentile,
-  scoreSamples,
-  toFloat32Matrix,
-  type Tree,
-} from "../src/iforest";
+import { averagePathLength, fitForest, heightLimit, offsetFor, percentile, scoreSamples, toFloat32Matrix, type Tree } from "../src/iforest";
 import { MODEL_FORMAT, MODEL_VERSION, parseModelFile, scoreRows } from "../src/model";
 import { Random } from "../src/random";
 
 interface Scored {
-  rows: [number, number];
-  scores: number[];
-  labels: (1 | -1)[];
+    rows: [number, number];
+    scores: number[];
+    labels: (1 | -1)[];
 }
 interface ExactFixture {
-  sklearn: string;
-  points: { timestamp: number; value: number }[];
-  seedFeatures: number[][];
-  model: { featureSet: "seed"; params: { trees: number; maxSamples: number; contamination: number; seed: number }; maxSamplesUsed: number; offset: number; trees: Tree[] };
-  train: Scored;
-  heldOut: Scored;
+    sklearn: string;
+    points: { timestamp: number; value: number }[];
+    seedFeatures: number[][];
+    model: {
+        featureSet: "seed";
+        params: { trees: number; maxSamples: number; contamination: number; seed: number };
+        maxSamplesUsed: number;
+        offset: number;
+        trees: Tree[];
+    };
+    train: Scored;
+    heldOut: Scored;
 }
 const fixture = JSON.parse(readFileSync(join(__dirname, "fixtures", "sklearn-exact.json"), "utf8")) as ExactFixture;
 
 /** The sklearn-fitted forest wrapped as one of our model files (drift is irrelevant here). */
 function sklearnModelFile(): unknown {
-  const names = [...FEATURE_SETS.seed];
-  return {
-    format: MODEL_FORMAT,
-    version: MODEL_VERSION,
-    name: "sklearn-export",
-    createdAt: "2026-11-23T00:00:00.000Z",
-    featureSet: "seed",
-    features: names,
-    featureParams: { scaleFloor: 1 },
-    training: { start: fixture.points[0].timestamp, end: fixture.points[fixture.train.rows[1] - 1].timestamp, points: fixture.train.rows[1] },
-    params: fixture.model.params,
-    maxSamplesUsed: fixture.model.maxSamplesUsed,
-    offset: fixture.model.offset,
-    trees: fixture.model.trees,
-    drift: names.map((name) => ({ name, edges: [0], fractions: [0.5, 0.5] })),
-  };
+    const names = [...FEATURE_SETS.seed];
+    return {
+        format: MODEL_FORMAT,
+        version: MODEL_VERSION,
+        name: "sklearn-export",
+        createdAt: "2026-11-23T00:00:00.000Z",
+        featureSet: "seed",
+        features: names,
+        featureParams: { scaleFloor: 1 },
+        training: {
+            start: fixture.points[0].timestamp,
+            end: fixture.points[fixture.train.rows[1] - 1].timestamp,
+            points: fixture.train.rows[1],
+        },
+        params: fixture.model.params,
+        maxSamplesUsed: fixture.model.maxSamplesUsed,
+        offset: fixture.model.offset,
+        trees: fixture.model.trees,
+        drift: names.map((name) => ({ name, edges: [0], fractions: [0.5, 0.5] })),
+    };
 }
 
 describe("exact scoring against scikit-learn", () => {
-  const model = parseModelFile(JSON.parse(JSON.stringify(sklearnModelFile())), "sklearn fixture");
+    const model = parseModelFile(JSON.parse(JSON.stringify(sklearnModelFile())), "sklearn fixture");
 
-  for (const part of ["train", "heldOut"] as const) {
-    it(`reproduces score_samples within 1e-9 and predict exactly on the ${part} rows`, () => {
-      const { rows: [from, to], scores, labels } = fixture[part];
-      const got = scoreRows(model, fixture.seedFeatures.slice(from, to));
-      let worst = 0;
-      scores.forEach((s, i) => (worst = Math.max(worst, Math.abs(got.scores[i] - s))));
-      expect(worst).to.be.below(1e-9);
-      expect(got.labels).to.deep.equal(labels);
+    for (const part of ["train", "heldOut"] as const) {
+        it(`reproduces score_samples within 1e-9 and predict exactly on the ${part} rows`, () => {
+            const {
+                rows: [from, to],
+                scores,
+                labels,
+            } = fixture[part];
+            const got = scoreRows(model, fixture.seedFeatures.slice(from, to));
+            let worst = 0;
+            scores.forEach((s, i) => (worst = Math.max(worst, Math.abs(got.scores[i] - s))));
+            expect(worst).to.be.below(1e-9);
+            expect(got.labels).to.deep.equal(labels);
+        });
+    }
+
+    it("recomputes sklearn's offset_ from our training scores (numpy percentile, linear)", () => {
+        const {
+            rows: [from, to],
+        } = fixture.train;
+        const ours = scoreRows(model, fixture.seedFeatures.slice(from, to)).scores;
+        expect(Math.abs(offsetFor(ours, fixture.model.params.contamination) - fixture.model.offset)).to.be.below(1e-9);
+        const [, n] = fixture.train.rows;
+        expect(fixture.train.labels.filter((l) => l === -1).length).to.be.within(Math.floor(0.05 * n) - 3, Math.ceil(0.05 * n));
     });
-  }
 
-  it("recomputes sklearn's offset_ from our training scores (numpy percentile, linear)", () => {
-    const { rows: [from, to] } = fixture.train;
-    const ours = scoreRows(model, fixture.seedFeatures.slice(from, to)).scores;
-    expect(Math.abs(offsetFor(ours, fixture.model.params.contamination) - fixture.model.offset)).to.be.below(1e-9);
-    const [, n] = fixture.train.rows;
-    expect(fixture.train.labels.filter((l) => l === -1).length).to.be.within(Math.floor(0.05 * n) - 3, Math.ceil(0.05 * n));
-  });
-
-  it("casts inputs to float32 before comparing, as sklearn does", () => {
-    // 2^24 + 1 is not a float32; it rounds to 2^24, which equals the threshold, so sklearn goes left.
-    const tree: Tree = { left: [1, -1, -1], right: [2, -1, -1], feature: [0, -2, -2], threshold: [16777216, -2, -2], samples: [4, 1, 3] };
-    const forest = { trees: [tree], maxSamplesUsed: 4, nFeatures: 1 };
-    const [left, right] = scoreSamples(forest, toFloat32Matrix([[16777217], [16777218]], 1), 2);
-    expect(left).to.equal(-Math.pow(2, -(1 + averagePathLength(1)) / averagePathLength(4)));
-    expect(right).to.equal(-Math.pow(2, -(1 + averagePathLength(3)) / averagePathLength(4)));
-  });
+    it("casts inputs to float32 before comparing, as sklearn does", () => {
+        // 2^24 + 1 is not a float32; it rounds to 2^24, which equals the threshold, so sklearn goes left.
+        const tree: Tree = {
+            left: [1, -1, -1],
+            right: [2, -1, -1],
+            feature: [0, -2, -2],
+            threshold: [16777216, -2, -2],
+            samples: [4, 1, 3],
+        };
+        const forest = { trees: [tree], maxSamplesUsed: 4, nFeatures: 1 };
+        const [left, right] = scoreSamples(forest, toFloat32Matrix([[16777217], [16777218]], 1), 2);
+        expect(left).to.equal(-Math.pow(2, -(1 + averagePathLength(1)) / averagePathLength(4)));
+        expect(right).to.equal(-Math.pow(2, -(1 + averagePathLength(3)) / averagePathLength(4)));
+    });
 });
 
 describe("isolation forest maths", () => {
-  it("c(n) has sklearn's special cases and values", () => {
-    expect(averagePathLength(0)).to.equal(0);
-    expect(averagePathLength(1)).to.equal(0);
-    expect(averagePathLength(2)).to.equal(1);
-    expect(averagePathLength(3)).to.be.closeTo(1.207392357589623, 1e-15);
-    expect(averagePathLength(256)).to.be.closeTo(10.244770920119917, 1e-13);
-  });
+    it("c(n) has sklearn's special cases and values", () => {
+        expect(averagePathLength(0)).to.equal(0);
+        expect(averagePathLength(1)).to.equal(0);
+        expect(averagePathLength(2)).to.equal(1);
+        expect(averagePathLength(3)).to.be.closeTo(1.207392357589623, 1e-15);
+        expect(averagePathLength(256)).to.be.closeTo(10.244770920119917, 1e-13);
+    });
 
-  it("height limit is ceil(log2(max_samples))", () => {
-    expect(heightLimit(256)).to.equal(8);
-    expect(heightLimit(200)).to.equal(8);
-    expect(heightLimit(1)).to.equal(1);
-  });
+    it("height limit is ceil(log2(max_samples))", () => {
+        expect(heightLimit(256)).to.equal(8);
+        expect(heightLimit(200)).to.equal(8);
+        expect(heightLimit(1)).to.equal(1);
+    });
 
-  it("percentile interpolates linearly like numpy", () => {
-    expect(percentile([4, 1, 3, 2], 50)).to.equal(2.5);
-    expect(percentile([1, 2, 3, 4, 5], 5)).to.be.closeTo(1.2, 1e-15);
-    expect(percentile([7], 5)).to.equal(7);
-    expect(offsetFor([1, 2], "auto")).to.equal(-0.5);
-  });
+    it("percentile interpolates linearly like numpy", () => {
+        expect(percentile([4, 1, 3, 2], 50)).to.equal(2.5);
+        expect(percentile([1, 2, 3, 4, 5], 5)).to.be.closeTo(1.2, 1e-15);
+        expect(percentile([7], 5)).to.equal(7);
+        expect(offsetFor([1, 2], "auto")).to.equal(-0.5);
+    });
 });
 
 describe("fitForest", () => {
-  const rng = new Random(3);
-  const n = 600;
-  const rows = Array.from({ length: n }, () => [rng.next() * 10, rng.next(), 4]); // feature 2 is constant
-  rows[17] = [40, 0.5, 4]; // an obvious outlier
-  const x = toFloat32Matrix(rows, 3);
-  const forest = fitForest(x, n, 3, { trees: 50, maxSamples: 256, seed: 11 });
+    const rng = new Random(3);
+    const n = 600;
+    const rows = Array.from({ length: n }, () => [rng.next() * 10, rng.next(), 4]); // feature 2 is constant
+    rows[17] = [40, 0.5, 4]; // an obvious outlier
+    const x = toFloat32Matrix(rows, 3);
+    const forest = fitForest(x, n, 3, { trees: 50, maxSamples: 256, seed: 11 });
 
-  it("respects the subsample, the height limit and the split rules", () => {
-    for (const t of forest.trees) {
-      expect(t.samples[0]).to.equal(256);
-      const depth = (node: number): number => (t.left[node] === -1 ? 0 : 1 + Math.max(depth(t.left[node]), depth(t.right[node])));
-      expect(depth(0)).to.be.at.most(8);
-      t.left.forEach((l, i) => {
-        if (l === -1) return;
-        expect(t.feature[i]).to.not.equal(2); // constant features are never split on
-        expect(t.samples[l] + t.samples[t.right[i]]).to.equal(t.samples[i]);
-        expect(t.samples[l]).to.be.above(0); // threshold in [min, max): both sides non-empty
-        expect(t.samples[t.right[i]]).to.be.above(0);
-      });
-    }
-  });
+    it("respects the subsample, the height limit and the split rules", () => {
+        for (const t of forest.trees) {
+            expect(t.samples[0]).to.equal(256);
+            const depth = (node: number): number => (t.left[node] === -1 ? 0 : 1 + Math.max(depth(t.left[node]), depth(t.right[node])));
+            expect(depth(0)).to.be.at.most(8);
+            t.left.forEach((l, i) => {
+                if (l === -1) return;
+                expect(t.feature[i]).to.not.equal(2); // constant features are never split on
+                expect(t.samples[l] + t.samples[t.right[i]]).to.equal(t.samples[i]);
+                expect(t.samples[l]).to.be.above(0); // threshold in [min, max): both sides non-empty
+                expect(t.samples[t.right[i]]).to.be.above(0);
+            });
+        }
+    });
 
-  it("scores the outlier lowest and stays in [-1, 0)", () => {
-    const scores = scoreSamples(forest, x, n);
-    const lowest = scores.indexOf(Math.min(...scores));
-    expect(lowest).to.equal(17);
-    for (const s of scores) expect(s).to.be.within(-1, 0);
-  });
+    it("scores the outlier lowest and stays in [-1, 0)", () => {
+        const scores = scoreSamples(forest, x, n);
+        const lowest = scores.indexOf(Math.min(...scores));
+        expect(lowest).to.equal(17);
+        for (const s of scores) expect(s).to.be.within(-1, 0);
+    });
 
-  it("is reproducible for a seed and changes with the seed", () => {
-    const again = fitForest(x, n, 3, { trees: 50, maxSamples: 256, seed: 11 });
-    expect(again.trees).to.deep.equal(forest.trees);
-    const other = fitForest(x, n, 3, { trees: 50, maxSamples: 256, seed: 12 });
-    expect(other.trees).to.not.deep.equal(forest.trees);
-  });
+    it("is reproducible for a seed and changes with the seed", () => {
+        const again = fitForest(x, n, 3, { trees: 50, maxSamples: 256, seed: 11 });
+        expect(again.trees).to.deep.equal(forest.trees);
+        const other = fitForest(x, n, 3, { trees: 50, maxSamples: 256, seed: 12 });
+        expect(other.trees).to.not.deep.equal(forest.trees);
+    });
 
-  it("uses every row when n < maxSamples, and makes a leaf when every feature is constant", () => {
-    const small = fitForest(toFloat32Matrix([[1], [1], [1]], 1), 3, 1, { trees: 2, maxSamples: 256, seed: 1 });
-    expect(small.maxSamplesUsed).to.equal(3);
-    expect(small.trees[0]).to.deep.equal({ left: [-1], right: [-1], feature: [-2], threshold: [-2], samples: [3] });
-    // Every row ends at the root leaf: h = c(3), so the score is -2^-1 = -0.5.
-    expect(scoreSamples(small, toFloat32Matrix([[1]], 1), 1)[0]).to.equal(-0.5);
-  });
+    it("uses every row when n < maxSamples, and makes a leaf when every feature is constant", () => {
+        const small = fitForest(toFloat32Matrix([[1], [1], [1]], 1), 3, 1, { trees: 2, maxSamples: 256, seed: 1 });
+        expect(small.maxSamplesUsed).to.equal(3);
+        expect(small.trees[0]).to.deep.equal({ left: [-1], right: [-1], feature: [-2], threshold: [-2], samples: [3] });
+        // Every row ends at the root leaf: h = c(3), so the score is -2^-1 = -0.5.
+        expect(scoreSamples(small, toFloat32Matrix([[1]], 1), 1)[0]).to.equal(-0.5);
+    });
 
-  it("rejects an empty training set", () => {
-    expect(() => fitForest(new Float32Array(0), 0, 1, { trees: 1, maxSamples: 256, seed: 1 })).to.throw(/0 rows/);
-  });
+    it("rejects an empty training set", () => {
+        expect(() => fitForest(new Float32Array(0), 0, 1, { trees: 1, maxSamples: 256, seed: 1 })).to.throw(/0 rows/);
+    });
 });

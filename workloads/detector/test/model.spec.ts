@@ -3,181 +3,182 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  binFractions,
-  DEFAULT_TRAIN_OPTIONS,
-  featureDistribution,
-  featureRows,
-  loadModelFile,
-  ModelFileError,
-  parseModelFile,
-  scoreSeries,
-  trainModel,
-  type ModelFile,
+    binFractions,
+    DEFAULT_TRAIN_OPTIONS,
+    featureDistribution,
+    featureRows,
+    loadModelFile,
+    ModelFileError,
+    parseModelFile,
+    scoreSeries,
+    trainModel,
+    type ModelFile,
 } from "../src/model";
 import type { Point } from "../src/series";
 
 const T0 = 1_700_000_000;
 function synthetic(n: number): Point[] {
-  return Array.from({ length: n }, (_, i) => ({
-    timestamp: T0 + 10 * i,
-    value: 40 + 5 * Math.sin(i / 20) + ((i * 7919) % 13) / 13 + (i === 500 ? 60 : 0),
-  }));
+    return Array.from({ length: n }, (_, i) => ({
+        timestamp: T0 + 10 * i,
+        value: 40 + 5 * Math.sin(i / 20) + ((i * 7919) % 13) / 13 + (i === 500 ? 60 : 0),
+    }));
 }
 
 describe("trainModel", () => {
-  const points = synthetic(1000);
-  const model = trainModel(points, { name: "node-cpu" });
+    const points = synthetic(1000);
+    const model = trainModel(points, { name: "node-cpu" });
 
-  it("records name, features, training window, parameters and offset", () => {
-    expect(model).to.include({ format: "aiops-iforest", version: 1, name: "node-cpu", featureSet: "default", maxSamplesUsed: 256 });
-    expect(model.features).to.deep.equal(["value", "robust_z", "step_z", "level_shift_z"]);
-    expect(model.training).to.deep.equal({ start: T0, end: T0 + 9990, points: 1000 });
-    expect(model.params).to.deep.equal({ trees: 100, maxSamples: 256, contamination: DEFAULT_TRAIN_OPTIONS.contamination, seed: 42 });
-    expect(model.trees).to.have.length(100);
-    expect(model.offset).to.be.within(-1, 0);
-    expect(model.featureParams.scaleFloor).to.be.above(0);
-  });
+    it("records name, features, training window, parameters and offset", () => {
+        expect(model).to.include({ format: "aiops-iforest", version: 1, name: "node-cpu", featureSet: "default", maxSamplesUsed: 256 });
+        expect(model.features).to.deep.equal(["value", "robust_z", "step_z", "level_shift_z"]);
+        expect(model.training).to.deep.equal({ start: T0, end: T0 + 9990, points: 1000 });
+        expect(model.params).to.deep.equal({ trees: 100, maxSamples: 256, contamination: DEFAULT_TRAIN_OPTIONS.contamination, seed: 42 });
+        expect(model.trees).to.have.length(100);
+        expect(model.offset).to.be.within(-1, 0);
+        expect(model.featureParams.scaleFloor).to.be.above(0);
+    });
 
-  it("flags about the contamination share of the training points, including the spike", () => {
-    const scored = scoreSeries(model, points);
-    const flagged = scored.filter((p) => p.label === -1).length;
-    expect(flagged).to.be.within(18, 21); // 2% of 1000 (rows at the percentile stay normal)
-    expect(scored[500].label).to.equal(-1);
-  });
+    it("flags about the contamination share of the training points, including the spike", () => {
+        const scored = scoreSeries(model, points);
+        const flagged = scored.filter((p) => p.label === -1).length;
+        expect(flagged).to.be.within(18, 21); // 2% of 1000 (rows at the percentile stay normal)
+        expect(scored[500].label).to.equal(-1);
+    });
 
-  it("round-trips through JSON and parseModelFile, scoring identically", () => {
-    const reloaded = parseModelFile(JSON.parse(JSON.stringify(model)));
-    expect(scoreSeries(reloaded, points.slice(0, 360))).to.deep.equal(scoreSeries(model, points.slice(0, 360)));
-  });
+    it("round-trips through JSON and parseModelFile, scoring identically", () => {
+        const reloaded = parseModelFile(JSON.parse(JSON.stringify(model)));
+        expect(scoreSeries(reloaded, points.slice(0, 360))).to.deep.equal(scoreSeries(model, points.slice(0, 360)));
+    });
 
-  it("is reproducible apart from createdAt", () => {
-    const again = trainModel(points, { name: "node-cpu" });
-    expect({ ...again, createdAt: "" }).to.deep.equal({ ...model, createdAt: "" });
-  });
+    it("is reproducible apart from createdAt", () => {
+        const again = trainModel(points, { name: "node-cpu" });
+        expect({ ...again, createdAt: "" }).to.deep.equal({ ...model, createdAt: "" });
+    });
 
-  it("trains the seed configuration too", () => {
-    const seed = trainModel(points, { name: "seed", featureSet: "seed", contamination: 0.05, trees: 10 });
-    expect(seed.features).to.deep.equal(["value", "rolling_mean", "rolling_std", "rate_of_change", "hour"]);
-    expect(scoreSeries(seed, points).filter((p) => p.label === -1).length).to.be.within(45, 50);
-    expect(trainModel(points, { name: "auto", contamination: "auto", trees: 5 }).offset).to.equal(-0.5);
-  });
+    it("trains the seed configuration too", () => {
+        const seed = trainModel(points, { name: "seed", featureSet: "seed", contamination: 0.05, trees: 10 });
+        expect(seed.features).to.deep.equal(["value", "rolling_mean", "rolling_std", "rate_of_change", "hour"]);
+        expect(scoreSeries(seed, points).filter((p) => p.label === -1).length).to.be.within(45, 50);
+        expect(trainModel(points, { name: "auto", contamination: "auto", trees: 5 }).offset).to.equal(-0.5);
+    });
 
-  it("records each feature's training distribution for drift", () => {
-    expect(model.drift.map((d) => d.name)).to.deep.equal(model.features);
-    for (const d of model.drift) {
-      expect(d.fractions).to.have.length(d.edges.length + 1);
-      expect(d.fractions.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-12);
-      for (let i = 1; i < d.edges.length; i++) expect(d.edges[i]).to.be.above(d.edges[i - 1]);
-    }
-    expect(model.drift[0].edges).to.have.length(9); // deciles of a non-degenerate value column
-  });
+    it("records each feature's training distribution for drift", () => {
+        expect(model.drift.map((d) => d.name)).to.deep.equal(model.features);
+        for (const d of model.drift) {
+            expect(d.fractions).to.have.length(d.edges.length + 1);
+            expect(d.fractions.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-12);
+            for (let i = 1; i < d.edges.length; i++) expect(d.edges[i]).to.be.above(d.edges[i - 1]);
+        }
+        expect(model.drift[0].edges).to.have.length(9); // deciles of a non-degenerate value column
+    });
 
-  it("lists every bad option in one error", () => {
-    expect(() => trainModel(points, { name: "bad name", contamination: 0.7, trees: 0, maxSamples: 1.5, seed: -1 }))
-      .to.throw(/name must be .*contamination must be .*trees must be .*maxSamples must be .*seed must be/);
-    expect(() => trainModel([], { name: "x" })).to.throw(/empty/);
-  });
+    it("lists every bad option in one error", () => {
+        expect(() => trainModel(points, { name: "bad name", contamination: 0.7, trees: 0, maxSamples: 1.5, seed: -1 })).to.throw(
+            /name must be .*contamination must be .*trees must be .*maxSamples must be .*seed must be/,
+        );
+        expect(() => trainModel([], { name: "x" })).to.throw(/empty/);
+    });
 });
 
 describe("scoreSeries", () => {
-  const model = trainModel(synthetic(800), { name: "m", trees: 30 });
+    const model = trainModel(synthetic(800), { name: "m", trees: 30 });
 
-  it("returns one result per input point in input order, with duplicates and out-of-order rows", () => {
-    const window = synthetic(360).map((p) => ({ ...p, timestamp: p.timestamp + 100_000 }));
-    const messy = [...window.slice(100, 200), ...window.slice(0, 100), window[150], window[150], ...window.slice(200).reverse()];
-    const scored = scoreSeries(model, messy);
-    expect(scored).to.have.length(messy.length);
-    scored.forEach((s, i) => {
-      expect(s.timestamp).to.equal(messy[i].timestamp);
-      expect(s.value).to.equal(messy[i].value);
-      expect(s.label === 1 || s.label === -1).to.equal(true);
+    it("returns one result per input point in input order, with duplicates and out-of-order rows", () => {
+        const window = synthetic(360).map((p) => ({ ...p, timestamp: p.timestamp + 100_000 }));
+        const messy = [...window.slice(100, 200), ...window.slice(0, 100), window[150], window[150], ...window.slice(200).reverse()];
+        const scored = scoreSeries(model, messy);
+        expect(scored).to.have.length(messy.length);
+        scored.forEach((s, i) => {
+            expect(s.timestamp).to.equal(messy[i].timestamp);
+            expect(s.value).to.equal(messy[i].value);
+            expect(s.label === 1 || s.label === -1).to.equal(true);
+        });
+        // A row's score depends on its time position, not its place in the request.
+        const sorted = scoreSeries(model, window);
+        expect(scored[0].score).to.be.closeTo(sorted[100].score, 0.05);
     });
-    // A row's score depends on its time position, not its place in the request.
-    const sorted = scoreSeries(model, window);
-    expect(scored[0].score).to.be.closeTo(sorted[100].score, 0.05);
-  });
 
-  it("scores a single point and rejects an empty series", () => {
-    expect(scoreSeries(model, [{ timestamp: 0, value: 41 }])).to.have.length(1);
-    expect(() => scoreSeries(model, [])).to.throw(/empty/);
-  });
+    it("scores a single point and rejects an empty series", () => {
+        expect(scoreSeries(model, [{ timestamp: 0, value: 41 }])).to.have.length(1);
+        expect(() => scoreSeries(model, [])).to.throw(/empty/);
+    });
 
-  it("exposes the feature rows it scores", () => {
-    const rows = featureRows(model, synthetic(10));
-    expect(rows).to.have.length(10);
-    expect(rows[0]).to.have.length(4);
-  });
+    it("exposes the feature rows it scores", () => {
+        const rows = featureRows(model, synthetic(10));
+        expect(rows).to.have.length(10);
+        expect(rows[0]).to.have.length(4);
+    });
 });
 
 describe("parseModelFile", () => {
-  const good = trainModel(synthetic(300), { name: "m", trees: 3 });
-  const mutate = (f: (m: Record<string, any>) => void): unknown => {
-    const copy = JSON.parse(JSON.stringify(good)) as Record<string, any>;
-    f(copy);
-    return copy;
-  };
-  const cases: [string, (m: Record<string, any>) => void, RegExp][] = [
-    ["wrong format", (m) => (m.format = "sklearn-pickle"), /format must be "aiops-iforest"/],
-    ["future version", (m) => (m.version = 2), /version must be 1/],
-    ["missing name", (m) => delete m.name, /name must be a non-empty string/],
-    ["unknown feature set", (m) => (m.featureSet = "fancy"), /featureSet must be one of seed, default/],
-    ["features not matching the set", (m) => (m.features = ["value"]), /features must be \[value, robust_z/],
-    ["missing training window", (m) => delete m.training, /training must be an object/],
-    ["bad contamination", (m) => (m.params.contamination = 0.9), /params.contamination/],
-    ["tree count mismatch", (m) => m.trees.pop(), /trees has 2 trees but params.trees is 3/],
-    ["child index out of range", (m) => (m.trees[1].left[0] = 99999), /trees\[1\].left\[0\] must be -1 or a node index/],
-    ["child pointing backwards (a cycle)", (m) => (m.trees[0].right[0] = 0), /trees\[0\].right\[0\]/],
-    ["NaN threshold (null in JSON)", (m) => (m.trees[2].threshold[0] = null), /trees\[2\].threshold\[0\] must be a finite number/],
-    ["feature index out of range", (m) => (m.trees[0].feature[0] = 4), /trees\[0\].feature\[0\] must be a feature index in \[0, 4\)/],
-    ["ragged tree arrays", (m) => m.trees[0].samples.pop(), /trees\[0\].samples has/],
-    ["missing offset", (m) => delete m.offset, /offset must be a finite number/],
-    ["drift of the wrong length", (m) => m.drift.pop(), /drift must have 4 entries/],
-    ["missing scale floor", (m) => delete m.featureParams, /featureParams must be an object/],
-  ];
-  for (const [what, change, message] of cases) {
-    it(`rejects ${what}`, () => {
-      expect(() => parseModelFile(mutate(change), "m.json")).to.throw(ModelFileError, message);
+    const good = trainModel(synthetic(300), { name: "m", trees: 3 });
+    const mutate = (f: (m: Record<string, any>) => void): unknown => {
+        const copy = JSON.parse(JSON.stringify(good)) as Record<string, any>;
+        f(copy);
+        return copy;
+    };
+    const cases: [string, (m: Record<string, any>) => void, RegExp][] = [
+        ["wrong format", (m) => (m.format = "sklearn-pickle"), /format must be "aiops-iforest"/],
+        ["future version", (m) => (m.version = 2), /version must be 1/],
+        ["missing name", (m) => delete m.name, /name must be a non-empty string/],
+        ["unknown feature set", (m) => (m.featureSet = "fancy"), /featureSet must be one of seed, default/],
+        ["features not matching the set", (m) => (m.features = ["value"]), /features must be \[value, robust_z/],
+        ["missing training window", (m) => delete m.training, /training must be an object/],
+        ["bad contamination", (m) => (m.params.contamination = 0.9), /params.contamination/],
+        ["tree count mismatch", (m) => m.trees.pop(), /trees has 2 trees but params.trees is 3/],
+        ["child index out of range", (m) => (m.trees[1].left[0] = 99999), /trees\[1\].left\[0\] must be -1 or a node index/],
+        ["child pointing backwards (a cycle)", (m) => (m.trees[0].right[0] = 0), /trees\[0\].right\[0\]/],
+        ["NaN threshold (null in JSON)", (m) => (m.trees[2].threshold[0] = null), /trees\[2\].threshold\[0\] must be a finite number/],
+        ["feature index out of range", (m) => (m.trees[0].feature[0] = 4), /trees\[0\].feature\[0\] must be a feature index in \[0, 4\)/],
+        ["ragged tree arrays", (m) => m.trees[0].samples.pop(), /trees\[0\].samples has/],
+        ["missing offset", (m) => delete m.offset, /offset must be a finite number/],
+        ["drift of the wrong length", (m) => m.drift.pop(), /drift must have 4 entries/],
+        ["missing scale floor", (m) => delete m.featureParams, /featureParams must be an object/],
+    ];
+    for (const [what, change, message] of cases) {
+        it(`rejects ${what}`, () => {
+            expect(() => parseModelFile(mutate(change), "m.json")).to.throw(ModelFileError, message);
+        });
+    }
+
+    it("prefixes the source and rejects non-objects", () => {
+        expect(() => parseModelFile([], "models/x.json")).to.throw(ModelFileError, /^models\/x.json: expected a JSON object, got an array/);
     });
-  }
 
-  it("prefixes the source and rejects non-objects", () => {
-    expect(() => parseModelFile([], "models/x.json")).to.throw(ModelFileError, /^models\/x.json: expected a JSON object, got an array/);
-  });
-
-  it("accepts the trained file", () => {
-    expect(parseModelFile(JSON.parse(JSON.stringify(good)))).to.deep.equal(good);
-  });
+    it("accepts the trained file", () => {
+        expect(parseModelFile(JSON.parse(JSON.stringify(good)))).to.deep.equal(good);
+    });
 });
 
 describe("loadModelFile", () => {
-  let dir: string;
-  before(() => (dir = mkdtempSync(join(tmpdir(), "detector-model-"))));
-  after(() => rmSync(dir, { recursive: true, force: true }));
+    let dir: string;
+    before(() => (dir = mkdtempSync(join(tmpdir(), "detector-model-"))));
+    after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("loads a model written as JSON", () => {
-    const model: ModelFile = trainModel(synthetic(200), { name: "disk", trees: 2 });
-    writeFileSync(join(dir, "ok.json"), JSON.stringify(model));
-    expect(loadModelFile(join(dir, "ok.json"))).to.deep.equal(model);
-  });
+    it("loads a model written as JSON", () => {
+        const model: ModelFile = trainModel(synthetic(200), { name: "disk", trees: 2 });
+        writeFileSync(join(dir, "ok.json"), JSON.stringify(model));
+        expect(loadModelFile(join(dir, "ok.json"))).to.deep.equal(model);
+    });
 
-  it("reports a missing or corrupt file as ModelFileError", () => {
-    expect(() => loadModelFile(join(dir, "absent.json"))).to.throw(ModelFileError, /cannot read model file .*absent.json/);
-    writeFileSync(join(dir, "bad.json"), "{ not json");
-    expect(() => loadModelFile(join(dir, "bad.json"))).to.throw(ModelFileError, /bad.json is not valid JSON/);
-  });
+    it("reports a missing or corrupt file as ModelFileError", () => {
+        expect(() => loadModelFile(join(dir, "absent.json"))).to.throw(ModelFileError, /cannot read model file .*absent.json/);
+        writeFileSync(join(dir, "bad.json"), "{ not json");
+        expect(() => loadModelFile(join(dir, "bad.json"))).to.throw(ModelFileError, /bad.json is not valid JSON/);
+    });
 });
 
 describe("drift bins", () => {
-  it("puts values in (edge, edge] bins", () => {
-    expect(binFractions([0, 1, 1.5, 2, 3, 10], [1, 2])).to.deep.equal([2 / 6, 2 / 6, 2 / 6]);
-  });
+    it("puts values in (edge, edge] bins", () => {
+        expect(binFractions([0, 1, 1.5, 2, 3, 10], [1, 2])).to.deep.equal([2 / 6, 2 / 6, 2 / 6]);
+    });
 
-  it("collapses repeated quantile edges of a lumpy feature", () => {
-    const d = featureDistribution("x", [...new Array(90).fill(0), ...Array.from({ length: 10 }, (_, i) => i + 1)]);
-    // numpy deciles: 0 eight times, then the 90th percentile interpolates between 0 and 1.
-    expect(d.edges).to.have.length(2);
-    expect(d.edges[0]).to.equal(0);
-    expect(d.edges[1]).to.be.closeTo(0.1, 1e-12);
-    expect(d.fractions).to.deep.equal([0.9, 0, 0.1]);
-  });
+    it("collapses repeated quantile edges of a lumpy feature", () => {
+        const d = featureDistribution("x", [...new Array(90).fill(0), ...Array.from({ length: 10 }, (_, i) => i + 1)]);
+        // numpy deciles: 0 eight times, then the 90th percentile interpolates between 0 and 1.
+        expect(d.edges).to.have.length(2);
+        expect(d.edges[0]).to.equal(0);
+        expect(d.edges[1]).to.be.closeTo(0.1, 1e-12);
+        expect(d.fractions).to.deep.equal([0.9, 0, 0.1]);
+    });
 });

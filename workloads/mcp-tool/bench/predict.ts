@@ -19,7 +19,9 @@ const WARMUP = 10;
 const TARGET_P50_MS = 100;
 const TARGET_RSS_MIB = 100;
 // The Dockerfile's node flags, so the benchmark measures what the container runs (BENCH_NODE_FLAGS overrides).
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "--max-semi-space-size=1 --max-old-space-size=96 --liftoff-only").split(" ").filter((f) => f !== "");
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "--max-semi-space-size=1 --max-old-space-size=96 --liftoff-only")
+    .split(" ")
+    .filter((f) => f !== "");
 
 // The child runs the real compiled app; only the clock is fixed (to the end of the backfilled data), as in the tests.
 const CHILD = `
@@ -31,101 +33,116 @@ process.on("SIGTERM", () => app.close().then(() => process.exit(0)));
 `;
 
 function startServer(stack: Stack): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, "-e", CHILD], {
-    cwd: join(__dirname, ".."),
-    env: {
-      PATH: process.env.PATH,
-      PORT: "0",
-      HOST: "127.0.0.1",
-      PROMETHEUS_URL: stack.prometheus.url,
-      INFERENCE_SERVICE_URL: stack.detectorUrl,
-      BENCH_NOW_MS: String(stack.nowMs),
-    },
-    stdio: ["ignore", "ignore", "pipe"], // stdout carries one JSON log line per call; not needed here
-  });
-  return new Promise((resolve, reject) => {
-    let err = "";
-    child.stderr?.on("data", (d: Buffer) => {
-      err += d.toString();
-      const m = /LISTENING (\d+)/.exec(err);
-      if (m) resolve({ child, port: Number(m[1]) });
+    const child = spawn(process.execPath, [...NODE_FLAGS, "-e", CHILD], {
+        cwd: join(__dirname, ".."),
+        env: {
+            PATH: process.env.PATH,
+            PORT: "0",
+            HOST: "127.0.0.1",
+            PROMETHEUS_URL: stack.prometheus.url,
+            INFERENCE_SERVICE_URL: stack.detectorUrl,
+            BENCH_NOW_MS: String(stack.nowMs),
+        },
+        stdio: ["ignore", "ignore", "pipe"], // stdout carries one JSON log line per call; not needed here
     });
-    child.once("exit", (code) => reject(new Error(`MCP server exited with ${code}: ${err}`)));
-  });
+    return new Promise((resolve, reject) => {
+        let err = "";
+        child.stderr?.on("data", (d: Buffer) => {
+            err += d.toString();
+            const m = /LISTENING (\d+)/.exec(err);
+            if (m) resolve({ child, port: Number(m[1]) });
+        });
+        child.once("exit", (code) => reject(new Error(`MCP server exited with ${code}: ${err}`)));
+    });
 }
 
 function status(pid: number, field: string): number {
-  const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : NaN;
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : NaN;
 }
 
 function quantile(sorted: number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
+    return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
-async function measure(client: Client, args: Record<string, unknown>, calls: number, tool = "predict_anomalies"): Promise<{ p50: number; p99: number; mean: number; max: number }> {
-  for (let i = 0; i < WARMUP; i++) await client.callTool({ name: tool, arguments: args });
-  const times: number[] = [];
-  for (let i = 0; i < calls; i++) {
-    const t0 = performance.now();
-    const r = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
-    times.push(performance.now() - t0);
-    if (r.isError === true) throw new Error(`tool error: ${JSON.stringify(r.content)}`);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: quantile(times, 0.5), p99: quantile(times, 0.99), mean: times.reduce((a, b) => a + b, 0) / times.length, max: times[times.length - 1] };
+async function measure(
+    client: Client,
+    args: Record<string, unknown>,
+    calls: number,
+    tool = "predict_anomalies",
+): Promise<{ p50: number; p99: number; mean: number; max: number }> {
+    for (let i = 0; i < WARMUP; i++) await client.callTool({ name: tool, arguments: args });
+    const times: number[] = [];
+    for (let i = 0; i < calls; i++) {
+        const t0 = performance.now();
+        const r = (await client.callTool({ name: tool, arguments: args })) as CallToolResult;
+        times.push(performance.now() - t0);
+        if (r.isError === true) throw new Error(`tool error: ${JSON.stringify(r.content)}`);
+    }
+    times.sort((a, b) => a - b);
+    return {
+        p50: quantile(times, 0.5),
+        p99: quantile(times, 0.99),
+        mean: times.reduce((a, b) => a + b, 0) / times.length,
+        max: times[times.length - 1],
+    };
 }
 
 async function main(): Promise<void> {
-  const tools = await checkPrometheusTools();
-  if (!tools.ok) throw new Error(`${tools.missing.join(" and ")} not found: install Debian's prometheus package to run the benchmark`);
-  const stack = await startStack({ contamination: 0.01 });
-  let server: { child: ChildProcess; port: number } | undefined;
-  const client = new Client({ name: "bench", version: "0" });
-  try {
-    server = await startServer(stack);
-    const pid = server.child.pid!;
-    await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${server.port}/mcp`)));
-    const rssAtStart = status(pid, "VmRSS");
+    const tools = await checkPrometheusTools();
+    if (!tools.ok) throw new Error(`${tools.missing.join(" and ")} not found: install Debian's prometheus package to run the benchmark`);
+    const stack = await startStack({ contamination: 0.01 });
+    let server: { child: ChildProcess; port: number } | undefined;
+    const client = new Client({ name: "bench", version: "0" });
+    try {
+        server = await startServer(stack);
+        const pid = server.child.pid!;
+        await client.connect(new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${server.port}/mcp`)));
+        const rssAtStart = status(pid, "VmRSS");
 
-    const oneHour = await measure(client, { instance_ip: "10.0.0.11", hours: 1, metric: "cpu" }, CALLS);
-    const hwmOneHour = status(pid, "VmHWM");
-    const day = await measure(client, { instance_ip: "10.0.0.11", hours: 24, metric: "network" }, Math.max(10, CALLS / 5));
-    const daySeries = await measure(client, { instance_ip: "10.0.0.11", time_range_hours: 24, metric: "network" }, Math.max(10, CALLS / 5), "query_prometheus_and_predict");
-    const hwm = status(pid, "VmHWM");
-    const rss = status(pid, "VmRSS");
+        const oneHour = await measure(client, { instance_ip: "10.0.0.11", hours: 1, metric: "cpu" }, CALLS);
+        const hwmOneHour = status(pid, "VmHWM");
+        const day = await measure(client, { instance_ip: "10.0.0.11", hours: 24, metric: "network" }, Math.max(10, CALLS / 5));
+        const daySeries = await measure(
+            client,
+            { instance_ip: "10.0.0.11", time_range_hours: 24, metric: "network" },
+            Math.max(10, CALLS / 5),
+            "query_prometheus_and_predict",
+        );
+        const hwm = status(pid, "VmHWM");
+        const rss = status(pid, "VmRSS");
 
-    const ms = (x: number) => `${x.toFixed(1)} ms`;
-    const line = (name: string, r: { p50: number; p99: number; mean: number; max: number }, n: number) =>
-      `${name.padEnd(52)} n=${String(n).padStart(3)}  p50 ${ms(r.p50).padStart(9)}  p99 ${ms(r.p99).padStart(9)}  mean ${ms(r.mean).padStart(9)}  max ${ms(r.max).padStart(9)}`;
-    console.log(
-      `mcp-tool benchmark (Node ${process.version}, server flags '${NODE_FLAGS.join(" ")}', ${WARMUP} warm-up calls each; ` +
-        `stack setup ${JSON.stringify(stack.timings)} ms)`,
-    );
-    console.log(line("predict_anomalies 1 h @10 s (361 points), cpu", oneHour, CALLS));
-    console.log(line("predict_anomalies 24 h @10 s (8,641 points), network", day, Math.max(10, CALLS / 5)));
-    console.log(line("query_prometheus_and_predict 24 h @10 s, network", daySeries, Math.max(10, CALLS / 5)));
-    console.log(
-      `MCP server RSS: ${rssAtStart.toFixed(1)} MiB after start; peak (VmHWM) ${hwmOneHour.toFixed(1)} MiB after the 1 h calls, ` +
-        `${hwm.toFixed(1)} MiB after the 24 h calls; ${rss.toFixed(1)} MiB at the end`,
-    );
-    console.log(
-      `targets: p50 (1 h) < ${TARGET_P50_MS} ms: ${oneHour.p50 < TARGET_P50_MS ? "met" : "MISSED"}; ` +
-        `peak RSS (1 h calls) < ${TARGET_RSS_MIB} MiB: ${hwmOneHour < TARGET_RSS_MIB ? "met" : "MISSED"}; ` +
-        `peak RSS (all calls) < ${TARGET_RSS_MIB} MiB: ${hwm < TARGET_RSS_MIB ? "met" : "MISSED"}`,
-    );
-  } finally {
-    await client.close().catch(() => undefined);
-    if (server !== undefined && server.child.exitCode === null) {
-      const exited = new Promise((r) => server!.child.once("exit", r));
-      server.child.kill("SIGTERM");
-      await exited;
+        const ms = (x: number) => `${x.toFixed(1)} ms`;
+        const line = (name: string, r: { p50: number; p99: number; mean: number; max: number }, n: number) =>
+            `${name.padEnd(52)} n=${String(n).padStart(3)}  p50 ${ms(r.p50).padStart(9)}  p99 ${ms(r.p99).padStart(9)}  mean ${ms(r.mean).padStart(9)}  max ${ms(r.max).padStart(9)}`;
+        console.log(
+            `mcp-tool benchmark (Node ${process.version}, server flags '${NODE_FLAGS.join(" ")}', ${WARMUP} warm-up calls each; ` +
+                `stack setup ${JSON.stringify(stack.timings)} ms)`,
+        );
+        console.log(line("predict_anomalies 1 h @10 s (361 points), cpu", oneHour, CALLS));
+        console.log(line("predict_anomalies 24 h @10 s (8,641 points), network", day, Math.max(10, CALLS / 5)));
+        console.log(line("query_prometheus_and_predict 24 h @10 s, network", daySeries, Math.max(10, CALLS / 5)));
+        console.log(
+            `MCP server RSS: ${rssAtStart.toFixed(1)} MiB after start; peak (VmHWM) ${hwmOneHour.toFixed(1)} MiB after the 1 h calls, ` +
+                `${hwm.toFixed(1)} MiB after the 24 h calls; ${rss.toFixed(1)} MiB at the end`,
+        );
+        console.log(
+            `targets: p50 (1 h) < ${TARGET_P50_MS} ms: ${oneHour.p50 < TARGET_P50_MS ? "met" : "MISSED"}; ` +
+                `peak RSS (1 h calls) < ${TARGET_RSS_MIB} MiB: ${hwmOneHour < TARGET_RSS_MIB ? "met" : "MISSED"}; ` +
+                `peak RSS (all calls) < ${TARGET_RSS_MIB} MiB: ${hwm < TARGET_RSS_MIB ? "met" : "MISSED"}`,
+        );
+    } finally {
+        await client.close().catch(() => undefined);
+        if (server !== undefined && server.child.exitCode === null) {
+            const exited = new Promise((r) => server!.child.once("exit", r));
+            server.child.kill("SIGTERM");
+            await exited;
+        }
+        await stack.close();
     }
-    await stack.close();
-  }
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
+    console.error(err);
+    process.exit(1);
 });

@@ -14,151 +14,158 @@ export const SERVER_VERSION = "0.1.0";
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AppOptions {
-  /** Milliseconds since the epoch. Tests pass a fixed clock to analyse backfilled data; production uses Date.now. */
-  readonly now?: () => number;
-  readonly logger?: Logger;
-  /** A fresh registry per app; set false to skip process metrics (tests creating many apps). */
-  readonly defaultMetrics?: boolean;
+    /** Milliseconds since the epoch. Tests pass a fixed clock to analyse backfilled data; production uses Date.now. */
+    readonly now?: () => number;
+    readonly logger?: Logger;
+    /** A fresh registry per app; set false to skip process metrics (tests creating many apps). */
+    readonly defaultMetrics?: boolean;
 }
 
 export interface App {
-  readonly server: Server;
-  readonly telemetry: Telemetry;
-  /** Starts listening; resolves with the bound port (useful with PORT=0). */
-  listen(): Promise<number>;
-  /** Stops accepting connections and waits for in-flight requests, closing idle keep-alive sockets. */
-  close(): Promise<void>;
+    readonly server: Server;
+    readonly telemetry: Telemetry;
+    /** Starts listening; resolves with the bound port (useful with PORT=0). */
+    listen(): Promise<number>;
+    /** Stops accepting connections and waits for in-flight requests, closing idle keep-alive sockets. */
+    close(): Promise<void>;
 }
 
 /** Whether a `Host` header names one of the allowed hosts (port ignored, as the SDK's middleware does). */
 export function isAllowedHost(hostHeader: string | undefined, allowed: readonly string[]): boolean {
-  if (hostHeader === undefined) return false;
-  const name = hostnameOf(hostHeader);
-  return name !== undefined && allowed.includes(name);
+    if (hostHeader === undefined) return false;
+    const name = hostnameOf(hostHeader);
+    return name !== undefined && allowed.includes(name);
 }
 
 /** Builds the HTTP server: /mcp (stateless Streamable HTTP), /healthz, /readyz and /metrics. */
 export function createApp(config: Config, opts: AppOptions = {}): App {
-  const logger = opts.logger ?? jsonLogger();
-  const telemetry = new Telemetry(opts.defaultMetrics ?? true);
-  const ctx: ToolContext = {
-    prometheus: new PrometheusClient(config.prometheusUrl, config.prometheusTimeoutMs),
-    detector: new DetectorClient(config.inferenceServiceUrl, config.inferenceTimeoutMs),
-    models: config.models,
-    defaultInstance: config.defaultInstance,
-    now: opts.now ?? Date.now,
-    telemetry,
-    logger,
-  };
-
-  const server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      logger.log("error", "request failed", { path: req.url, error: err instanceof Error ? err.message : String(err) });
-      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
-      else res.end();
-    });
-  });
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "/").split("?")[0];
-    if (path === "/mcp") return handleMcp(req, res);
-    if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: `${req.method} is not allowed on ${path}` }, { allow: "GET" });
-    if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
-    if (path === "/readyz") return readiness(res);
-    if (path === "/metrics") {
-      const body = await telemetry.registry.metrics();
-      res.writeHead(200, { "content-type": telemetry.registry.contentType }).end(body);
-      return;
-    }
-    sendJson(res, 404, { error: `no route for ${path}; the MCP endpoint is POST /mcp` });
-  }
-
-  async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // Only /mcp is Host-checked: kubelet probes and Prometheus scrapes address the pod IP, which no list can name.
-    if (!isAllowedHost(req.headers.host, config.allowedHosts)) {
-      logger.log("warn", "refused foreign Host", { host: req.headers.host });
-      return sendJsonRpcError(res, 403, `Invalid Host header: ${req.headers.host ?? "(none)"}`);
-    }
-    if (req.method !== "POST") {
-      // Stateless server: no SSE stream to resume (GET) and no session to end (DELETE).
-      return sendJsonRpcError(res, 405, "Method not allowed: this stateless server only accepts POST", { allow: "POST" });
-    }
-    let body: unknown;
-    try {
-      body = await readJson(req);
-    } catch (err) {
-      return sendJsonRpcError(res, err instanceof BodyTooLarge ? 413 : 400, err instanceof Error ? err.message : "bad request", {}, -32700);
-    }
-    // Per-request server and transport: the SDK's stateless pattern, no state shared between calls.
-    const mcp = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
-    registerTools(mcp, ctx);
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    res.on("close", () => {
-      void transport.close();
-      void mcp.close();
-    });
-    await mcp.connect(transport);
-    await transport.handleRequest(req, res, body);
-  }
-
-  async function readiness(res: ServerResponse): Promise<void> {
-    const check = async (probe: () => Promise<void>): Promise<{ ok: boolean; error?: string }> => {
-      try {
-        await probe();
-        return { ok: true };
-      } catch (err) {
-        return { ok: false, error: err instanceof Error ? err.message : String(err) };
-      }
+    const logger = opts.logger ?? jsonLogger();
+    const telemetry = new Telemetry(opts.defaultMetrics ?? true);
+    const ctx: ToolContext = {
+        prometheus: new PrometheusClient(config.prometheusUrl, config.prometheusTimeoutMs),
+        detector: new DetectorClient(config.inferenceServiceUrl, config.inferenceTimeoutMs),
+        models: config.models,
+        defaultInstance: config.defaultInstance,
+        now: opts.now ?? Date.now,
+        telemetry,
+        logger,
     };
-    const [prometheus, detector] = await Promise.all([check(() => ctx.prometheus.ready()), check(() => ctx.detector.ready())]);
-    const ready = prometheus.ok && detector.ok;
-    const down = [prometheus.ok ? undefined : "prometheus", detector.ok ? undefined : "detector"].filter((x) => x !== undefined);
-    if (!ready) logger.log("warn", "not ready", { down, prometheus: prometheus.error, detector: detector.error });
-    sendJson(res, ready ? 200 : 503, { ready, ...(ready ? {} : { down }), prometheus, detector });
-  }
 
-  return {
-    server,
-    telemetry,
-    listen: () =>
-      new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(config.port, config.host, () => {
-          server.off("error", reject);
-          const addr = server.address();
-          resolve(typeof addr === "object" && addr !== null ? addr.port : config.port);
+    const server = createServer((req, res) => {
+        route(req, res).catch((err: unknown) => {
+            logger.log("error", "request failed", { path: req.url, error: err instanceof Error ? err.message : String(err) });
+            if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+            else res.end();
         });
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
-      }),
-  };
+    });
+
+    async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+        const path = (req.url ?? "/").split("?")[0];
+        if (path === "/mcp") return handleMcp(req, res);
+        if (req.method !== "GET" && req.method !== "HEAD")
+            return sendJson(res, 405, { error: `${req.method} is not allowed on ${path}` }, { allow: "GET" });
+        if (path === "/healthz") return sendJson(res, 200, { status: "ok" });
+        if (path === "/readyz") return readiness(res);
+        if (path === "/metrics") {
+            const body = await telemetry.registry.metrics();
+            res.writeHead(200, { "content-type": telemetry.registry.contentType }).end(body);
+            return;
+        }
+        sendJson(res, 404, { error: `no route for ${path}; the MCP endpoint is POST /mcp` });
+    }
+
+    async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+        // Only /mcp is Host-checked: kubelet probes and Prometheus scrapes address the pod IP, which no list can name.
+        if (!isAllowedHost(req.headers.host, config.allowedHosts)) {
+            logger.log("warn", "refused foreign Host", { host: req.headers.host });
+            return sendJsonRpcError(res, 403, `Invalid Host header: ${req.headers.host ?? "(none)"}`);
+        }
+        if (req.method !== "POST") {
+            // Stateless server: no SSE stream to resume (GET) and no session to end (DELETE).
+            return sendJsonRpcError(res, 405, "Method not allowed: this stateless server only accepts POST", { allow: "POST" });
+        }
+        let body: unknown;
+        try {
+            body = await readJson(req);
+        } catch (err) {
+            return sendJsonRpcError(
+                res,
+                err instanceof BodyTooLarge ? 413 : 400,
+                err instanceof Error ? err.message : "bad request",
+                {},
+                -32700,
+            );
+        }
+        // Per-request server and transport: the SDK's stateless pattern, no state shared between calls.
+        const mcp = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
+        registerTools(mcp, ctx);
+        const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+        res.on("close", () => {
+            void transport.close();
+            void mcp.close();
+        });
+        await mcp.connect(transport);
+        await transport.handleRequest(req, res, body);
+    }
+
+    async function readiness(res: ServerResponse): Promise<void> {
+        const check = async (probe: () => Promise<void>): Promise<{ ok: boolean; error?: string }> => {
+            try {
+                await probe();
+                return { ok: true };
+            } catch (err) {
+                return { ok: false, error: err instanceof Error ? err.message : String(err) };
+            }
+        };
+        const [prometheus, detector] = await Promise.all([check(() => ctx.prometheus.ready()), check(() => ctx.detector.ready())]);
+        const ready = prometheus.ok && detector.ok;
+        const down = [prometheus.ok ? undefined : "prometheus", detector.ok ? undefined : "detector"].filter((x) => x !== undefined);
+        if (!ready) logger.log("warn", "not ready", { down, prometheus: prometheus.error, detector: detector.error });
+        sendJson(res, ready ? 200 : 503, { ready, ...(ready ? {} : { down }), prometheus, detector });
+    }
+
+    return {
+        server,
+        telemetry,
+        listen: () =>
+            new Promise((resolve, reject) => {
+                server.once("error", reject);
+                server.listen(config.port, config.host, () => {
+                    server.off("error", reject);
+                    const addr = server.address();
+                    resolve(typeof addr === "object" && addr !== null ? addr.port : config.port);
+                });
+            }),
+        close: () =>
+            new Promise((resolve) => {
+                server.close(() => resolve());
+                server.closeIdleConnections();
+            }),
+    };
 }
 
 class BodyTooLarge extends Error {}
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new BodyTooLarge(`request body over ${MAX_BODY_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString("utf8");
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new Error("Parse error: the body must be a JSON-RPC message");
-  }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_BODY_BYTES) throw new BodyTooLarge(`request body over ${MAX_BODY_BYTES} bytes`);
+        chunks.push(chunk as Buffer);
+    }
+    const text = Buffer.concat(chunks).toString("utf8");
+    try {
+        return JSON.parse(text) as unknown;
+    } catch {
+        throw new Error("Parse error: the body must be a JSON-RPC message");
+    }
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
+    res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 }
 
 function sendJsonRpcError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}, code = -32000): void {
-  sendJson(res, status, { jsonrpc: "2.0", error: { code, message }, id: null }, headers);
+    sendJson(res, status, { jsonrpc: "2.0", error: { code, message }, id: null }, headers);
 }

@@ -3,41 +3,41 @@ import { isValidInstance } from "./promql";
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface Config {
-  /** Port to listen on. Env `PORT`, default 8080. */
-  readonly port: number;
-  /** Address to bind. Env `HOST`, default `0.0.0.0` (all interfaces, as a container needs). */
-  readonly host: string;
-  /** Prometheus base URL, e.g. `http://prometheus:9090`. Env `PROMETHEUS_URL`, required. */
-  readonly prometheusUrl: string;
-  /** Detector (KServe OIP v2) base URL. Env `INFERENCE_SERVICE_URL`, required. */
-  readonly inferenceServiceUrl: string;
-  /** Detector model name per metric. Env `MODEL_CPU`, `MODEL_MEMORY`, `MODEL_DISK`, `MODEL_NETWORK`. */
-  readonly models: Readonly<Record<MetricName, string>>;
-  /** Instance used when a tool call names none. Env `DEFAULT_INSTANCE_IP`, optional. */
-  readonly defaultInstance: string | undefined;
-  /** Per-request timeout for Prometheus. Env `PROMETHEUS_TIMEOUT_MS`, default 10000. */
-  readonly prometheusTimeoutMs: number;
-  /** Per-request timeout for the detector. Env `INFERENCE_TIMEOUT_MS`, default 10000. */
-  readonly inferenceTimeoutMs: number;
-  /**
-   * Host names (ports ignored) accepted in the `Host` header of `/mcp` requests, to refuse DNS rebinding.
-   * Env `ALLOWED_HOSTS`, comma-separated; default localhost, 127.0.0.1 and [::1].
-   */
-  readonly allowedHosts: readonly string[];
+    /** Port to listen on. Env `PORT`, default 8080. */
+    readonly port: number;
+    /** Address to bind. Env `HOST`, default `0.0.0.0` (all interfaces, as a container needs). */
+    readonly host: string;
+    /** Prometheus base URL, e.g. `http://prometheus:9090`. Env `PROMETHEUS_URL`, required. */
+    readonly prometheusUrl: string;
+    /** Detector (KServe OIP v2) base URL. Env `INFERENCE_SERVICE_URL`, required. */
+    readonly inferenceServiceUrl: string;
+    /** Detector model name per metric. Env `MODEL_CPU`, `MODEL_MEMORY`, `MODEL_DISK`, `MODEL_NETWORK`. */
+    readonly models: Readonly<Record<MetricName, string>>;
+    /** Instance used when a tool call names none. Env `DEFAULT_INSTANCE_IP`, optional. */
+    readonly defaultInstance: string | undefined;
+    /** Per-request timeout for Prometheus. Env `PROMETHEUS_TIMEOUT_MS`, default 10000. */
+    readonly prometheusTimeoutMs: number;
+    /** Per-request timeout for the detector. Env `INFERENCE_TIMEOUT_MS`, default 10000. */
+    readonly inferenceTimeoutMs: number;
+    /**
+     * Host names (ports ignored) accepted in the `Host` header of `/mcp` requests, to refuse DNS rebinding.
+     * Env `ALLOWED_HOSTS`, comma-separated; default localhost, 127.0.0.1 and [::1].
+     */
+    readonly allowedHosts: readonly string[];
 }
 
 export const DEFAULT_MODELS: Readonly<Record<MetricName, string>> = {
-  cpu: "node-cpu",
-  memory: "node-memory",
-  disk: "node-disk",
-  network: "node-network",
+    cpu: "node-cpu",
+    memory: "node-memory",
+    disk: "node-disk",
+    network: "node-network",
 };
 
 const MODEL_ENV: Record<MetricName, string> = {
-  cpu: "MODEL_CPU",
-  memory: "MODEL_MEMORY",
-  disk: "MODEL_DISK",
-  network: "MODEL_NETWORK",
+    cpu: "MODEL_CPU",
+    memory: "MODEL_MEMORY",
+    disk: "MODEL_DISK",
+    network: "MODEL_NETWORK",
 };
 
 export const DEFAULT_ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"] as const;
@@ -47,117 +47,121 @@ const MODEL_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 const HOST_NAME = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?)$/;
 
 export class ConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
+    constructor(readonly problems: readonly string[]) {
+        super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Parses and validates the environment; throws one ConfigError listing every bad variable. */
 export function parseConfig(env: Env): Config {
-  const problems: string[] = [];
-  const value = (name: string): string | undefined => {
-    const v = env[name]?.trim();
-    return v === undefined || v === "" ? undefined : v;
-  };
+    const problems: string[] = [];
+    const value = (name: string): string | undefined => {
+        const v = env[name]?.trim();
+        return v === undefined || v === "" ? undefined : v;
+    };
 
-  const int = (name: string, def: number, min: number, max: number, hint: string): number => {
-    const raw = value(name);
-    if (raw === undefined) return def;
-    const n = Number(raw);
-    if (!/^\d+$/.test(raw) || n < min || n > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max} (${hint}); got '${raw}'`);
-      return def;
+    const int = (name: string, def: number, min: number, max: number, hint: string): number => {
+        const raw = value(name);
+        if (raw === undefined) return def;
+        const n = Number(raw);
+        if (!/^\d+$/.test(raw) || n < min || n > max) {
+            problems.push(`${name} must be an integer from ${min} to ${max} (${hint}); got '${raw}'`);
+            return def;
+        }
+        return n;
+    };
+
+    const url = (name: string, example: string): string => {
+        const raw = value(name);
+        if (raw === undefined) {
+            problems.push(`${name} is required: set it to the base URL, e.g. ${example}`);
+            return "";
+        }
+        let parsed: URL;
+        try {
+            parsed = new URL(raw);
+        } catch {
+            problems.push(`${name} must be an http(s) URL such as ${example}; got '${raw}'`);
+            return "";
+        }
+        if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+            problems.push(`${name} must use http or https, e.g. ${example}; got '${raw}'`);
+            return "";
+        }
+        if (parsed.search !== "" || parsed.hash !== "") {
+            problems.push(`${name} must be a base URL without query or fragment, e.g. ${example}; got '${raw}'`);
+            return "";
+        }
+        // A trailing slash lets `new URL("api/v1/...", base)` keep any path prefix (e.g. /prometheus/).
+        return parsed.href.endsWith("/") ? parsed.href : `${parsed.href}/`;
+    };
+
+    const port = int("PORT", 8080, 0, 65535, "the port to listen on; 0 picks a free one");
+    const host = value("HOST") ?? "0.0.0.0";
+    const prometheusUrl = url("PROMETHEUS_URL", "http://prometheus-server.monitoring.svc:9090");
+    const inferenceServiceUrl = url("INFERENCE_SERVICE_URL", "http://anomaly-detector.aiops.svc:8080");
+
+    const models = {} as Record<MetricName, string>;
+    for (const metric of METRIC_NAMES) {
+        const name = MODEL_ENV[metric];
+        const raw = value(name) ?? DEFAULT_MODELS[metric];
+        if (!MODEL_NAME.test(raw)) {
+            problems.push(
+                `${name} must be a model name of letters, digits, '.', '_' or '-' (e.g. ${DEFAULT_MODELS[metric]}); got '${raw}'`,
+            );
+        }
+        models[metric] = raw;
     }
-    return n;
-  };
 
-  const url = (name: string, example: string): string => {
-    const raw = value(name);
-    if (raw === undefined) {
-      problems.push(`${name} is required: set it to the base URL, e.g. ${example}`);
-      return "";
+    const defaultInstance = value("DEFAULT_INSTANCE_IP");
+    if (defaultInstance !== undefined && !isValidInstance(defaultInstance)) {
+        problems.push(`DEFAULT_INSTANCE_IP must be a host or host:port such as 10.0.1.10:9100; got '${defaultInstance}'`);
     }
-    let parsed: URL;
-    try {
-      parsed = new URL(raw);
-    } catch {
-      problems.push(`${name} must be an http(s) URL such as ${example}; got '${raw}'`);
-      return "";
+
+    const prometheusTimeoutMs = int("PROMETHEUS_TIMEOUT_MS", 10_000, 1, MAX_TIMEOUT_MS, "milliseconds");
+    const inferenceTimeoutMs = int("INFERENCE_TIMEOUT_MS", 10_000, 1, MAX_TIMEOUT_MS, "milliseconds");
+
+    const allowedHosts: string[] = [];
+    const hostsRaw = value("ALLOWED_HOSTS");
+    for (const entry of hostsRaw === undefined ? DEFAULT_ALLOWED_HOSTS : hostsRaw.split(",")) {
+        const trimmed = entry.trim();
+        if (trimmed === "") continue;
+        const name = /[/@?#\s]/.test(trimmed) ? undefined : hostnameOf(trimmed);
+        if (name === undefined || !HOST_NAME.test(name)) {
+            problems.push(
+                `ALLOWED_HOSTS entries must be host names or host:port (e.g. anomaly-mcp.kagent.svc.cluster.local:8080); got '${trimmed}'`,
+            );
+            continue;
+        }
+        if (!allowedHosts.includes(name)) allowedHosts.push(name);
     }
-    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-      problems.push(`${name} must use http or https, e.g. ${example}; got '${raw}'`);
-      return "";
+    if (hostsRaw !== undefined && allowedHosts.length === 0 && problems.every((p) => !p.startsWith("ALLOWED_HOSTS"))) {
+        problems.push("ALLOWED_HOSTS must list at least one host name, e.g. localhost,anomaly-mcp.kagent.svc");
     }
-    if (parsed.search !== "" || parsed.hash !== "") {
-      problems.push(`${name} must be a base URL without query or fragment, e.g. ${example}; got '${raw}'`);
-      return "";
-    }
-    // A trailing slash lets `new URL("api/v1/...", base)` keep any path prefix (e.g. /prometheus/).
-    return parsed.href.endsWith("/") ? parsed.href : `${parsed.href}/`;
-  };
 
-  const port = int("PORT", 8080, 0, 65535, "the port to listen on; 0 picks a free one");
-  const host = value("HOST") ?? "0.0.0.0";
-  const prometheusUrl = url("PROMETHEUS_URL", "http://prometheus-server.monitoring.svc:9090");
-  const inferenceServiceUrl = url("INFERENCE_SERVICE_URL", "http://anomaly-detector.aiops.svc:8080");
-
-  const models = {} as Record<MetricName, string>;
-  for (const metric of METRIC_NAMES) {
-    const name = MODEL_ENV[metric];
-    const raw = value(name) ?? DEFAULT_MODELS[metric];
-    if (!MODEL_NAME.test(raw)) {
-      problems.push(`${name} must be a model name of letters, digits, '.', '_' or '-' (e.g. ${DEFAULT_MODELS[metric]}); got '${raw}'`);
-    }
-    models[metric] = raw;
-  }
-
-  const defaultInstance = value("DEFAULT_INSTANCE_IP");
-  if (defaultInstance !== undefined && !isValidInstance(defaultInstance)) {
-    problems.push(`DEFAULT_INSTANCE_IP must be a host or host:port such as 10.0.1.10:9100; got '${defaultInstance}'`);
-  }
-
-  const prometheusTimeoutMs = int("PROMETHEUS_TIMEOUT_MS", 10_000, 1, MAX_TIMEOUT_MS, "milliseconds");
-  const inferenceTimeoutMs = int("INFERENCE_TIMEOUT_MS", 10_000, 1, MAX_TIMEOUT_MS, "milliseconds");
-
-  const allowedHosts: string[] = [];
-  const hostsRaw = value("ALLOWED_HOSTS");
-  for (const entry of hostsRaw === undefined ? DEFAULT_ALLOWED_HOSTS : hostsRaw.split(",")) {
-    const trimmed = entry.trim();
-    if (trimmed === "") continue;
-    const name = /[/@?#\s]/.test(trimmed) ? undefined : hostnameOf(trimmed);
-    if (name === undefined || !HOST_NAME.test(name)) {
-      problems.push(`ALLOWED_HOSTS entries must be host names or host:port (e.g. anomaly-mcp.kagent.svc.cluster.local:8080); got '${trimmed}'`);
-      continue;
-    }
-    if (!allowedHosts.includes(name)) allowedHosts.push(name);
-  }
-  if (hostsRaw !== undefined && allowedHosts.length === 0 && problems.every((p) => !p.startsWith("ALLOWED_HOSTS"))) {
-    problems.push("ALLOWED_HOSTS must list at least one host name, e.g. localhost,anomaly-mcp.kagent.svc");
-  }
-
-  if (problems.length > 0) throw new ConfigError(problems);
-  return {
-    port,
-    host,
-    prometheusUrl,
-    inferenceServiceUrl,
-    models,
-    defaultInstance,
-    prometheusTimeoutMs,
-    inferenceTimeoutMs,
-    allowedHosts,
-  };
+    if (problems.length > 0) throw new ConfigError(problems);
+    return {
+        port,
+        host,
+        prometheusUrl,
+        inferenceServiceUrl,
+        models,
+        defaultInstance,
+        prometheusTimeoutMs,
+        inferenceTimeoutMs,
+        allowedHosts,
+    };
 }
 
 /** The host name of a `Host` header value or ALLOWED_HOSTS entry, lower-cased and without its port. */
 export function hostnameOf(hostHeader: string): string | undefined {
-  try {
-    const name = new URL(`http://${hostHeader}`).hostname;
-    return name === "" ? undefined : name.toLowerCase();
-  } catch {
-    return undefined;
-  }
+    try {
+        const name = new URL(`http://${hostHeader}`).hostname;
+        return name === "" ? undefined : name.toLowerCase();
+    } catch {
+        return undefined;
+    }
 }

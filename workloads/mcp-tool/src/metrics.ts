@@ -3,31 +3,31 @@ export const METRIC_NAMES = ["cpu", "memory", "disk", "network"] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
 
 export interface MetricInfo {
-  /** What the value means, for tool descriptions and summaries. */
-  readonly description: string;
-  readonly unit: "%" | "B/s";
+    /** What the value means, for tool descriptions and summaries. */
+    readonly description: string;
+    readonly unit: "%" | "B/s";
 }
 
 export const METRICS: Readonly<Record<MetricName, MetricInfo>> = {
-  cpu: { description: "CPU usage in percent (100 minus the idle rate, averaged over all CPUs)", unit: "%" },
-  memory: { description: "memory usage in percent (1 - MemAvailable / MemTotal)", unit: "%" },
-  disk: { description: "disk usage in percent of the fullest real filesystem", unit: "%" },
-  network: { description: "network traffic in bytes per second (receive + transmit, all devices but lo)", unit: "B/s" },
+    cpu: { description: "CPU usage in percent (100 minus the idle rate, averaged over all CPUs)", unit: "%" },
+    memory: { description: "memory usage in percent (1 - MemAvailable / MemTotal)", unit: "%" },
+    disk: { description: "disk usage in percent of the fullest real filesystem", unit: "%" },
+    network: { description: "network traffic in bytes per second (receive + transmit, all devices but lo)", unit: "B/s" },
 };
 
 export function isMetricName(x: unknown): x is MetricName {
-  return typeof x === "string" && (METRIC_NAMES as readonly string[]).includes(x);
+    return typeof x === "string" && (METRIC_NAMES as readonly string[]).includes(x);
 }
 
 /** A value with its unit, compact enough for a one-line summary: "97.3%", "12.4 MB/s". */
 export function formatValue(metric: MetricName, value: number): string {
-  if (METRICS[metric].unit === "%") return `${value.toFixed(1)}%`;
-  const units = ["B/s", "kB/s", "MB/s", "GB/s"];
-  let v = value;
-  let i = 0;
-  while (Math.abs(v) >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
+    if (METRICS[metric].unit === "%") return `${value.toFixed(1)}%`;
+    const units = ["B/s", "kB/s", "MB/s", "GB/s"];
+    let v = value;
+    let i = 0;
+    while (Math.abs(v) >= 1000 && i < units.length - 1) {
+        v /= 1000;
+        i++;
+    }
+    return `${v.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }

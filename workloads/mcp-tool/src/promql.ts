@@ -6,17 +6,17 @@ const INSTANCE = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)(:\d{1,5})?$/;
 const HAS_PORT = /:\d{1,5}$/;
 
 export function isValidInstance(instance: string): boolean {
-  return instance.length <= 255 && INSTANCE.test(instance);
+    return instance.length <= 255 && INSTANCE.test(instance);
 }
 
 /** Escapes RE2 metacharacters so a literal string matches only itself. */
 export function escapeRegex(text: string): string {
-  return text.replace(/[\\.^$|?*+()[\]{}]/g, "\\$&");
+    return text.replace(/[\\.^$|?*+()[\]{}]/g, "\\$&");
 }
 
 /** Quotes a string as a PromQL double-quoted literal. */
 export function promqlString(text: string): string {
-  return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
+    return `"${text.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`;
 }
 
 /**
@@ -24,8 +24,8 @@ export function promqlString(text: string): string {
  * while `10.0.0.5:9100` matches only itself. PromQL anchors `=~` regexes at both ends.
  */
 export function instanceMatcher(instance: string): string {
-  const pattern = HAS_PORT.test(instance) ? escapeRegex(instance) : `${escapeRegex(instance)}(:\\d+)?`;
-  return `instance=~${promqlString(pattern)}`;
+    const pattern = HAS_PORT.test(instance) ? escapeRegex(instance) : `${escapeRegex(instance)}(:\\d+)?`;
+    return `instance=~${promqlString(pattern)}`;
 }
 
 const REAL_FS = `fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs"`;
@@ -35,23 +35,23 @@ const REAL_FS = `fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs"`;
  * so each matching node-exporter target yields one series.
  */
 export function buildQuery(metric: MetricName, instance: string): string {
-  const m = instanceMatcher(instance);
-  switch (metric) {
-    case "cpu":
-      return `100 - (avg by (instance) (rate(node_cpu_seconds_total{mode="idle",${m}}[5m])) * 100)`;
-    case "memory":
-      return `avg by (instance) ((1 - (node_memory_MemAvailable_bytes{${m}} / node_memory_MemTotal_bytes{${m}})) * 100)`;
-    case "disk":
-      return (
-        `max by (instance) ((node_filesystem_size_bytes{${m},${REAL_FS}} - node_filesystem_avail_bytes{${m},${REAL_FS}})` +
-        ` / node_filesystem_size_bytes{${m},${REAL_FS}} * 100)`
-      );
-    case "network":
-      return (
-        `sum by (instance) (rate(node_network_receive_bytes_total{${m},device!="lo"}[5m]))` +
-        ` + sum by (instance) (rate(node_network_transmit_bytes_total{${m},device!="lo"}[5m]))`
-      );
-  }
+    const m = instanceMatcher(instance);
+    switch (metric) {
+        case "cpu":
+            return `100 - (avg by (instance) (rate(node_cpu_seconds_total{mode="idle",${m}}[5m])) * 100)`;
+        case "memory":
+            return `avg by (instance) ((1 - (node_memory_MemAvailable_bytes{${m}} / node_memory_MemTotal_bytes{${m}})) * 100)`;
+        case "disk":
+            return (
+                `max by (instance) ((node_filesystem_size_bytes{${m},${REAL_FS}} - node_filesystem_avail_bytes{${m},${REAL_FS}})` +
+                ` / node_filesystem_size_bytes{${m},${REAL_FS}} * 100)`
+            );
+        case "network":
+            return (
+                `sum by (instance) (rate(node_network_receive_bytes_total{${m},device!="lo"}[5m]))` +
+                ` + sum by (instance) (rate(node_network_transmit_bytes_total{${m},device!="lo"}[5m]))`
+            );
+    }
 }
 
 /** Node-exporter targets with their uname labels (arch, node name), seen in the last hour. */

@@ -9,48 +9,48 @@ import { jsonLogger } from "./log";
 const SHUTDOWN_GRACE_MS = 20_000;
 
 async function main(): Promise<void> {
-  const logger = jsonLogger();
-  let config;
-  try {
-    config = parseConfig(process.env);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      logger.log("error", err.message, { problems: err.problems });
-      process.exit(2);
+    const logger = jsonLogger();
+    let config;
+    try {
+        config = parseConfig(process.env);
+    } catch (err) {
+        if (err instanceof ConfigError) {
+            logger.log("error", err.message, { problems: err.problems });
+            process.exit(2);
+        }
+        throw err;
     }
-    throw err;
-  }
 
-  const app = createApp(config, { logger });
-  const port = await app.listen();
-  logger.log("info", "listening", {
-    address: `${config.host}:${port}`,
-    prometheus: config.prometheusUrl,
-    detector: config.inferenceServiceUrl,
-    models: config.models,
-    allowedHosts: config.allowedHosts,
-  });
-
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.log("info", "shutting down", { signal });
-    const force = setTimeout(() => {
-      logger.log("warn", "in-flight requests did not finish in time; exiting");
-      process.exit(1);
-    }, SHUTDOWN_GRACE_MS);
-    force.unref();
-    void app.close().then(() => {
-      logger.log("info", "stopped");
-      process.exit(0);
+    const app = createApp(config, { logger });
+    const port = await app.listen();
+    logger.log("info", "listening", {
+        address: `${config.host}:${port}`,
+        prometheus: config.prometheusUrl,
+        detector: config.inferenceServiceUrl,
+        models: config.models,
+        allowedHosts: config.allowedHosts,
     });
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
+
+    let stopping = false;
+    const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.log("info", "shutting down", { signal });
+        const force = setTimeout(() => {
+            logger.log("warn", "in-flight requests did not finish in time; exiting");
+            process.exit(1);
+        }, SHUTDOWN_GRACE_MS);
+        force.unref();
+        void app.close().then(() => {
+            logger.log("info", "stopped");
+            process.exit(0);
+        });
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((err: unknown) => {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", error: String(err) })}\n`);
-  process.exit(1);
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", error: String(err) })}\n`);
+    process.exit(1);
 });
