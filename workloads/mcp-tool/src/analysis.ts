@@ -1,10 +1,9 @@
 import { DetectorClient } from "./detector";
 import { ToolError } from "./errors";
 import { describeInstance, InstanceInfo, listInstances } from "./instances";
-import { isMetricName, METRIC_NAMES, MetricName } from "./metrics";
+import { buildQuery, isMetricName, isValidInstance, METRIC_NAMES, MetricName } from "@aiops/contract";
 import { mergePeriods, Period, ScoredPoint } from "./periods";
 import { PrometheusClient } from "./prometheus";
-import { buildQuery, isValidInstance } from "./promql";
 import { isoSeconds, summarize } from "./summary";
 import { MAX_HOURS, QueryWindow, windowEndingAt } from "./window";
 

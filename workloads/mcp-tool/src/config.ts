@@ -1,5 +1,4 @@
-import { METRIC_NAMES, MetricName } from "./metrics";
-import { isValidInstance } from "./promql";
+import { METRIC_NAMES, METRICS, MetricName, isValidInstance } from "@aiops/contract";
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface Config {
@@ -26,11 +25,12 @@ export interface Config {
     readonly allowedHosts: readonly string[];
 }
 
+/** The model names the detector serves (the contract's), overridable per metric. */
 export const DEFAULT_MODELS: Readonly<Record<MetricName, string>> = {
-    cpu: "node-cpu",
-    memory: "node-memory",
-    disk: "node-disk",
-    network: "node-network",
+    cpu: METRICS.cpu.model,
+    memory: METRICS.memory.model,
+    disk: METRICS.disk.model,
+    network: METRICS.network.model,
 };
 
 const MODEL_ENV: Record<MetricName, string> = {

@@ -1,5 +1,5 @@
 import { PrometheusClient } from "./prometheus";
-import { UNAME_QUERY, UP_QUERY } from "./promql";
+import { UNAME_QUERY, UP_QUERY } from "@aiops/contract";
 
 export interface InstanceInfo {
     /** The `instance` label, e.g. 10.0.1.10:9100. */

@@ -1,4 +1,4 @@
-import { formatValue, MetricName } from "./metrics";
+import { formatValue, MetricName } from "@aiops/contract";
 import { Period } from "./periods";
 import { QueryWindow } from "./window";
 

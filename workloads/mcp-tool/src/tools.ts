@@ -5,7 +5,7 @@ import { analyse, AnalysisDeps, pointOut } from "./analysis";
 import { DependencyError, ToolError } from "./errors";
 import { describeInstance, listInstances } from "./instances";
 import { Logger } from "./log";
-import { METRIC_NAMES, METRICS } from "./metrics";
+import { METRIC_NAMES, METRICS } from "@aiops/contract";
 import { Outcome, Telemetry } from "./telemetry";
 import { MAX_HOURS } from "./window";
 

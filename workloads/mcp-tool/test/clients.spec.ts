@@ -4,7 +4,7 @@ import { analyse, validateRequest } from "../src/analysis";
 import { DetectorClient } from "../src/detector";
 import { DependencyError, fetchWithin, ToolError } from "../src/errors";
 import { archOf, describeInstance } from "../src/instances";
-import { formatValue } from "../src/metrics";
+import { formatValue } from "@aiops/contract";
 import { PrometheusClient } from "../src/prometheus";
 
 /** A stub HTTP server answering every request with one canned status and body, recording the last request. */

@@ -14,7 +14,7 @@ import type { AnalysisResult } from "../src/analysis";
 import { App, createApp } from "../src/app";
 import { parseConfig } from "../src/config";
 import { silentLogger } from "../src/log";
-import { METRIC_NAMES } from "../src/metrics";
+import { METRIC_NAMES } from "@aiops/contract";
 import { rawRequest } from "./support/http";
 import { NODES } from "./support/nodeData";
 import { freePort, requirePrometheusTools } from "./support/prometheus";

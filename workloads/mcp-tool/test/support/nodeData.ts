@@ -4,7 +4,7 @@
  * one anomaly per metric is planted on the first node at a known time.
  */
 import { closeSync, openSync, writeSync } from "node:fs";
-import type { MetricName } from "../../src/metrics";
+import type { MetricName } from "@aiops/contract";
 import { Random } from "../../../detector/src/random";
 
 export interface FakeNode {

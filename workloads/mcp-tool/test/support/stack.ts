@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { trainModel } from "../../../detector/src/model";
 import { buildServer, DetectorServer } from "../../../detector/src/server";
 import { DEFAULT_MODELS } from "../../src/config";
-import { METRIC_NAMES } from "../../src/metrics";
-import { buildQuery } from "../../src/promql";
+import { METRIC_NAMES } from "@aiops/contract";
+import { buildQuery } from "@aiops/contract";
 import { DatasetSpec, defaultDataset, NODES } from "./nodeData";
 import { backfill, queryRangeValues, RunningPrometheus, startPrometheus } from "./prometheus";
 

@@ -1,4 +1,4 @@
-import { MetricName } from "./metrics";
+import type { MetricName } from "./metrics";
 
 // Instance labels are host:port (10.0.1.10:9100, node-1:9100, [fd00::1]:9100). Anything else is refused
 // before it reaches PromQL; the regex escaping below is a second line of defence.
@@ -30,27 +30,35 @@ export function instanceMatcher(instance: string): string {
 
 const REAL_FS = `fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs"`;
 
+/** `{a,b}` from matchers, or nothing when there are none (a bare metric name). */
+function selector(...matchers: (string | undefined)[]): string {
+    const present = matchers.filter((m): m is string => m !== undefined && m !== "");
+    return present.length === 0 ? "" : `{${present.join(",")}}`;
+}
+
 /**
- * The PromQL for one metric of one instance, from the seed's Metrics Reference, aggregated `by (instance)`
- * so each matching node-exporter target yields one series.
+ * The PromQL for one metric, from the seed's Metrics Reference, aggregated `by (instance)` so each
+ * node-exporter target yields one series. With an instance, only the targets it matches (see
+ * instanceMatcher); without one, every node-exporter instance Prometheus scrapes (training, scoring).
  */
-export function buildQuery(metric: MetricName, instance: string): string {
-    const m = instanceMatcher(instance);
+export function buildQuery(metric: MetricName, instance?: string): string {
+    const m = instance === undefined ? undefined : instanceMatcher(instance);
     switch (metric) {
         case "cpu":
-            return `100 - (avg by (instance) (rate(node_cpu_seconds_total{mode="idle",${m}}[5m])) * 100)`;
+            return `100 - (avg by (instance) (rate(node_cpu_seconds_total${selector('mode="idle"', m)}[5m])) * 100)`;
         case "memory":
-            return `avg by (instance) ((1 - (node_memory_MemAvailable_bytes{${m}} / node_memory_MemTotal_bytes{${m}})) * 100)`;
-        case "disk":
+            return `avg by (instance) ((1 - (node_memory_MemAvailable_bytes${selector(m)} / node_memory_MemTotal_bytes${selector(m)})) * 100)`;
+        case "disk": {
+            const fs = selector(m, REAL_FS);
+            return `max by (instance) ((node_filesystem_size_bytes${fs} - node_filesystem_avail_bytes${fs}) / node_filesystem_size_bytes${fs} * 100)`;
+        }
+        case "network": {
+            const dev = selector(m, 'device!="lo"');
             return (
-                `max by (instance) ((node_filesystem_size_bytes{${m},${REAL_FS}} - node_filesystem_avail_bytes{${m},${REAL_FS}})` +
-                ` / node_filesystem_size_bytes{${m},${REAL_FS}} * 100)`
+                `sum by (instance) (rate(node_network_receive_bytes_total${dev}[5m]))` +
+                ` + sum by (instance) (rate(node_network_transmit_bytes_total${dev}[5m]))`
             );
-        case "network":
-            return (
-                `sum by (instance) (rate(node_network_receive_bytes_total{${m},device!="lo"}[5m]))` +
-                ` + sum by (instance) (rate(node_network_transmit_bytes_total{${m},device!="lo"}[5m]))`
-            );
+        }
     }
 }
 

@@ -1,5 +1,12 @@
 import { expect } from "chai";
-import { buildQuery, escapeRegex, instanceMatcher, isValidInstance, promqlString } from "../src/promql";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { METRIC_NAMES, METRICS, MODEL_NAMES } from "../src/metrics";
+import { buildQuery, escapeRegex, instanceMatcher, isValidInstance, promqlString, UNAME_QUERY, UP_QUERY } from "../src/promql";
+
+const hasPromtool = spawnSync("promtool", ["--version"]).status === 0;
 
 describe("mcp-tool PromQL", () => {
     it("escapes every RE2 metacharacter", () => {
@@ -51,5 +58,42 @@ describe("mcp-tool PromQL", () => {
         const net = buildQuery("network", "10.0.0.5:9100");
         expect(net).to.include(`rate(node_network_receive_bytes_total{${m},device!="lo"}[5m])`);
         expect(net).to.include(`rate(node_network_transmit_bytes_total{${m},device!="lo"}[5m])`);
+    });
+
+    it("without an instance, selects every node-exporter instance and still aggregates by instance", () => {
+        expect(buildQuery("cpu")).to.equal('100 - (avg by (instance) (rate(node_cpu_seconds_total{mode="idle"}[5m])) * 100)');
+        expect(buildQuery("memory")).to.equal(
+            "avg by (instance) ((1 - (node_memory_MemAvailable_bytes / node_memory_MemTotal_bytes)) * 100)",
+        );
+        expect(buildQuery("disk")).to.include('node_filesystem_size_bytes{fstype!~"tmpfs|ramfs|devtmpfs|overlay|squashfs|nsfs|autofs"}');
+        expect(buildQuery("network")).to.include('rate(node_network_transmit_bytes_total{device!="lo"}[5m])');
+        for (const metric of METRIC_NAMES) expect(buildQuery(metric)).to.not.include("instance=~");
+    });
+
+    // promtool parses each query as Prometheus 2.x would (a rule file is the one place it checks PromQL offline).
+    (hasPromtool ? it : it.skip)("every query, with and without an instance, parses as PromQL (promtool check rules)", () => {
+        const dir = mkdtempSync(join(tmpdir(), "contract-promql-"));
+        try {
+            const rules = METRIC_NAMES.flatMap((metric) =>
+                [undefined, "10.0.0.5:9100", "[fd00::1]"].map((instance, i) => ({
+                    record: `contract:${metric}:${i}`,
+                    expr: buildQuery(metric, instance),
+                })),
+            );
+            rules.push({ record: "contract:uname", expr: UNAME_QUERY }, { record: "contract:up", expr: UP_QUERY });
+            writeFileSync(join(dir, "rules.json"), JSON.stringify({ groups: [{ name: "contract", rules }] }));
+            const r = spawnSync("promtool", ["check", "rules", join(dir, "rules.json")], { encoding: "utf8" });
+            expect(r.status, r.stdout + r.stderr).to.equal(0);
+            expect(r.stdout).to.include(`SUCCESS: ${rules.length} rules found`);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
+
+describe("contract: model names", () => {
+    it("names one detector model per metric, node-<metric>, all distinct", () => {
+        expect(MODEL_NAMES).to.deep.equal(["node-cpu", "node-memory", "node-disk", "node-network"]);
+        for (const metric of METRIC_NAMES) expect(METRICS[metric].model).to.equal(`node-${metric}`);
     });
 });

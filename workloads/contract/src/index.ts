@@ -1,0 +1,4 @@
+export { METRIC_NAMES, METRICS, MODEL_NAMES, formatValue, isMetricName } from "./metrics";
+export type { MetricInfo, MetricName } from "./metrics";
+export { UNAME_QUERY, UP_QUERY, buildQuery, escapeRegex, instanceMatcher, isValidInstance, promqlString } from "./promql";
+export { DEFAULT_PORTS, SCORER_METRICS } from "./scorer";
