@@ -2,3 +2,4 @@ export { METRIC_NAMES, METRICS, MODEL_NAMES, formatValue, isMetricName } from ".
 export type { MetricInfo, MetricName } from "./metrics";
 export { UNAME_QUERY, UP_QUERY, buildQuery, escapeRegex, instanceMatcher, isValidInstance, promqlString } from "./promql";
 export { DEFAULT_PORTS, SCORER_METRICS } from "./scorer";
+export { MODEL_FILES, MODEL_PROPERTY, MODEL_STORE_LAYOUT, NO_MODEL_YET, TRAINING_HINT_ENV, modelFileName } from "./model";
