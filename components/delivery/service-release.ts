@@ -62,19 +62,17 @@ export class ServiceRelease extends pulumi.ComponentResource {
                         finalizers: ["resources-finalizer.argocd.argoproj.io"],
                         labels: { "app.kubernetes.io/part-of": "aiops-mlops-platform" },
                     },
-                    spec: pulumi
-                        .output(values)
-                        .apply((v) =>
-                            applicationSpec({
-                                releaseName: this.releaseName,
-                                namespace: args.namespace,
-                                source: args.source,
-                                values: v,
-                                target,
-                                syncOptions: args.syncOptions,
-                                ignoreDifferences: args.ignoreDifferences,
-                            }),
-                        ),
+                    spec: pulumi.output(values).apply((v) =>
+                        applicationSpec({
+                            releaseName: this.releaseName,
+                            namespace: args.namespace,
+                            source: args.source,
+                            values: v,
+                            target,
+                            syncOptions: args.syncOptions,
+                            ignoreDifferences: args.ignoreDifferences,
+                        }),
+                    ),
                 },
                 {
                     parent: this,

@@ -132,11 +132,9 @@ const sshTarget = z.strictObject({
 
 export const hybridSchema = z.strictObject({
     gcp: z.strictObject({
-        project: z
-            .string()
-            .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
-                error: "must be a GCP project id such as my-project-123 (pulumi config set gcp:project ...)",
-            }),
+        project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, {
+            error: "must be a GCP project id such as my-project-123 (pulumi config set gcp:project ...)",
+        }),
         region: z.string().regex(/^[a-z]+-[a-z]+\d$/, { error: "must be a GCP region such as europe-west4" }),
         zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, { error: "must be a GCP zone such as europe-west4-a" }),
         machineType: z.string().min(1).default("e2-standard-2"),
@@ -157,11 +155,9 @@ export const hybridSchema = z.strictObject({
         /** "local" runs k3d where `pulumi up` runs; otherwise SSH to this host. */
         host: z.union([z.literal("local"), sshTarget]),
         k3dVersion: semverTag("v5.9.0"),
-        k3sImage: z
-            .string()
-            .regex(/^rancher\/k3s:v\d+\.\d+\.\d+-k3s\d+$/, {
-                error: "must be a pinned rancher/k3s image such as rancher/k3s:v1.35.2-k3s1",
-            }),
+        k3sImage: z.string().regex(/^rancher\/k3s:v\d+\.\d+\.\d+-k3s\d+$/, {
+            error: "must be a pinned rancher/k3s image such as rancher/k3s:v1.35.2-k3s1",
+        }),
         /** The edge host's Tailscale address, added as a TLS SAN and used by Argo CD. */
         tailscaleAddress: z.string().refine(isIpAddress, { error: "must be the edge host's Tailscale IPv4 address (100.x.y.z)" }),
         apiPort: z.number().int().min(1024).max(65535).default(6550),

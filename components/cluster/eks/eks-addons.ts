@@ -177,19 +177,17 @@ export class EksAddons extends pulumi.ComponentResource {
             new aws.cloudwatch.EventTarget(`${name}-karpenter-${key}`, { rule: rule.name, arn: queue.arn }, { parent: this });
         }
         const sa = ADDON_SERVICE_ACCOUNTS.karpenter;
-        const policy = pulumi
-            .all([args.accountId, k.nodeRole.arn, queue.arn])
-            .apply(([accountId, nodeRoleArn, interruptionQueueArn]) =>
-                JSON.stringify(
-                    karpenterControllerPolicy({
-                        clusterName: args.clusterName,
-                        region: args.region,
-                        accountId,
-                        nodeRoleArn,
-                        interruptionQueueArn,
-                    }),
-                ),
-            );
+        const policy = pulumi.all([args.accountId, k.nodeRole.arn, queue.arn]).apply(([accountId, nodeRoleArn, interruptionQueueArn]) =>
+            JSON.stringify(
+                karpenterControllerPolicy({
+                    clusterName: args.clusterName,
+                    region: args.region,
+                    accountId,
+                    nodeRoleArn,
+                    interruptionQueueArn,
+                }),
+            ),
+        );
         const role = new IrsaRole(
             `${name}-karpenter`,
             { ...oidc, namespace: sa.namespace, serviceAccount: sa.name, inlinePolicy: policy },
