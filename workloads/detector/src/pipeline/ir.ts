@@ -254,8 +254,8 @@ export function pipelineYaml(ir: PipelineIr): string {
     const params = spec.root.inputDefinitions?.parameters ?? {};
     const header = [
         "# PIPELINE DEFINITION",
-        `# Name: ${spec.pipelineInfo.name}`,
-        `# Description: ${spec.pipelineInfo.description ?? ""}`,
+        `# Name: ${spec.pipelineInfo?.name ?? ""}`,
+        `# Description: ${spec.pipelineInfo?.description ?? ""}`,
         "# Inputs:",
         ...Object.entries(params).map(
             ([name, p]) =>
