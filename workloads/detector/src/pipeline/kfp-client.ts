@@ -8,6 +8,8 @@
 // method; one that may have been processed (timeout, reset, other 5xx) only for GET, since repeating a
 // POST could create twice. Everything stops at one overall deadline, and the error names KFP and the URL.
 
+import { STATUS_CODES } from "node:http";
+
 export interface KfpClientOptions {
     /** Base URL of KFP's API server, e.g. http://ml-pipeline.kubeflow.svc.cluster.local:8888. */
     readonly baseUrl: string;
@@ -137,7 +139,9 @@ export class KfpClient {
                         );
                     }
                 }
-                const message = `${response.status} ${response.statusText}: ${kfpErrorMessage(text)}`;
+                // HTTP/2 and some proxies send no reason phrase; name the status anyway.
+                const reason = response.statusText || STATUS_CODES[response.status] || "";
+                const message = `${response.status} ${reason}: ${kfpErrorMessage(text)}`;
                 retryable = response.status === 503 || (method === "GET" && response.status >= 500);
                 if (!retryable) throw new KfpError(`KFP API at ${this.baseUrl} rejected ${what} (${message})`, response.status);
                 problem = message;

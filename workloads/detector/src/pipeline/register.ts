@@ -86,14 +86,37 @@ async function listAll<T>(client: KfpClient, path: string, field: string, query:
     throw new KfpError(`KFP API at ${client.baseUrl}: ${path} still has more pages after ${MAX_PAGES * 100} items`);
 }
 
-/** Creates, and on 409 (someone else just created it) looks it up again. */
-async function createOrFind<T>(create: () => Promise<T>, find: () => Promise<T | undefined>): Promise<T> {
+/**
+ * Looks an object up by one key (a list call with an EQUALS filter, re-checked here) and creates it only when
+ * missing. A 409 on create means another registration created it meanwhile: it is looked up again.
+ */
+async function ensure<T extends object>(
+    client: KfpClient,
+    changes: string[],
+    o: {
+        readonly what: string;
+        readonly path: string;
+        readonly field: string;
+        readonly key: keyof T & string;
+        readonly value: string;
+        readonly query?: Record<string, string | undefined>;
+        readonly create: () => Promise<T>;
+    },
+): Promise<T> {
+    const find = async () =>
+        (await listAll<T>(client, o.path, o.field, { ...o.query, filter: equalsFilter(o.key, o.value) })).find(
+            (x) => (x as Record<string, unknown>)[o.key] === o.value,
+        );
+    const found = await find();
+    if (found !== undefined) return found;
     try {
-        return await create();
+        const created = await o.create();
+        changes.push(`created ${o.what}`);
+        return created;
     } catch (err) {
         if (err instanceof KfpError && err.status === 409) {
-            const found = await find();
-            if (found !== undefined) return found;
+            const raced = await find();
+            if (raced !== undefined) return raced;
         }
         throw err;
     }
@@ -164,83 +187,59 @@ export async function registerPipeline(opts: RegisterOptions): Promise<RegisterR
 
     await client.get(`${API}/healthz`);
 
-    // Pipeline
-    const findPipeline = async () =>
-        (
-            await listAll<Pipeline>(client, `${API}/pipelines`, "pipelines", {
-                filter: equalsFilter("display_name", s.pipelineName),
-                namespace: ns,
-            })
-        ).find((p) => p.display_name === s.pipelineName);
-    let pipeline = await findPipeline();
-    if (pipeline === undefined) {
-        pipeline = await createOrFind(
-            () =>
-                client.request<Pipeline>("POST", `${API}/pipelines`, {
-                    json: {
-                        name: s.pipelineName,
-                        display_name: s.pipelineName,
-                        description: "Detector training (train, publish, promote). Versions are named after the IR's SHA-256.",
-                        ...(ns !== undefined ? { namespace: ns } : {}),
-                    },
-                }),
-            findPipeline,
-        );
-        changes.push(`created pipeline ${s.pipelineName}`);
-    }
+    const inNamespace = ns !== undefined ? { namespace: ns } : {};
+    const pipeline = await ensure<Pipeline>(client, changes, {
+        what: `pipeline ${s.pipelineName}`,
+        path: `${API}/pipelines`,
+        field: "pipelines",
+        key: "display_name",
+        value: s.pipelineName,
+        query: { namespace: ns },
+        create: () =>
+            client.request<Pipeline>("POST", `${API}/pipelines`, {
+                json: {
+                    name: s.pipelineName,
+                    display_name: s.pipelineName,
+                    description: "Detector training (train, publish, promote). Versions are named after the IR's SHA-256.",
+                    ...inNamespace,
+                },
+            }),
+    });
     const pipelineId = required(pipeline.pipeline_id, "the pipeline", client);
     log(`pipeline ${s.pipelineName}: ${pipelineId}`);
 
-    // Version
-    const findVersion = async () =>
-        (
-            await listAll<PipelineVersion>(client, `${API}/pipelines/${encodeURIComponent(pipelineId)}/versions`, "pipeline_versions", {
-                filter: equalsFilter("name", version),
-            })
-        ).find((v) => v.name === version);
-    let pv = await findVersion();
-    if (pv === undefined) {
-        pv = await createOrFind(
-            () =>
-                client.request<PipelineVersion>("POST", `${API}/pipelines/upload_version`, {
-                    query: {
-                        pipelineid: pipelineId,
-                        name: version,
-                        display_name: version,
-                        description: `Pipeline IR sha256 ${version.slice(-12)}, image ${s.image}`,
-                    },
-                    file: { field: "uploadfile", filename: "pipeline.yaml", content: pipelineYaml(ir), type: "application/x-yaml" },
-                }),
-            findVersion,
-        );
-        changes.push(`created pipeline version ${version}`);
-    }
+    const pv = await ensure<PipelineVersion>(client, changes, {
+        what: `pipeline version ${version}`,
+        path: `${API}/pipelines/${encodeURIComponent(pipelineId)}/versions`,
+        field: "pipeline_versions",
+        key: "name",
+        value: version,
+        create: () =>
+            client.request<PipelineVersion>("POST", `${API}/pipelines/upload_version`, {
+                query: {
+                    pipelineid: pipelineId,
+                    name: version,
+                    display_name: version,
+                    description: `Pipeline IR sha256 ${version.slice(-12)}, image ${s.image}`,
+                },
+                file: { field: "uploadfile", filename: "pipeline.yaml", content: pipelineYaml(ir), type: "application/x-yaml" },
+            }),
+    });
     const pipelineVersionId = required(pv.pipeline_version_id, "the pipeline version", client);
     log(`pipeline version ${version}: ${pipelineVersionId}`);
 
-    // Experiment
-    const findExperiment = async () =>
-        (
-            await listAll<Experiment>(client, `${API}/experiments`, "experiments", {
-                filter: equalsFilter("display_name", s.experiment),
-                namespace: ns,
-            })
-        ).find((e) => e.display_name === s.experiment);
-    let experiment = await findExperiment();
-    if (experiment === undefined) {
-        experiment = await createOrFind(
-            () =>
-                client.request<Experiment>("POST", `${API}/experiments`, {
-                    json: {
-                        display_name: s.experiment,
-                        description: "Detector training runs.",
-                        ...(ns !== undefined ? { namespace: ns } : {}),
-                    },
-                }),
-            findExperiment,
-        );
-        changes.push(`created experiment ${s.experiment}`);
-    }
+    const experiment = await ensure<Experiment>(client, changes, {
+        what: `experiment ${s.experiment}`,
+        path: `${API}/experiments`,
+        field: "experiments",
+        key: "display_name",
+        value: s.experiment,
+        query: { namespace: ns },
+        create: () =>
+            client.request<Experiment>("POST", `${API}/experiments`, {
+                json: { display_name: s.experiment, description: "Detector training runs.", ...inNamespace },
+            }),
+    });
     const experimentId = required(experiment.experiment_id, "the experiment", client);
     // Archiving an experiment disables its recurring runs; the schedule needs it available.
     if (experiment.storage_state === "ARCHIVED") {
