@@ -216,9 +216,12 @@ export class KfpStandIn {
         if (s !== undefined) await new Promise<void>((resolve) => s.close(() => resolve()));
     }
 
-    /** Requests other than GET, as "METHOD path". */
-    mutations(): string[] {
-        return this.requests.filter((r) => r.method !== "GET").map((r) => `${r.method} ${r.path}`);
+    /** Requests other than GET (from the `since`-th request on), as "METHOD path". */
+    mutations(since = 0): string[] {
+        return this.requests
+            .slice(since)
+            .filter((r) => r.method !== "GET")
+            .map((r) => `${r.method} ${r.path}`);
     }
 
     private now(): string {

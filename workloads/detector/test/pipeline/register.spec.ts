@@ -105,12 +105,7 @@ describe("detector pipeline register (stand-in KFP 2.17.0 API)", function () {
         const before = kfp.requests.length;
         const second = await register(platformSettings({ DETECTOR_IMAGE: "ghcr.io/acme/aiops-detector:0.2.0" }));
         expect(second.versionName).to.not.equal(first.versionName);
-        expect(
-            kfp.requests
-                .slice(before)
-                .filter((q) => q.method !== "GET")
-                .map((q) => `${q.method} ${q.path}`),
-        ).to.deep.equal([
+        expect(kfp.mutations(before)).to.deep.equal([
             "POST /apis/v2beta1/pipelines/upload_version",
             "POST /apis/v2beta1/recurringruns",
             `DELETE /apis/v2beta1/recurringruns/${first.recurringRunId}`,
@@ -133,12 +128,7 @@ describe("detector pipeline register (stand-in KFP 2.17.0 API)", function () {
         let before = kfp.requests.length;
         const moved = await register(platformSettings({ TRAINING_SCHEDULE: "30 3 * * 1-5" }));
         expect(moved.pipelineVersionId).to.equal(first.pipelineVersionId);
-        expect(
-            kfp.requests
-                .slice(before)
-                .filter((q) => q.method !== "GET")
-                .map((q) => q.method),
-        ).to.deep.equal(["POST", "DELETE"]);
+        expect(kfp.mutations(before).map((m) => m.split(" ")[0])).to.deep.equal(["POST", "DELETE"]);
         expect(kfp.recurringRuns).to.have.length(1);
         expect(kfp.recurringRuns[0].trigger).to.deep.equal({ cron_schedule: { cron: "0 30 3 * * 1-5" } });
 
@@ -165,12 +155,10 @@ describe("detector pipeline register (stand-in KFP 2.17.0 API)", function () {
         const before = kfp.requests.length;
         const again = await register();
         expect(again.recurringRunId).to.equal(first.recurringRunId);
-        expect(
-            kfp.requests
-                .slice(before)
-                .filter((q) => q.method !== "GET")
-                .map((q) => `${q.method} ${q.path}`),
-        ).to.deep.equal(["DELETE /apis/v2beta1/recurringruns/stale-1", "DELETE /apis/v2beta1/recurringruns/stale-2"]);
+        expect(kfp.mutations(before)).to.deep.equal([
+            "DELETE /apis/v2beta1/recurringruns/stale-1",
+            "DELETE /apis/v2beta1/recurringruns/stale-2",
+        ]);
         expect(kfp.recurringRuns.map((r) => r.recurring_run_id)).to.deep.equal([first.recurringRunId]);
         expect(kfp.requests.filter((q) => q.path.endsWith("/recurringruns") && q.query.page_token !== undefined).length).to.be.greaterThan(
             0,
