@@ -50,6 +50,7 @@ describe("KFP REST client", () => {
         expect(h.calls[1]).to.include({ method: "POST", body: '{"name":"x"}' });
         expect(h.calls[1].headers).to.deep.equal({ accept: "application/json", "content-type": "application/json" });
         await h.client.request("DELETE", "/apis/v2beta1/recurringruns/r1").catch(() => undefined);
+        expect(h.calls[2]).to.include({ method: "DELETE", body: undefined });
         expect(h.client.mutations).to.deep.equal(["POST /apis/v2beta1/pipelines"]);
     });
 
@@ -68,8 +69,13 @@ describe("KFP REST client", () => {
     });
 
     it("an empty 200 body is an empty object; a non-JSON one is an error naming KFP", async () => {
-        const h = harness([new Response("", { status: 200 }), new Response("<html>", { status: 200 })]);
+        const h = harness([
+            new Response("", { status: 200 }),
+            new Response(" \n", { status: 200 }),
+            new Response("<html>", { status: 200 }),
+        ]);
         expect(await h.client.request("POST", "/apis/v2beta1/recurringruns/r:enable")).to.deep.equal({});
+        expect(await h.client.request("POST", "/apis/v2beta1/recurringruns/r:disable")).to.deep.equal({});
         const err = await h.client.get("/apis/v2beta1/healthz").catch((e: KfpError) => e);
         expect(err).to.be.instanceOf(KfpError);
         expect((err as KfpError).message).to.equal(
@@ -135,6 +141,48 @@ describe("KFP REST client", () => {
         expect(h.sleeps).to.deep.equal([500]);
     });
 
+    it("does not retry a GET answered 4xx, nor a POST whose connection was reset", async () => {
+        const reset = Object.assign(new TypeError("fetch failed"), {
+            cause: Object.assign(new Error("socket hang up"), { code: "ECONNRESET" }),
+        });
+        const h = harness([json({ code: 5, message: "Pipeline p not found" }, 404), reset, reset, json({})]);
+        const err = (await h.client.get("/p").catch((e: KfpError) => e)) as KfpError;
+        expect(err.message).to.equal("KFP API at http://kfp.test:8888 rejected GET /p (404 Not Found: Pipeline p not found)");
+        expect(err.name).to.equal("KfpError");
+        const post = (await h.client.request("POST", "/p").catch((e: KfpError) => e)) as KfpError;
+        expect(post.message).to.include("POST /p failed (ECONNRESET: socket hang up); not retried");
+        // The same reset on a GET is retried, and the log names the code.
+        await h.client.get("/p");
+        expect(h.log).to.deep.equal(["KFP API at http://kfp.test:8888 not ready (GET /p: ECONNRESET: socket hang up); retrying in 1 s"]);
+    });
+
+    it("retries a GET that failed without an error code, and reads codes nested in an AggregateError", async () => {
+        const nested = Object.assign(new TypeError("fetch failed"), {
+            cause: { message: "connect failed", errors: [{ code: "ECONNREFUSED" }] },
+        });
+        const h = harness([new Error("boom"), nested, json({ ok: 1 }), nested, json({ ok: 2 })]);
+        expect(await h.client.get("/x")).to.deep.equal({ ok: 1 });
+        expect(h.log[0]).to.include("(GET /x: boom)");
+        expect(h.log[1]).to.include("(GET /x: ECONNREFUSED: connect failed)");
+        expect(await h.client.request("POST", "/x")).to.deep.equal({ ok: 2 });
+    });
+
+    it("uses real timers and a 1 s first backoff by default", async () => {
+        const answers: Step[] = [refused(), json({ ok: 1 })];
+        const started = Date.now();
+        const client = new KfpClient({
+            baseUrl: "http://kfp.test//",
+            fetch: (async () => {
+                const next = answers.shift() as Step;
+                if (next instanceof Error) throw next;
+                return next;
+            }) as typeof fetch,
+        });
+        expect(client.baseUrl).to.equal("http://kfp.test");
+        expect(await client.get("/x")).to.deep.equal({ ok: 1 });
+        expect(Date.now() - started).to.be.within(900, 5000);
+    });
+
     it("does not retry a 4xx and reports the server's message", async () => {
         const h = harness([json({ error_message: "Failed to create a pipeline version", error_details: "..." }, 409)]);
         const err = (await h.client.request("POST", "/u").catch((e: KfpError) => e)) as KfpError;
@@ -153,6 +201,8 @@ describe("KFP REST client", () => {
         expect(kfpErrorMessage("  Namespace is required\n")).to.equal("Namespace is required");
         expect(kfpErrorMessage("x".repeat(600))).to.equal(`${"x".repeat(500)}...`);
         expect(kfpErrorMessage("x".repeat(500))).to.equal("x".repeat(500));
+        expect(kfpErrorMessage("")).to.equal("(empty body)");
+        expect(kfpErrorMessage(" \n")).to.equal("(empty body)");
     });
 
     it("refuses a base URL that is not http(s)", () => {

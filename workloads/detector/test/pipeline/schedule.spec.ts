@@ -16,6 +16,8 @@ describe("training schedule", () => {
     it("converts a six-field KFP cron (seconds first) to both forms", () => {
         expect(parseSchedule("0 0 2 * * *")).to.deep.equal({ kfp: "0 0 2 * * *", kubernetes: "0 2 * * *" });
         expect(parseSchedule("00 15 4 * * sun")).to.deep.equal({ kfp: "0 15 4 * * sun", kubernetes: "15 4 * * sun" });
+        expect(parseSchedule("0 0  2 ? * sat,SUN")).to.deep.equal({ kfp: "0 0 2 ? * sat,SUN", kubernetes: "0 2 ? * sat,SUN" });
+        expect(parseSchedule("0 2 * dec *").kubernetes).to.equal("0 2 * dec *");
     });
 
     it("spells out descriptors for both parsers", () => {
@@ -58,6 +60,11 @@ describe("training schedule", () => {
         ["0 ? * * *", "'?' is only allowed in the day-of-month and day-of-week fields, not in hour"],
         ["@fortnightly", "unknown descriptor (known: @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly)"],
         ["70 0 2 * * *", "second 70 is out of range 0-59"],
+        ["05 0 2 * * *", "the seconds field must be 0 (a Kubernetes CronJob has no seconds); got '05'"],
+        ["0 x1 * * *", "hour field has 'x1', which is not a number"],
+        ["0 1x * * *", "hour field has '1x', which is not a number"],
+        ["*/x2 2 * * *", "minute step 'x2' must be a positive integer"],
+        ["*/2x 2 * * *", "minute step '2x' must be a positive integer"],
     ];
     for (const [text, message] of bad)
         it(`refuses '${text}' naming the problem and the fix`, () => {
