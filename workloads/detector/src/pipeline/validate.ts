@@ -195,7 +195,7 @@ export function validatePipelineIr(ir: PipelineIr): string[] {
     for (const [label, config] of Object.entries(platform)) {
         const where = `platforms.kubernetes.deploymentSpec.executors.${label}`;
         if (executors[label] === undefined) problems.push(`${where} configures an executor that does not exist`);
-        const containerEnv = new Set((executors[label]?.container.env ?? []).map((e) => e.name));
+        const containerEnv = new Set((executors[label]?.container?.env ?? []).map((e) => e.name));
         for (const [i, s] of ((config.secretAsEnv ?? []) as Record<string, unknown>[]).entries()) {
             const nameParam = s.secretNameParameter as
                 { runtimeValue?: { constant?: unknown }; componentInputParameter?: string } | undefined;
