@@ -83,7 +83,9 @@ async function listAll<T>(client: KfpClient, path: string, field: string, query:
         token = typeof body.next_page_token === "string" && body.next_page_token !== "" ? body.next_page_token : undefined;
         if (token === undefined) return items;
     }
-    throw new KfpError(`KFP API at ${client.baseUrl}: ${path} still has more pages after ${MAX_PAGES * 100} items`);
+    throw new KfpError(
+        `KFP API at ${client.baseUrl}: ${path} still has more pages after ${MAX_PAGES} pages (${items.length} items); refusing to list further`,
+    );
 }
 
 /**

@@ -165,6 +165,17 @@ describe("detector pipeline register (stand-in KFP 2.17.0 API)", function () {
         );
     });
 
+    it("stops listing after 20 pages instead of walking an endless list", async () => {
+        await register();
+        kfp.maxPageSize = 1;
+        for (let i = 0; i < 25; i++) kfp.recurringRuns.push({ ...kfp.recurringRuns[0], recurring_run_id: `copy-${i}` });
+        const err = (await register().catch((e: Error) => e)) as Error;
+        expect(err.message).to.equal(
+            `KFP API at ${url}: /apis/v2beta1/recurringruns still has more pages after 20 pages (20 items); refusing to list further`,
+        );
+        expect(kfp.mutations().filter((m) => m.startsWith("DELETE"))).to.deep.equal([]);
+    });
+
     it("unarchives an archived experiment (archiving stops its recurring runs)", async () => {
         const first = await register();
         kfp.experiments[0].storage_state = "ARCHIVED";
