@@ -63,6 +63,10 @@ describe("training schedule", () => {
         ["05 0 2 * * *", "the seconds field must be 0 (a Kubernetes CronJob has no seconds); got '05'"],
         ["0 x1 * * *", "hour field has 'x1', which is not a number"],
         ["0 1x * * *", "hour field has '1x', which is not a number"],
+        ["0 0x1 * * *", "hour field has '0x1', which is not a number"],
+        ["0 1e1 * * *", "hour field has '1e1', which is not a number"],
+        ["*/0x2 2 * * *", "minute step '0x2' must be a positive integer"],
+        ["*/1e1 2 * * *", "minute step '1e1' must be a positive integer"],
         ["*/x2 2 * * *", "minute step 'x2' must be a positive integer"],
         ["*/2x 2 * * *", "minute step '2x' must be a positive integer"],
     ];
