@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
 import { FeatureSetName, isFeatureSetName } from "./features";
+import { pipelineCommand } from "./pipeline/cli";
 import { loadModelFile, scoreSeries, trainModel, TrainOptions } from "./model";
 import { fetchSeries } from "./prometheus";
 import { readCsvSeries, Point } from "./series";
@@ -13,6 +14,7 @@ export const USAGE = `usage:
   detector train --prometheus URL --query PROMQL --hours H --name NAME --out MODEL.json [--step S] [--end T] [training options]
   detector score --model MODEL.json --csv FILE          (prints CSV timestamp,value,score,label)
   detector serve [--model-dir DIR] [--port N] [--host ADDR] [--model-name NAME] [--drift-window N]
+  detector pipeline register|compile ...                (KFP training pipeline; detector pipeline --help)
 
 Prometheus options: --step S is the resolution in seconds (default 10; long ranges are read in several
   query_range calls, each under Prometheus's 11,000-point limit); --end T is unix seconds or ISO 8601 (default now).
@@ -75,6 +77,7 @@ const SERVE_FLAGS = {
  */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
     const [command, ...rest] = argv;
+    if (command === "pipeline") return pipelineCommand(rest, io);
     if (rest.includes("--help") || rest.includes("-h")) {
         io.out(`${USAGE}\n`);
         return 0;
