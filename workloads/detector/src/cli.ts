@@ -15,6 +15,7 @@ export const USAGE = `usage:
   detector score --model MODEL.json --csv FILE          (prints CSV timestamp,value,score,label)
   detector serve [--model-dir DIR] [--port N] [--host ADDR] [--model-name NAME] [--drift-window N]
   detector pipeline register|compile ...                (KFP training pipeline; detector pipeline --help)
+  detector train-all | publish | promote | rollback | bootstrap | run ...   (the trainer: detector help trainer)
 
 Prometheus options: --step S is the resolution in seconds (default 10; long ranges are read in several
   query_range calls, each under Prometheus's 11,000-point limit); --end T is unix seconds or ISO 8601 (default now).
@@ -31,6 +32,9 @@ LOG_LEVEL (default info) from the environment; flags win. SIGHUP reloads the mod
 
 /** A mistake in the command line: exit code 2 with the usage. */
 export class UsageError extends Error {}
+
+/** The trainer's commands, loaded on demand so `serve` never loads the S3 SDK. */
+const TRAINER_COMMANDS = new Set(["train-all", "publish", "promote", "rollback", "bootstrap", "run"]);
 
 /** Where the CLI writes; tests pass their own. */
 export interface Io {
@@ -78,11 +82,14 @@ const SERVE_FLAGS = {
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
     const [command, ...rest] = argv;
     if (command === "pipeline") return pipelineCommand(rest, io);
-    if (rest.includes("--help") || rest.includes("-h")) {
-        io.out(`${USAGE}\n`);
+    const trainer = TRAINER_COMMANDS.has(command) || (command === "help" && rest[0] === "trainer");
+    const usage = trainer ? (await import("./training/commands")).TRAINER_USAGE : USAGE;
+    if (rest.includes("--help") || rest.includes("-h") || (command === "help" && trainer)) {
+        io.out(`${usage}\n`);
         return 0;
     }
     try {
+        if (trainer) return await (await import("./training/commands")).runTrainerCommand(command, rest, io);
         switch (command) {
             case "train":
                 return await train(rest, io);
@@ -102,7 +109,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
         }
     } catch (err) {
         if (err instanceof UsageError) {
-            io.err(`detector: ${err.message}\n\n${USAGE}\n`);
+            io.err(`detector: ${err.message}\n\n${usage}\n`);
             return 2;
         }
         io.err(`detector ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -111,7 +118,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 }
 
 /** util.parseArgs with its errors turned into usage errors that name the flag. */
-function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: string[], options: T) {
+export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: string[], options: T) {
     try {
         return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
     } catch (err) {
@@ -134,7 +141,7 @@ function required(command: string, values: Record<string, unknown>, flag: string
 }
 
 /** Parses a numeric flag; `check` says what is allowed, for the message. */
-function numberFlag(
+export function numberFlag(
     command: string,
     flag: string,
     text: string | undefined,
@@ -166,26 +173,7 @@ export function parseTrainFlags(args: string[]): {
             if (v[flag] !== undefined) throw new UsageError(`train: --${flag} only applies with --prometheus`);
         }
     }
-    const features = v.features;
-    if (features !== undefined && !isFeatureSetName(features)) {
-        throw new UsageError(`train: --features must be seed or default; got '${features}'`);
-    }
-    const contamination =
-        v.contamination === "auto"
-            ? "auto"
-            : numberFlag("train", "contamination", v.contamination, (n) => n > 0 && n <= 0.5, "'auto' or a number in (0, 0.5]");
-    const options: TrainOptions = {
-        name,
-        featureSet: features as FeatureSetName | undefined,
-        contamination,
-        trees: numberFlag("train", "trees", v.trees, positiveInt, "a positive integer"),
-        maxSamples: numberFlag("train", "max-samples", v["max-samples"], positiveInt, "a positive integer"),
-        seed: numberFlag("train", "seed", v.seed, Number.isInteger, "an integer"),
-    };
-    // Leave unset options out, so the model's own defaults apply.
-    for (const key of Object.keys(options) as Array<keyof TrainOptions>) {
-        if (options[key] === undefined) Reflect.deleteProperty(options, key);
-    }
+    const options: TrainOptions = { name, ...trainingOptions("train", v) };
     if (v.prometheus !== undefined) {
         const query = required("train", v, "query");
         const hours = numberFlag("train", "hours", required("train", v, "hours"), (n) => n > 0, "a positive number of hours") as number;
@@ -206,10 +194,40 @@ export function parseTrainFlags(args: string[]): {
     return { source: { csv: v.csv as string }, out, options };
 }
 
+/**
+ * The training options shared by train and train-all (--features, --contamination, --trees, --max-samples,
+ * --seed); unset ones are left out, so the model's own defaults apply.
+ */
+export function trainingOptions(
+    command: string,
+    v: { features?: string; contamination?: string; trees?: string; "max-samples"?: string; seed?: string },
+): Omit<TrainOptions, "name"> {
+    const features = v.features;
+    if (features !== undefined && !isFeatureSetName(features)) {
+        throw new UsageError(`${command}: --features must be seed or default; got '${features}'`);
+    }
+    const contamination =
+        v.contamination === "auto"
+            ? "auto"
+            : numberFlag(command, "contamination", v.contamination, (n) => n > 0 && n <= 0.5, "'auto' or a number in (0, 0.5]");
+    const options: Omit<TrainOptions, "name"> = {
+        featureSet: features as FeatureSetName | undefined,
+        contamination,
+        trees: numberFlag(command, "trees", v.trees, positiveInt, "a positive integer"),
+        maxSamples: numberFlag(command, "max-samples", v["max-samples"], positiveInt, "a positive integer"),
+        seed: numberFlag(command, "seed", v.seed, Number.isInteger, "an integer"),
+    };
+    for (const key of Object.keys(options) as Array<keyof typeof options>) {
+        if (options[key] === undefined) Reflect.deleteProperty(options, key);
+    }
+    return options;
+}
+
 /** Unix seconds or an ISO 8601 date-time. */
-function parseTime(text: string): number {
+export function parseTime(text: string, command = "train"): number {
     const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
-    if (!Number.isFinite(n)) throw new UsageError(`train: --end must be unix seconds or ISO 8601 (2026-01-31T00:00:00Z); got '${text}'`);
+    if (!Number.isFinite(n))
+        throw new UsageError(`${command}: --end must be unix seconds or ISO 8601 (2026-01-31T00:00:00Z); got '${text}'`);
     return n;
 }
 

@@ -89,14 +89,25 @@ export interface ScoredPoint {
     label: 1 | -1;
 }
 
-export function trainModel(points: Point[], opts: TrainOptions): ModelFile {
+/**
+ * Trains on one series, or on several (one per node: `train-all`), whose features are computed per series
+ * (each node's own baseline) and whose rows are pooled into one forest; feature parameters are fitted on
+ * all points together.
+ */
+export function trainModel(data: Point[] | readonly Point[][], opts: TrainOptions, stats?: TrainingStats): ModelFile {
     const o = resolveTrainOptions(opts);
+    const series = isSeriesList(data) ? data.filter((s) => s.length > 0) : [data];
+    const points = series.length === 1 ? series[0] : series.flat();
     if (points.length === 0) throw new Error("trainModel: the training series is empty; send at least one point");
     const featureParams = fitFeatureParams(points);
-    const { names, rows } = computeFeatures(points, o.featureSet, featureParams);
+    const perSeries = series.map((s) => computeFeatures(s, o.featureSet, featureParams));
+    const names = perSeries[0].names;
+    const rows = perSeries.length === 1 ? perSeries[0].rows : perSeries.flatMap((f) => f.rows);
     const x = toFloat32Matrix(rows, names.length);
     const forest = fitForest(x, rows.length, names.length, { trees: o.trees, maxSamples: o.maxSamples, seed: o.seed });
-    const offset = offsetFor(scoreSamples(forest, x, rows.length), o.contamination);
+    const trainingScores = scoreSamples(forest, x, rows.length);
+    const offset = offsetFor(trainingScores, o.contamination);
+    if (stats !== undefined) stats.trainingFlagRate = trainingScores.filter((score) => score - offset < 0).length / rows.length;
     let start = Infinity;
     let end = -Infinity;
     for (const p of points) {
@@ -123,6 +134,16 @@ export function trainModel(points: Point[], opts: TrainOptions): ModelFile {
             ),
         ),
     };
+}
+
+/** Filled in by trainModel when passed: facts of the fit that only training sees. */
+export interface TrainingStats {
+    /** Share of the training rows the model labels -1 (about the contamination, by construction). */
+    trainingFlagRate?: number;
+}
+
+function isSeriesList(data: Point[] | readonly Point[][]): data is readonly Point[][] {
+    return data.length > 0 && Array.isArray(data[0]);
 }
 
 /** Applies defaults and checks every option, throwing one error that lists each problem. */

@@ -100,6 +100,72 @@ export async function fetchSeries(opts: FetchSeriesOptions): Promise<Point[]> {
     return [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([timestamp, value]) => ({ timestamp, value }));
 }
 
+/** One series' samples in time order, as two parallel arrays (8 bytes a number, not an object per point). */
+export interface SeriesSamples {
+    timestamps: number[];
+    values: number[];
+}
+
+export interface FetchByLabelOptions {
+    /** Prometheus base URL (a trailing slash is fine). */
+    url: string;
+    /** PromQL that yields one series per value of `label`, e.g. `avg by (instance) (...)`. */
+    query: string;
+    /** Range start and end, unix seconds. */
+    start: number;
+    end: number;
+    /** Resolution in seconds. */
+    step: number;
+    /** The label that tells the series apart. Default `instance`. */
+    label?: string;
+    /** Per-request timeout. Default 30 s. */
+    timeoutMs?: number;
+    /**
+     * Samples (points x series) one response may hold; after the first window the trainer sizes each window
+     * by the number of series it saw, so a cluster with many nodes does not get one huge response.
+     * Default 200,000 (about 6 MB of JSON).
+     */
+    maxSamplesPerQuery?: number;
+}
+
+/**
+ * Reads every series of a query over [start, end] in consecutive windows, each under Prometheus's
+ * 11,000-points-per-series limit and `maxSamplesPerQuery` samples, and returns them keyed by `label`
+ * (series without it are keyed by their whole label set). Non-finite samples are dropped; no data is an
+ * empty map (the caller words what that means). Errors name Prometheus and its URL, as fetchSeries does.
+ */
+export async function fetchSeriesByLabel(opts: FetchByLabelOptions): Promise<Map<string, SeriesSamples>> {
+    const { start, end, step } = opts;
+    planRangeQueries(start, end, step, 1); // validates the range and step
+    const base = opts.url.replace(/\/+$/, "");
+    const label = opts.label ?? "instance";
+    const budget = opts.maxSamplesPerQuery ?? 200_000;
+    const out = new Map<string, SeriesSamples>();
+    let seriesSeen = 1;
+    for (let s = start; s <= end;) {
+        const points = Math.max(1, Math.min(POINTS_PER_QUERY, Math.floor(budget / Math.max(1, seriesSeen))));
+        const w = { start: s, end: Math.min(s + (points - 1) * step, end) };
+        const series = await queryRange(base, opts.query, w, step, opts.timeoutMs ?? 30000);
+        seriesSeen = Math.max(seriesSeen, series.length);
+        for (const one of series) {
+            const key = one.metric?.[label] ?? labelText(one.metric);
+            let samples = out.get(key);
+            if (samples === undefined) {
+                samples = { timestamps: [], values: [] };
+                out.set(key, samples);
+            }
+            for (const [t, v] of one.values ?? []) {
+                const value = Number(v);
+                if (!Number.isFinite(value)) continue;
+                samples.timestamps.push(Number(t));
+                samples.values.push(value);
+            }
+        }
+        s = w.end + step;
+    }
+    return out;
+}
+
 async function queryRange(
     base: string,
     query: string,
@@ -148,7 +214,8 @@ function labelText(metric: Record<string, string> | undefined): string {
     return `{${entries.map(([k, v]) => `${k}="${v}"`).join(",")}}`;
 }
 
-function causeText(err: unknown): string {
+/** A fetch error as a short cause: "timed out", ECONNREFUSED, ... (shared by the HTTP clients). */
+export function causeText(err: unknown): string {
     if (err instanceof Error) {
         if (err.name === "TimeoutError") return "timed out";
         const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;

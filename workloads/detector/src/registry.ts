@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
+import { MODEL_FILES } from "@aiops/contract";
 import { ModelFile, parseModelFile } from "./model";
 
 /** A model file that loaded: served at /v2/models/{name}[/versions/{version}]. */
@@ -47,17 +48,20 @@ export function describeFailures(repo: ModelRepository): string {
 /**
  * Model files under `dir`: every *.json directly in it, and in its subdirectories one level down
  * (KServe's storage initializer copies a single file or a whole folder into /mnt/models).
- * Hidden entries (dot files, such as Kubernetes' ..data links) are skipped. Sorted for stable order.
+ * Hidden entries (dot files, such as Kubernetes' ..data links and the .no-model-yet placeholder) and a model
+ * set's manifest.json are skipped. Sorted for stable order.
  */
 export function findModelFiles(dir: string): string[] {
     const files: string[] = [];
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (entry.name.startsWith(".")) continue;
+        // The serving copy holds the set's manifest.json next to the models (detector train-all): not a model.
+        if (entry.name.startsWith(".") || entry.name === MODEL_FILES.manifest) continue;
         const path = join(dir, entry.name);
         if (isJsonFile(path)) files.push(path);
         else if (isDirectory(path)) {
             for (const inner of readdirSync(path).sort()) {
-                if (!inner.startsWith(".") && isJsonFile(join(path, inner))) files.push(join(path, inner));
+                if (!inner.startsWith(".") && inner !== MODEL_FILES.manifest && isJsonFile(join(path, inner)))
+                    files.push(join(path, inner));
             }
         }
     }

@@ -122,7 +122,11 @@ function task(step: TrainingStep, previous: TrainingStep | undefined): TaskSpec 
         // the task's inputs (URL, hours, step) are the same every day.
         cachingOptions: { enableCache: false },
     };
-    if (previous !== undefined) t.dependentTasks = [previous.name];
+    // The chain (train -> publish -> promote) plus the producer of any artifact the step reads: KFP needs
+    // every task whose output a task consumes listed in its dependentTasks (the SDK compiler adds them too).
+    const after = new Set<string>(previous !== undefined ? [previous.name] : []);
+    if (step.consumesModels && producer !== undefined) after.add(producer.name);
+    if (after.size > 0) t.dependentTasks = [...after].sort();
     const inputs: TaskSpec["inputs"] = {};
     if (step.parameters.length > 0) inputs.parameters = Object.fromEntries(step.parameters.map((p) => [p, { componentInputParameter: p }]));
     if (step.consumesModels && producer !== undefined)

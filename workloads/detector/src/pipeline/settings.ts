@@ -1,6 +1,7 @@
 // The settings of the training loop on the cluster, read once from the environment of the registration
 // Job (or CronJob) and handed, unchanged, to every training step: the KFP pipeline IR and the CronJob
 // fallback are both built from one TrainingSettings, so they cannot drift apart.
+import { TRAINER_DEFAULTS } from "@aiops/contract";
 import { parseSchedule, Schedule } from "./schedule";
 
 /** Environment variables every training step reads (the trainer's `detector train-all/publish/promote`). */
@@ -33,8 +34,9 @@ export const PIPELINE_ENV = {
 } as const;
 
 export const DEFAULTS = {
-    trainingHours: 24,
-    trainingStepSeconds: 60,
+    // The trainer's own defaults, so a run of the pipeline and `detector run` train on the same window.
+    trainingHours: TRAINER_DEFAULTS.trainingHours,
+    trainingStepSeconds: TRAINER_DEFAULTS.trainingStepSeconds,
     /** 02:00 UTC daily (KFP's cronScheduleTimezone is UTC; the CronJob sets timeZone Etc/UTC). */
     schedule: "0 2 * * *",
     /** KFP's own runner account in the kubeflow namespace (has the Argo executor RBAC). */
@@ -65,9 +67,9 @@ export interface TrainingSettings {
     readonly credentialsSecret?: string;
     /** `<namespace>/<name>` of the InferenceService that promotion rolls (INFERENCE_SERVICE). Required. */
     readonly inferenceService: string;
-    /** Hours of history per training run (TRAINING_HOURS). Default 24. */
+    /** Hours of history per training run (TRAINING_HOURS). Default TRAINER_DEFAULTS.trainingHours (168). */
     readonly trainingHours: number;
-    /** Query resolution in seconds (TRAINING_STEP_SECONDS). Default 60. */
+    /** Query resolution in seconds (TRAINING_STEP_SECONDS). Default TRAINER_DEFAULTS.trainingStepSeconds (10). */
     readonly trainingStepSeconds: number;
     /** Lowest flag rate a candidate may have on the held-back window (PROMOTION_MIN_FLAG_RATE). Default: the trainer's. */
     readonly promotionMinFlagRate?: number;

@@ -84,7 +84,7 @@ describe("CronJob fallback (KFP off)", () => {
                     name: "models",
                     mountPath: CRONJOB_MODELS_DIR,
                 });
-            expect(containers.find((c) => c.name === "promote")?.volumeMounts.map((m) => m.name)).to.deep.equal(["tmp"]);
+            expect(containers.find((c) => c.name === "promote")?.volumeMounts.map((m) => m.name)).to.deep.equal(["tmp", "models"]);
         });
 
     it("keys the schedule, concurrency, catch-up and pause like the recurring run", () => {

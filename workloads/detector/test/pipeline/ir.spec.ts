@@ -42,7 +42,7 @@ describe("training pipeline IR", () => {
         expect(Object.keys(tasks)).to.deep.equal(["train", "publish", "promote"]);
         expect(tasks.train.dependentTasks).to.equal(undefined);
         expect(tasks.publish.dependentTasks).to.deep.equal(["train"]);
-        expect(tasks.promote.dependentTasks).to.deep.equal(["publish"]);
+        expect(tasks.promote.dependentTasks).to.deep.equal(["publish", "train"]);
         for (const t of Object.values(tasks)) expect(t.cachingOptions).to.deep.equal({ enableCache: false });
         expect(tasks.publish.inputs?.artifacts).to.deep.equal({
             models: { taskOutputArtifact: { producerTask: "train", outputArtifactKey: "models" } },
@@ -50,7 +50,12 @@ describe("training pipeline IR", () => {
         expect(spec.components["comp-train"].outputDefinitions).to.deep.equal({
             artifacts: { models: { artifactType: { schemaTitle: "system.Model", schemaVersion: "0.0.1" } } },
         });
-        expect(spec.components["comp-promote"]).to.deep.equal({ executorLabel: "exec-promote" });
+        // promote reads the same set (its manifest names the candidate version) from train's artifact.
+        expect(tasks.promote.inputs?.artifacts).to.deep.equal(tasks.publish.inputs?.artifacts);
+        expect(spec.components["comp-promote"]).to.deep.equal({
+            executorLabel: "exec-promote",
+            inputDefinitions: { artifacts: { models: { artifactType: { schemaTitle: "system.Model", schemaVersion: "0.0.1" } } } },
+        });
         expect(spec).to.include({ schemaVersion: "2.1.0", sdkVersion: "kfp-2.17.0" });
         expect(spec.pipelineInfo.name).to.equal("aiops-detector-training");
     });
@@ -65,13 +70,13 @@ describe("training pipeline IR", () => {
             },
             training_hours: {
                 parameterType: "NUMBER_INTEGER",
-                defaultValue: 24,
+                defaultValue: 168,
                 isOptional: true,
                 description: "Hours of history each model is trained on.",
             },
             training_step_seconds: {
                 parameterType: "NUMBER_INTEGER",
-                defaultValue: 60,
+                defaultValue: 10,
                 isOptional: true,
                 description: "Resolution of the history, in seconds.",
             },
@@ -101,7 +106,7 @@ describe("training pipeline IR", () => {
             "{{$.outputs.artifacts['models'].path}}",
         ]);
         expect(ex["exec-publish"].container.args).to.deep.equal(["publish", "--dir", "{{$.inputs.artifacts['models'].path}}"]);
-        expect(ex["exec-promote"].container.args).to.deep.equal(["promote"]);
+        expect(ex["exec-promote"].container.args).to.deep.equal(["promote", "--dir", "{{$.inputs.artifacts['models'].path}}"]);
         expect(ex["exec-train"].container.resources).to.deep.equal({
             resourceCpuLimit: "1",
             resourceCpuRequest: "100m",
@@ -119,8 +124,8 @@ describe("training pipeline IR", () => {
             { name: "S3_FORCE_PATH_STYLE", value: "true" },
             { name: "AWS_REGION", value: "us-east-1" },
             { name: "INFERENCE_SERVICE", value: "models/anomaly-detector" },
-            { name: "TRAINING_HOURS", value: "24" },
-            { name: "TRAINING_STEP_SECONDS", value: "60" },
+            { name: "TRAINING_HOURS", value: "168" },
+            { name: "TRAINING_STEP_SECONDS", value: "10" },
             { name: "PROMOTION_MIN_FLAG_RATE", value: "0.001" },
             { name: "PROMOTION_MAX_FLAG_RATE", value: "0.05" },
         ];
@@ -189,7 +194,7 @@ describe("training pipeline IR", () => {
             "# Name: aiops-detector-training",
             `# Description: ${spec.pipelineInfo.description}`,
         ]);
-        expect(text).to.include("#    training_hours: int [Default: 24]");
+        expect(text).to.include("#    training_hours: int [Default: 168]");
         const docs = parseAllDocuments(text).map((d) => d.toJSON());
         expect(docs).to.deep.equal([ir.pipelineSpec, ir.platformSpec]);
         expect(jsyaml.loadAll(text)).to.deep.equal([ir.pipelineSpec, ir.platformSpec]);

@@ -106,13 +106,13 @@ describe("training pipeline IR loaded by the kfp 2.17.0 SDK", function () {
         expect(r.schema_version).to.equal("2.1.0");
         expect(r.inputs).to.deep.equal({
             prometheus_url: { type: "String", default: settings.prometheusUrl, optional: true },
-            training_hours: { type: "Integer", default: 24, optional: true },
-            training_step_seconds: { type: "Integer", default: 60, optional: true },
+            training_hours: { type: "Integer", default: 168, optional: true },
+            training_step_seconds: { type: "Integer", default: 10, optional: true },
         });
         expect(r.tasks).to.deep.equal({
             train: { component: "comp-train", dependent_tasks: [], enable_cache: false },
             publish: { component: "comp-publish", dependent_tasks: ["train"], enable_cache: false },
-            promote: { component: "comp-promote", dependent_tasks: ["publish"], enable_cache: false },
+            promote: { component: "comp-promote", dependent_tasks: ["publish", "train"], enable_cache: false },
         });
     });
 

@@ -63,7 +63,7 @@ describe("detector pipeline register (stand-in KFP 2.17.0 API)", function () {
             recurring_run_id: r.recurringRunId,
             experiment_id: r.experimentId,
             pipeline_version_reference: { pipeline_id: r.pipelineId, pipeline_version_id: r.pipelineVersionId },
-            runtime_config: { parameters: { prometheus_url: settings.prometheusUrl, training_hours: 24, training_step_seconds: 60 } },
+            runtime_config: { parameters: { prometheus_url: settings.prometheusUrl, training_hours: 168, training_step_seconds: 10 } },
             service_account: "pipeline-runner",
             max_concurrency: "1",
             no_catchup: true,
