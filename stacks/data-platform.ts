@@ -57,7 +57,7 @@ export function dataPlatformFootprints(args: {
     const variant = selectKfpVariant({ cluster: args.platform.cluster, storeInCluster: objectStoreArgsIsInCluster(config), profile });
     const platform = [
         ...objectStoreFootprint(config.platform.objectStore, profile),
-        ...kfpFootprint(variant, config.platform.amd64OnlyImages),
+        ...(kfpEnabled(config) ? kfpFootprint(variant, config.platform.amd64OnlyImages) : []),
         ...mlflowFootprint(profile),
         ...mcpToolFootprint(profile),
     ];
@@ -107,7 +107,8 @@ function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<st
 
 export interface DataPlatform {
     readonly objectStore: ObjectStore;
-    readonly kubeflowPipelines: KubeflowPipelines;
+    /** Undefined when the stack turns Kubeflow Pipelines off (local, by default). */
+    readonly kubeflowPipelines: KubeflowPipelines | undefined;
     readonly mlflow: Mlflow;
     readonly detector: AnomalyDetector;
     readonly mcpTool: McpTool;
@@ -133,19 +134,21 @@ export function deployDataPlatform(
         objectStoreArgs(args, statefulNodeSelector),
         objectStoreArgsIsInCluster(config) ? platform.opts : {},
     );
-    const kubeflowPipelines = new KubeflowPipelines(
-        `${prefix}-kubeflow-pipelines`,
-        {
-            delivery,
-            profile,
-            argocd: platform.argocd,
-            cluster: platform.cluster,
-            objectStore,
-            gitops: { repoUrl: config.platform.gitopsRepoUrl, revision: config.platform.gitopsRevision },
-            amd64OnlyImages: config.platform.amd64OnlyImages,
-        },
-        platform.opts,
-    );
+    const kubeflowPipelines = !kfpEnabled(config)
+        ? undefined
+        : new KubeflowPipelines(
+              `${prefix}-kubeflow-pipelines`,
+              {
+                  delivery,
+                  profile,
+                  argocd: platform.argocd,
+                  cluster: platform.cluster,
+                  objectStore,
+                  gitops: { repoUrl: config.platform.gitopsRepoUrl, revision: config.platform.gitopsRevision },
+                  amd64OnlyImages: config.platform.amd64OnlyImages,
+              },
+              platform.opts,
+          );
     // After the monitoring CRDs: the chart renders its ServiceMonitor only when the CRD exists.
     const mlflow = new Mlflow(
         `${prefix}-mlflow`,
@@ -156,6 +159,7 @@ export function deployDataPlatform(
             storageClass: platform.cluster.storageClass,
             objectStore,
             nodeSelector: statefulNodeSelector,
+            ...(config.environment === "local" ? { ingress: { className: "traefik", host: "mlflow.localhost" } } : {}),
         },
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }),
     );
@@ -201,17 +205,28 @@ export function deployDataPlatform(
         mlflow,
         detector,
         mcpTool,
-        platformComponents: [objectStore, kubeflowPipelines, mlflow, mcpTool, ...(separateServing ? [] : [detector])],
+        platformComponents: [
+            objectStore,
+            ...(kubeflowPipelines ? [kubeflowPipelines] : []),
+            mlflow,
+            mcpTool,
+            ...(separateServing ? [] : [detector]),
+        ],
         servingComponents: separateServing ? [detector] : [],
         outputs: {
             objectStore: objectStore.kind,
             objectStoreEndpoint: objectStore.endpointUrl,
-            kubeflowPipelinesOverlay: kubeflowPipelines.variant,
+            ...(kubeflowPipelines ? { kubeflowPipelinesOverlay: kubeflowPipelines.variant } : {}),
             mlflowTrackingUri: mlflow.trackingUri,
             detectorUrl: detector.url,
             mcpUrl: mcpTool.url,
         },
     };
+}
+
+/** Kubeflow Pipelines is on everywhere but on local, where `local.kubeflowPipelines` turns it on. */
+function kfpEnabled(config: StackConfig): boolean {
+    return config.environment !== "local" || config.local.kubeflowPipelines;
 }
 
 /** MinIO and SeaweedFS run in the platform cluster; S3 and GCS are cloud services. */

@@ -5,6 +5,7 @@ import type { StackConfig } from "./config";
 import { deployAws } from "./aws";
 import { deployHomelab } from "./homelab";
 import { deployHybrid } from "./hybrid";
+import { deployLocal } from "./local";
 
 export type StackOutputs = Record<string, unknown>;
 
@@ -17,6 +18,8 @@ export async function main(): Promise<StackOutputs> {
             return deployHomelab(config);
         case "hybrid":
             return deployHybrid(config);
+        case "local":
+            return deployLocal(config);
     }
 }
 

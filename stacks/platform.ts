@@ -4,7 +4,7 @@
 // service is a component under components/platform.
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
-import { dataPlatformFootprints, deployDataPlatform } from "./data-platform";
+import { DataPlatform, dataPlatformFootprints, deployDataPlatform } from "./data-platform";
 import type { ClusterContract } from "../components/cluster/contract";
 import { STATEFUL_LABEL } from "../components/cluster/k3s/scripts";
 import type { ArgoTarget, Delivery } from "../components/delivery";
@@ -56,6 +56,8 @@ export interface Platform {
     readonly kagent: Kagent;
     readonly kserve: KServe;
     readonly argocd?: ArgoCd;
+    /** The data platform (object store, KFP, MLflow, the AIOps workloads). */
+    readonly data: DataPlatform;
     /** Where the platform's own services run, and where models are served (the same cluster unless hybrid). */
     readonly platform: ClusterPlacement;
     readonly serving: ClusterPlacement;
@@ -212,6 +214,8 @@ export function deployPlatform(args: PlatformArgs): Platform {
             model: config.platform.llmModel,
             endpoint: llmEndpoint(config),
             apiKey: config.secrets.llmApiKey,
+            // local deploys without a key: the agent answers once `llmApiKey` is set (README, "Ask the agent").
+            apiKeyOptional: config.environment === "local",
             storageClass: cluster.storageClass,
             otlpEndpoint: config.platform.otlpEndpoint,
         },
@@ -259,6 +263,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
         kagent,
         kserve,
         argocd,
+        data,
         platform,
         serving,
         outputs: {

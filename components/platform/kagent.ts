@@ -28,6 +28,8 @@ export interface KagentArgs extends PlatformServiceArgs {
     readonly endpoint?: string;
     /** The provider's API key (a secret); required for every provider but Ollama. */
     readonly apiKey?: pulumi.Input<string>;
+    /** Deploy without apiKey even when the provider needs one (default false): the agent fails its calls until the key is set. */
+    readonly apiKeyOptional?: boolean;
     /** StorageClass of the bundled Postgres volume (the cluster contract's). */
     readonly storageClass: string;
     /** OTLP endpoint for traces; empty turns tracing off. */
@@ -51,7 +53,7 @@ export class Kagent extends pulumi.ComponentResource implements HasFootprint {
         super("aiops:platform:Kagent", name, {}, opts);
         requireTarget("Kagent", args);
         const info = LLM_PROVIDERS[args.provider];
-        if (info.apiKeyKey && args.apiKey === undefined) {
+        if (info.apiKeyKey && args.apiKey === undefined && !args.apiKeyOptional) {
             throw new Error(
                 `Kagent: llmProvider ${args.provider} needs an API key; set it with: pulumi config set --secret llmApiKey <key>`,
             );

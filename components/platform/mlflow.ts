@@ -52,7 +52,9 @@ export function mlflowAllowedHosts(namespace: string, ingressHost?: string): str
         `${MLFLOW_SERVICE}.${namespace}.svc`,
         `${MLFLOW_SERVICE}.${namespace}.svc.cluster.local`,
     ];
-    return [...names.flatMap((n) => [n, `${n}:${MLFLOW_SERVICE_PORT}`]), ...(ingressHost ? [ingressHost] : [])];
+    // Behind a port-mapped ingress (the local stack's http://mlflow.localhost:8080) the Host header carries the
+    // port: MLflow matches patterns with fnmatch (mlflow/server/security_utils.py, 3.5+), so "host:*" admits it.
+    return [...names.flatMap((n) => [n, `${n}:${MLFLOW_SERVICE_PORT}`]), ...(ingressHost ? [ingressHost, `${ingressHost}:*`] : [])];
 }
 
 export interface MlflowValuesArgs {

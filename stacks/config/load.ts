@@ -13,7 +13,7 @@ import {
 } from "./validate";
 
 /** Keys whose stack-file value is structured (JSON on the wire). */
-const STRUCTURED = new Set(["aws", "homelab", "hybrid", "amd64OnlyImages"]);
+const STRUCTURED = new Set(["aws", "homelab", "hybrid", "local", "amd64OnlyImages"]);
 
 export type StackSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
 export type StackConfig = ValidStackConfig & { secrets: StackSecrets };

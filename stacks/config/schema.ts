@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { isCidr, isIpAddress, isOpenToWorld } from "./net";
 
-export const ENVIRONMENTS = ["aws", "homelab", "hybrid"] as const;
+export const ENVIRONMENTS = ["aws", "homelab", "hybrid", "local"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
 export const ARCHES = ["amd64", "arm64"] as const;
@@ -167,6 +167,11 @@ export const hybridSchema = z.strictObject({
         allocatable: capacity,
     }),
 });
+
+// ---------------------------------------------------------------------------------------------- local
+// The local block lives in its own file (stacks/config/local-schema.ts) to keep this one stable.
+export { localSchema } from "./local-schema";
+export type { LocalConfig } from "./local-schema";
 
 // ---------------------------------------------------------------------------------------------- platform
 export const platformSchema = z.strictObject({

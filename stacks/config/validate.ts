@@ -1,13 +1,14 @@
 // Pure validation of a whole stack's configuration: every problem is collected and reported at once,
 // each naming the key, the bad value and the command that fixes it.
 import { z } from "zod";
-import { ENVIRONMENTS, Environment, awsSchema, homelabSchema, hybridSchema, platformSchema } from "./schema";
-import type { AwsConfig, HomelabConfig, HybridConfig, PlatformSettings } from "./schema";
+import { ENVIRONMENTS, Environment, awsSchema, homelabSchema, hybridSchema, localSchema, platformSchema } from "./schema";
+import type { AwsConfig, HomelabConfig, HybridConfig, LocalConfig, PlatformSettings } from "./schema";
 import { objectStoreProblem } from "../../components/platform/object-store/rules";
 // Pure helpers of the cluster and network layers, so config is refused before anything is planned.
 import { cidrContains, isPrivateCidr, planVpcSubnets } from "../../components/network/cidr";
 import { unknownInstanceTypes } from "../../components/cluster/eks/allocatable";
 import { CLUSTER_AUTOSCALER_IMAGE } from "../../components/cluster/eks/versions";
+import { localProblems } from "./local-checks";
 
 export const PROJECT = "aiops-mlops-platform";
 
@@ -36,7 +37,8 @@ interface Common {
 export type ValidStackConfig =
     | (Common & { environment: "aws"; aws: AwsConfig })
     | (Common & { environment: "homelab"; homelab: HomelabConfig })
-    | (Common & { environment: "hybrid"; hybrid: HybridConfig });
+    | (Common & { environment: "hybrid"; hybrid: HybridConfig })
+    | (Common & { environment: "local"; local: LocalConfig });
 
 export interface ConfigProblem {
     key: string;
@@ -64,12 +66,14 @@ export const KNOWN_KEYS = [
     "aws",
     "homelab",
     "hybrid",
+    "local",
 ] as const;
 
-const DEFAULT_DELIVERY: Record<Environment, "helm" | "argocd"> = { aws: "helm", homelab: "argocd", hybrid: "argocd" };
-const DEFAULT_PROFILE: Record<Environment, "standard" | "lean"> = { aws: "standard", homelab: "lean", hybrid: "lean" };
+// local: Helm, so no git repository is needed; lean, to fit a laptop.
+const DEFAULT_DELIVERY: Record<Environment, "helm" | "argocd"> = { aws: "helm", homelab: "argocd", hybrid: "argocd", local: "helm" };
+const DEFAULT_PROFILE: Record<Environment, "standard" | "lean"> = { aws: "standard", homelab: "lean", hybrid: "lean", local: "lean" };
 // hybrid serves models on the edge, which cannot reach an in-cluster store on the control plane.
-const DEFAULT_OBJECT_STORE: Record<Environment, "minio" | "gcs"> = { aws: "minio", homelab: "minio", hybrid: "gcs" };
+const DEFAULT_OBJECT_STORE: Record<Environment, "minio" | "gcs"> = { aws: "minio", homelab: "minio", hybrid: "gcs", local: "minio" };
 
 export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     const problems: ConfigProblem[] = [];
@@ -113,9 +117,12 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
         platformRaw.objectStore = DEFAULT_OBJECT_STORE[environment];
     const platform = collect(platformSchema, platformRaw, "", problems);
 
-    const sectionSchema = { aws: awsSchema, homelab: homelabSchema, hybrid: hybridSchema }[environment];
+    const sectionSchema = { aws: awsSchema, homelab: homelabSchema, hybrid: hybridSchema, local: localSchema }[environment];
     let section: unknown;
-    if (v[environment] === undefined) {
+    // Every key of the local block has a default: a newcomer's stack needs no block at all.
+    if (v[environment] === undefined && environment === "local") {
+        section = collect(sectionSchema, {}, "local.", problems);
+    } else if (v[environment] === undefined) {
         problems.push({
             key: environment,
             message: `is required when environment is ${environment}`,
@@ -126,7 +133,9 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     }
 
     if (section !== undefined) crossChecks(environment, section, problems);
-    if (platform !== undefined && platform.llmProvider !== "ollama" && !raw.secrets.llmApiKey) {
+    if (section !== undefined && environment === "local") problems.push(...localProblems(section as LocalConfig));
+    // local deploys without a key (the agent answers once one is set); elsewhere a missing key is an error.
+    if (platform !== undefined && platform.llmProvider !== "ollama" && !raw.secrets.llmApiKey && environment !== "local") {
         requireSecret("llmApiKey", problems);
     }
     // hybrid: the key Pulumi offers when it reads the control-plane VM's kubeconfig over Tailscale SSH.

@@ -20,6 +20,13 @@ export interface K3dClusterArgs extends Omit<K3dClusterSpec, "name"> {
     readonly arch: Arch;
     /** What the whole edge offers to pods (its nodes share one host). */
     readonly allocatable: Capacity;
+    /**
+     * A bash script run where k3d runs before the cluster is created (host "local" only), e.g. the local
+     * stack's preflight; with its environment. Default none.
+     */
+    readonly preflight?: { readonly script: string; readonly environment: Record<string, string> };
+    /** Name of the node pool the platform sees (default "edge"). */
+    readonly poolName?: string;
 }
 
 export class K3dCluster extends pulumi.ComponentResource implements ClusterContract {
@@ -39,25 +46,47 @@ export class K3dCluster extends pulumi.ComponentResource implements ClusterContr
             name: args.clusterName,
             k3dVersion: args.k3dVersion,
             k3sImage: args.k3sImage,
-            tailscaleAddress: args.tailscaleAddress,
+            ...(args.tailscaleAddress !== undefined ? { tailscaleAddress: args.tailscaleAddress } : {}),
             apiPort: args.apiPort,
             agents: args.agents,
             ...(args.tailnetNodePorts?.length ? { tailnetNodePorts: args.tailnetNodePorts } : {}),
+            // Only set keys enter the spec: the hybrid edge's triggers (and so its cluster) stay unchanged.
+            ...(args.apiBindAddress !== undefined ? { apiBindAddress: args.apiBindAddress } : {}),
+            ...(args.k3dVersionMatch !== undefined ? { k3dVersionMatch: args.k3dVersionMatch } : {}),
+            ...(args.traefik !== undefined ? { traefik: args.traefik } : {}),
+            ...(args.loadBalancerPorts?.length ? { loadBalancerPorts: args.loadBalancerPorts } : {}),
         };
         this.clusterName = args.clusterName;
         this.apiServerUrl = k3dServerUrl(spec);
         // k3d's nodes are containers on one host: the platform counts the host's capacity once.
         this.nodePools = [
-            { name: "edge", arch: args.arch, count: 1, labels: {}, taints: [], allocatable: parseCapacity(args.allocatable) },
+            {
+                name: args.poolName ?? "edge",
+                arch: args.arch,
+                count: 1,
+                labels: {},
+                taints: [],
+                allocatable: parseCapacity(args.allocatable),
+            },
         ];
 
         // Triggers hold the whole spec: a change deletes the old cluster first (same name), then creates.
         const triggers = [JSON.stringify(spec)];
+        if (args.preflight !== undefined && args.host !== "local")
+            throw new Error(`K3dCluster ${args.clusterName}: preflight runs only with host "local"`);
+        // The preflight has no delete: `pulumi destroy` removes the cluster and nothing else.
+        const preflight = args.preflight
+            ? new command.local.Command(
+                  `${name}-preflight`,
+                  { create: args.preflight.script, environment: args.preflight.environment, interpreter: ["/bin/bash", "-c"], triggers },
+                  { parent: this },
+              )
+            : undefined;
         const cluster = this.command(
             `${name}-cluster`,
             args,
             { create: k3dCreateCommand(spec), delete: k3dDeleteCommand(spec.name), triggers },
-            { deleteBeforeReplace: true },
+            { deleteBeforeReplace: true, ...(preflight ? { dependsOn: [preflight] } : {}) },
         );
         const read = this.command(
             `${name}-kubeconfig`,

@@ -8,8 +8,8 @@ import type { ObjectStoreKind } from "./types";
  * resolve or reach a Service of the control cluster, while storage.googleapis.com is reachable from both.
  */
 export const OBJECT_STORE_ENVIRONMENTS: Record<ObjectStoreKind, readonly Environment[]> = {
-    minio: ["aws", "homelab"],
-    seaweedfs: ["aws", "homelab"],
+    minio: ["aws", "homelab", "local"],
+    seaweedfs: ["aws", "homelab", "local"],
     s3: ["aws"],
     gcs: ["hybrid"],
 };
