@@ -155,6 +155,26 @@ describe("GitHub workflows", () => {
             expect(step.env?.PULUMI_ACCESS_TOKEN).to.equal("${{ secrets.PULUMI_ACCESS_TOKEN }}");
         });
 
+        it("previews the local stack on a throwaway file backend in the runner, created on the fly", () => {
+            expect(STACKS).to.include("local");
+            const [step] = stepUsing(preview, "pulumi/actions");
+            expect(step.with?.["cloud-url"]).to.equal(
+                "${{ matrix.stack == 'local' && format('file://{0}/.pulumi-state', github.workspace) || vars.PULUMI_BACKEND_URL }}",
+            );
+            expect(step.with?.upsert).to.equal("${{ matrix.stack == 'local' }}");
+            expect(step.with?.["stack-name"]).to.equal("${{ matrix.stack != 'local' && vars.PULUMI_STACK_PREFIX || '' }}${{ matrix.stack }}");
+            expect(step.env?.PULUMI_CONFIG_PASSPHRASE).to.match(/^\$\{\{ matrix\.stack == 'local' && '[^']+' \|\| secrets\.PULUMI_CONFIG_PASSPHRASE \}\}$/);
+        });
+
+        it("runs every job on a supported Node.js LTS (22), as @pulumi/pulumi 3.270 requires", () => {
+            for (const file of ["checks.yml", "main.yml", "pr.yml"]) {
+                const text = readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
+                const versions = [...text.matchAll(/node-version: (\S+)/g)].map((m) => m[1]);
+                expect(versions, file).to.not.be.empty;
+                expect(versions.every((v) => v === "22"), `${file}: ${versions.join(", ")}`).to.equal(true);
+            }
+        });
+
         it("gets cloud credentials per stack through OIDC", () => {
             const [aws] = stepUsing(preview, "aws-actions/configure-aws-credentials");
             expect(aws.if).to.equal("matrix.stack == 'aws'");
@@ -179,7 +199,8 @@ describe("GitHub workflows", () => {
 
         it("runs pulumi up per stack inside the GitHub environment of that name", () => {
             expect(up.environment).to.equal("${{ matrix.stack }}");
-            expect((up.strategy?.matrix?.include ?? []).map((i) => i.stack).sort()).to.deep.equal(STACKS);
+            // local is a laptop stack (`npm run local`): previewed on PRs, never deployed from CI.
+            expect((up.strategy?.matrix?.include ?? []).map((i) => i.stack).sort()).to.deep.equal(STACKS.filter((s) => s !== "local"));
             const [step] = stepUsing(up, "pulumi/actions");
             expect(step.with).to.include({ command: "up", policyPacks: "policies", policyPackConfigs: "policies/policy-config.json" });
         });
