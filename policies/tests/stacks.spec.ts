@@ -7,7 +7,7 @@ import { RenderResult } from "../offline/graph";
 import { allPolicies } from "../rules";
 import { renderStack } from "../../tests/harness/render";
 
-const STACKS = ["aws", "homelab", "hybrid"];
+const STACKS = ["aws", "homelab", "hybrid", "local"];
 
 describe("every stack passes the policy pack", function () {
     this.timeout(120_000);

@@ -162,8 +162,12 @@ describe("GitHub workflows", () => {
                 "${{ matrix.stack == 'local' && format('file://{0}/.pulumi-state', github.workspace) || vars.PULUMI_BACKEND_URL }}",
             );
             expect(step.with?.upsert).to.equal("${{ matrix.stack == 'local' }}");
-            expect(step.with?.["stack-name"]).to.equal("${{ matrix.stack != 'local' && vars.PULUMI_STACK_PREFIX || '' }}${{ matrix.stack }}");
-            expect(step.env?.PULUMI_CONFIG_PASSPHRASE).to.match(/^\$\{\{ matrix\.stack == 'local' && '[^']+' \|\| secrets\.PULUMI_CONFIG_PASSPHRASE \}\}$/);
+            expect(step.with?.["stack-name"]).to.equal(
+                "${{ matrix.stack != 'local' && vars.PULUMI_STACK_PREFIX || '' }}${{ matrix.stack }}",
+            );
+            expect(step.env?.PULUMI_CONFIG_PASSPHRASE).to.match(
+                /^\$\{\{ matrix\.stack == 'local' && '[^']+' \|\| secrets\.PULUMI_CONFIG_PASSPHRASE \}\}$/,
+            );
         });
 
         it("runs every job on a supported Node.js LTS (22), as @pulumi/pulumi 3.270 requires", () => {
@@ -171,7 +175,10 @@ describe("GitHub workflows", () => {
                 const text = readFileSync(path.join(WORKFLOW_DIR, file), "utf8");
                 const versions = [...text.matchAll(/node-version: (\S+)/g)].map((m) => m[1]);
                 expect(versions, file).to.not.be.empty;
-                expect(versions.every((v) => v === "22"), `${file}: ${versions.join(", ")}`).to.equal(true);
+                expect(
+                    versions.every((v) => v === "22"),
+                    `${file}: ${versions.join(", ")}`,
+                ).to.equal(true);
             }
         });
 

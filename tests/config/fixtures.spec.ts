@@ -66,7 +66,7 @@ describe("stack config fixtures", () => {
     });
 
     it("every committed stack file is valid as it stands", () => {
-        for (const stack of ["aws", "homelab", "hybrid"]) {
+        for (const stack of ["aws", "homelab", "hybrid", "local"]) {
             const cfg = load({ description: stack, stack });
             expect(cfg.environment).to.equal(stack);
         }

@@ -110,7 +110,7 @@ describe("harness: recorder", () => {
 
 describe("harness: stack files", () => {
     it("finds the three committed stacks", () => {
-        expect(listStacks()).to.deep.equal(["aws", "homelab", "hybrid"]);
+        expect(listStacks()).to.deep.equal(["aws", "homelab", "hybrid", "local"]);
     });
 
     it("applies Pulumi.yaml defaults, then the stack file, then overrides", () => {
@@ -132,6 +132,6 @@ describe("harness: stack files", () => {
     });
 
     it("names the stacks that exist when asked for one that does not", () => {
-        expect(() => loadStackConfig("marsbase")).to.throw("no stack file Pulumi.marsbase.yaml (stacks: aws, homelab, hybrid)");
+        expect(() => loadStackConfig("marsbase")).to.throw("no stack file Pulumi.marsbase.yaml (stacks: aws, homelab, hybrid, local)");
     });
 });

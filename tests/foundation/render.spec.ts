@@ -11,7 +11,7 @@ import { RenderResult, kubernetesObjects, renderStack, toRenderResult, toYaml } 
 import { StackRun, runStack } from "../harness/run";
 import { REPO_ROOT } from "../harness/stack-config";
 
-const STACKS = ["aws", "homelab", "hybrid"];
+const STACKS = ["aws", "homelab", "hybrid", "local"];
 
 function renderCli(args: string[], env: NodeJS.ProcessEnv = {}) {
     return spawnSync(

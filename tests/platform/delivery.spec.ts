@@ -27,6 +27,7 @@ const CLUSTER_OF: Record<string, { platform: string; serving: string }> = {
     aws: { platform: "aiops", serving: "aiops" },
     homelab: { platform: "homelab", serving: "homelab" },
     hybrid: { platform: "hybrid-control", serving: "hybrid-edge" },
+    local: { platform: "aiops-local", serving: "aiops-local" },
 };
 
 const chartOf = (r: Registration) => String(r.inputs.chart).split("/").pop();
@@ -258,7 +259,9 @@ describe("delivery: every stack in both modes", function () {
                     const kserve = one(run, carrier, `${serving}-kserve`);
                     const values = delivery === "helm" ? kserve.inputs.values : at(kserve.inputs, "spec.source.helm.valuesObject");
                     const gateway = at(values, "kserve.controller.gateway");
-                    const expected = { aws: "alb", homelab: "traefik", hybrid: undefined }[stack as "aws" | "homelab" | "hybrid"];
+                    const expected = { aws: "alb", homelab: "traefik", hybrid: undefined, local: undefined }[
+                        stack as "aws" | "homelab" | "hybrid" | "local"
+                    ];
                     if (expected) expect(at(gateway, "ingressGateway.className")).to.equal(expected);
                     else expect(gateway).to.deep.equal({ disableIngressCreation: true });
                     if (delivery === "helm") expect(kserve.provider).to.equal(`pulumi:providers:kubernetes::${serving}-k8s`);
