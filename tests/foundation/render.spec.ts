@@ -95,7 +95,7 @@ describe("render", () => {
             error = e as ConfigError & { registrations?: unknown[] };
         }
         expect(error).to.be.instanceOf(ConfigError);
-        expect(error?.message).to.include("`environment` must be one of aws, homelab, hybrid; got 'marsbase'");
+        expect(error?.message).to.include("`environment` must be one of aws, homelab, hybrid, local; got 'marsbase'");
         expect(error?.registrations).to.deep.equal([]);
     });
 
@@ -119,13 +119,13 @@ describe("render", () => {
             fs.rmSync(dir, { recursive: true, force: true });
             expect(out.status).to.equal(1);
             expect(out.stdout).to.equal("");
-            expect(out.stderr).to.include("`environment` must be one of aws, homelab, hybrid; got 'marsbase'");
+            expect(out.stderr).to.include("`environment` must be one of aws, homelab, hybrid, local; got 'marsbase'");
         });
 
         it("refuses unknown stacks and formats with usage and exit code 2", () => {
             const stack = renderCli(["--stack", "prod"]);
             expect(stack.status).to.equal(2);
-            expect(stack.stderr).to.include("--stack must be one of aws, homelab, hybrid; got prod");
+            expect(stack.stderr).to.include("--stack must be one of aws, homelab, hybrid, local; got prod");
             const format = renderCli(["--stack", "aws", "--format", "xml"]);
             expect(format.status).to.equal(2);
             expect(format.stderr).to.include("--format must be json or yaml; got xml");

@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { listStacks } from "./stack-config";
 import { renderStack, toYaml } from "./render";
 
-const USAGE = "usage: npm run render -- --stack <aws|homelab|hybrid> [--format json|yaml] [--out DIR]";
+const USAGE = "usage: npm run render -- --stack <aws|homelab|hybrid|local> [--format json|yaml] [--out DIR]";
 
 async function cli(argv: string[]): Promise<number> {
     let values: { stack?: string; format?: string; out?: string; help?: boolean };
