@@ -368,6 +368,39 @@ describe("local: the rendered stack", function () {
         expect(ofType(noKey, "kubernetes:core/v1:Secret").map((r) => r.name)).to.not.include("aiops-local-kagent-llm-api-key");
     });
 
+    it("MLflow (3.15.1's own host check) accepts the browser's Host mlflow.localhost:8080 behind the Traefik Ingress, and nothing else new", function () {
+        const release = inputs(one(run, "kubernetes:helm.sh/v3:Release", "aiops-local-mlflow"));
+        expect(release.values.ingress).to.deep.equal({
+            className: "traefik",
+            enabled: true,
+            hosts: [{ host: "mlflow.localhost", paths: [{ path: "/", pathType: "Prefix" }] }],
+        });
+        const hosts = release.values.serverAllowedHosts as string[];
+        // The real check: mlflow/server/security_utils.py is_allowed_host_header (fnmatch for patterns with '*'),
+        // from the mlflow==3.15.1 in the CI virtualenv (.ci/run PIP_PACKAGES).
+        const venv = process.env.AIOPS_CI_VENV ?? path.join(os.homedir(), ".cache/aiops-ci/venv");
+        const python = path.join(venv, "bin/python");
+        if (!fs.existsSync(python)) {
+            if (process.env.CI) throw new Error(`no ${python}: .ci/run installs mlflow there`);
+            this.skip();
+        }
+        const check = (host: string) =>
+            spawnSync(
+                python,
+                [
+                    "-c",
+                    "import json,sys; from mlflow.server.security_utils import is_allowed_host_header as ok; print(ok(json.loads(sys.argv[1]), sys.argv[2]))",
+                    JSON.stringify(hosts),
+                    host,
+                ],
+                { encoding: "utf8", timeout: 60_000 },
+            ).stdout.trim();
+        expect(check("mlflow.localhost:8080")).to.equal("True");
+        expect(check("mlflow.mlflow.svc.cluster.local:80")).to.equal("True");
+        expect(check("evil.example:8080")).to.equal("False");
+        expect(check("mlflow.localhost.evil.example:8080")).to.equal("False");
+    });
+
     it("with buildImages, builds and imports both images and points the workloads at them", async () => {
         const built = await runWith("local", { "local.buildImages": true });
         const names = ofType(built, "command:local:Command").map((c) => c.name);
