@@ -224,8 +224,11 @@ export function deployDataPlatform(
     };
 }
 
-/** Kubeflow Pipelines is on everywhere but on local, where `local.kubeflowPipelines` turns it on. */
-function kfpEnabled(config: StackConfig): boolean {
+/**
+ * Kubeflow Pipelines is on everywhere but on local, where `local.kubeflowPipelines` turns it on. Where it is
+ * off, training runs as a CronJob (workloads/detector/src/pipeline/cronjob.ts).
+ */
+export function kfpEnabled(config: StackConfig): boolean {
     return config.environment !== "local" || config.local.kubeflowPipelines;
 }
 
