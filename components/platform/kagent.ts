@@ -19,6 +19,8 @@ import {
 } from "./values/kagent";
 
 export const KAGENT_NAMESPACE = "kagent";
+/** What the LLM key Secret holds when a stack deploys without a key (local): not a credential, and rejected by every provider. */
+export const MISSING_API_KEY_PLACEHOLDER = "no-key-set: pulumi config set --secret llmApiKey <key>";
 
 export interface KagentArgs extends PlatformServiceArgs {
     readonly provider: LlmProvider;
@@ -72,14 +74,17 @@ export class Kagent extends pulumi.ComponentResource implements HasFootprint {
 
         const ns = platformNamespace(`${name}-ns`, KAGENT_NAMESPACE, "baseline", { parent: this });
         const waitFor: pulumi.Resource[] = [ns];
-        if (info.apiKeyKey && args.apiKey !== undefined) {
+        // Without a key (apiKeyOptional) the Secret still exists, holding a placeholder the provider rejects: the
+        // agent pods start (they read the Secret at start) and answer with the provider's auth error until the key is set.
+        const apiKey = args.apiKey ?? (args.apiKeyOptional ? MISSING_API_KEY_PLACEHOLDER : undefined);
+        if (info.apiKeyKey && apiKey !== undefined) {
             waitFor.push(
                 new k8s.core.v1.Secret(
                     `${name}-llm-api-key`,
                     {
                         metadata: { name: LLM_API_KEY_SECRET, namespace: KAGENT_NAMESPACE },
                         type: "Opaque",
-                        stringData: { [info.apiKeyKey]: pulumi.secret(args.apiKey) },
+                        stringData: { [info.apiKeyKey]: pulumi.secret(apiKey) },
                     },
                     { parent: this, dependsOn: [ns] },
                 ),

@@ -8,6 +8,7 @@ import * as path from "node:path";
 import { k3dCreateArgs, k3dCreateCommand, k3dDeleteCommand, k3dServerUrl } from "../../components/cluster/k3d/commands";
 import { dockerBuildCommand, k3dImportCommand } from "../../components/cluster/k3d/image-import";
 import { checkCapacity, planNodes } from "../../components/platform";
+import { MISSING_API_KEY_PLACEHOLDER } from "../../components/platform/kagent";
 import { uiIngressSpec, uiUrl } from "../../components/platform/local-ui-routes";
 import { validateStackConfig } from "../../stacks/config";
 import type { RawStackConfig } from "../../stacks/config";
@@ -365,7 +366,11 @@ describe("local: the rendered stack", function () {
         expect(uiUrl("grafana", 9090)).to.equal("http://grafana.localhost:9090");
         const noKey = await runWith("local", {}, ["llmApiKey"]);
         expect(noKey.outputs.llmApiKeySet.value).to.equal(false);
-        expect(ofType(noKey, "kubernetes:core/v1:Secret").map((r) => r.name)).to.not.include("aiops-local-kagent-llm-api-key");
+        // The Secret holds a placeholder (so the agent pods start) that names the fix; with a key it holds the key.
+        const placeholder = inputs(one(noKey, "kubernetes:core/v1:Secret", "aiops-local-kagent-llm-api-key"));
+        expect(placeholder.stringData).to.deep.equal({ GOOGLE_API_KEY: MISSING_API_KEY_PLACEHOLDER });
+        const withKey = inputs(one(run, "kubernetes:core/v1:Secret", "aiops-local-kagent-llm-api-key"));
+        expect(withKey.stringData).to.deep.equal({ GOOGLE_API_KEY: "mock-secret-for-llmApiKey" });
     });
 
     it("MLflow (3.15.1's own host check) accepts the browser's Host mlflow.localhost:8080 behind the Traefik Ingress, and nothing else new", function () {
