@@ -5,6 +5,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { resolveNabDir } from "../workloads/detector/eval/nab";
 import { REPO_ROOT } from "./harness";
 
 const read = (rel: string) => fs.readFileSync(path.join(REPO_ROOT, rel), "utf8");
@@ -143,11 +144,10 @@ describe("docs: the detector README's worked example on a named NAB file", funct
             for (let j = i + 1; j < lines.length && lines[j].startsWith("# "); j++) out.push(lines[j].slice(2));
             return out;
         };
-        const nabDir = process.env.NAB_DIR ?? path.resolve(REPO_ROOT, "..", "shared", "reference", "nab");
-        const fallback = path.resolve("/work/shared/reference/nab");
-        const nab = path.join(fs.existsSync(nabDir) ? nabDir : fallback, "data", "realAWSCloudwatch");
+        // Where the detector's own eval finds NAB: NAB_DIR, else shared/reference/nab in a parent folder.
+        const nab = path.join(resolveNabDir(), "data", "realAWSCloudwatch");
         const csv = path.join(nab, "ec2_cpu_utilization_24ae8d.csv");
-        if (!fs.existsSync(csv)) throw new Error(`NAB is not at ${nabDir}: set NAB_DIR to the folder holding data/ and labels/`);
+        if (!fs.existsSync(csv)) throw new Error(`no ${csv}: set NAB_DIR to the folder holding data/ and labels/`);
 
         // The README's own command lines, run from a scratch folder (models/ and scored.csv land there).
         const work = fs.mkdtempSync(path.join(os.tmpdir(), "aiops-docs-"));

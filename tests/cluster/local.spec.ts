@@ -406,6 +406,18 @@ describe("local: the rendered stack", function () {
         expect(check("mlflow.localhost.evil.example:8080")).to.equal("False");
     });
 
+    it("with the README's Ollama settings, kagent talks to Ollama on the host (host.k3d.internal) and needs no key", async () => {
+        const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
+        expect(readme).to.contain("pulumi config set llmProvider ollama && pulumi config set ollamaHost host.k3d.internal:11434");
+        const ollama = await runWith("local", { llmProvider: "ollama", ollamaHost: "host.k3d.internal:11434" }, ["llmApiKey"]);
+        const kagent = inputs(one(ollama, "kubernetes:helm.sh/v3:Release", "aiops-local-kagent"));
+        expect(kagent.values.providers).to.deep.equal({
+            default: "ollama",
+            ollama: { config: { host: "host.k3d.internal:11434" }, model: "llama3.2", provider: "Ollama" },
+        });
+        expect(ofType(ollama, "kubernetes:core/v1:Secret").filter((r) => r.name.includes("llm-api-key"))).to.deep.equal([]);
+    });
+
     it("with buildImages, builds and imports both images and points the workloads at them", async () => {
         const built = await runWith("local", { "local.buildImages": true });
         const names = ofType(built, "command:local:Command").map((c) => c.name);
