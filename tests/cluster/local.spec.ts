@@ -193,6 +193,28 @@ describe("local: k3d create/delete scripts under bash with a stub k3d", () => {
     });
 });
 
+describe("local: the host-local k3d options leave the hybrid edge as it was", function () {
+    this.timeout(120_000);
+
+    it("the edge's triggers (and so its cluster) are byte-for-byte those of before the options existed", async () => {
+        const hybrid = await runWith("hybrid", { objectStore: "gcs" });
+        const cluster = inputs(one(hybrid, "command:local:Command", "hybrid-edge-cluster"));
+        // The spec as K3dCluster wrote it before host-local options: no new key may appear, none may move.
+        expect(cluster.triggers).to.deep.equal([
+            JSON.stringify({
+                name: "hybrid-edge",
+                k3dVersion: "v5.9.0",
+                k3sImage: "rancher/k3s:v1.35.2-k3s1",
+                tailscaleAddress: "100.101.102.103",
+                apiPort: 6550,
+                agents: 1,
+                tailnetNodePorts: [30080],
+            }),
+        ]);
+        expect(ofType(hybrid, "command:local:Command").filter((c) => c.name.endsWith("-preflight"))).to.deep.equal([]);
+    });
+});
+
 // ------------------------------------------------------------------------------------------ npm run local
 describe("local: scripts/local.sh (npm run local) under bash with stub binaries", () => {
     const tools = () => ({ docker: DOCKER_OK, k3d: k3dAt("v5.8.3"), pulumi: PULUMI_OK });
