@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { k3dCreateArgs, k3dCreateCommand, k3dDeleteCommand, k3dServerUrl } from "../../components/cluster/k3d/commands";
-import { dockerBuildCommand, k3dImportCommand } from "../../components/cluster/k3d/image-import";
+import { dockerBuildCommand, k3dImportCommand, sourceDigest } from "../../components/cluster/k3d/image-import";
 import { checkCapacity, planNodes } from "../../components/platform";
 import { MISSING_API_KEY_PLACEHOLDER } from "../../components/platform/kagent";
 import { uiIngressSpec, uiUrl } from "../../components/platform/local-ui-routes";
@@ -181,6 +181,20 @@ describe("local: k3d create/delete scripts under bash with a stub k3d", () => {
         fs.writeFileSync(file, k3dDeleteCommand("aiops-local"));
         expect(run(file, s).status).to.equal(0);
         expect(s.calls()).to.deep.equal(["k3d cluster delete aiops-local"]);
+    });
+
+    it("rebuilds an image when a source file changes, and not when node_modules or dist do", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiops-digest-"));
+        fs.mkdirSync(path.join(dir, "src/sub"), { recursive: true });
+        fs.mkdirSync(path.join(dir, "src/node_modules"));
+        fs.writeFileSync(path.join(dir, "src/a.ts"), "a");
+        fs.writeFileSync(path.join(dir, "src/sub/b.ts"), "b");
+        const before = sourceDigest(dir, ["src"]);
+        fs.writeFileSync(path.join(dir, "src/node_modules/x.js"), "x");
+        expect(sourceDigest(dir, ["src"])).to.equal(before);
+        fs.writeFileSync(path.join(dir, "src/sub/b.ts"), "b2");
+        expect(sourceDigest(dir, ["src"])).to.not.equal(before);
+        expect(sourceDigest(dir, ["src", "missing"])).to.equal(sourceDigest(dir, ["src"]));
     });
 
     it("builds an image from the repository root and imports it into the cluster", () => {
