@@ -14,7 +14,11 @@ import { validateStackConfig } from "../../stacks/config";
 import type { RawStackConfig } from "../../stacks/config";
 import { localAllocatable } from "../../stacks/config/local-checks";
 import { LOCAL_PLATFORM_BUDGET, localPreflightEnvironment, localPreflightNeeds } from "../../stacks/local";
-import { REPO_ROOT, runStack } from "../harness";
+import { loadOverrides } from "../../policies/offline/cli";
+import { evaluateGraph } from "../../policies/offline/evaluate";
+import { allPolicies } from "../../policies/rules";
+import { REPO_ROOT, runStack, toRenderResult } from "../harness";
+import { overridesFor } from "../support/config-paths";
 import { failureOf, inputs, ofType, one, runWith } from "./helpers";
 
 const GiB = 2 ** 30;
@@ -467,6 +471,15 @@ describe("local: the rendered stack", function () {
         const text = JSON.stringify(built.registrations.filter((r) => r.type.startsWith("kubernetes:")).map((r) => r.inputs));
         expect(text).to.contain("k3d.local/aiops/mcp-tool:0.1.0");
         expect(text).to.not.contain("ghcr.io/aiops-mlops/mcp-tool");
+    });
+
+    it("passes the policy pack with 0 mandatory violations in every variant: built images, KFP on, Argo CD delivery, no key", async () => {
+        for (const set of [{ "local.buildImages": true }, { "local.kubeflowPipelines": true }, { delivery: "argocd" }]) {
+            const variant = await runStack("local", overridesFor("local", set, ["llmApiKey"]));
+            const result = await evaluateGraph(toRenderResult(variant), allPolicies, loadOverrides());
+            const mandatory = result.violations.filter((v) => v.level === "mandatory");
+            expect(mandatory, JSON.stringify(set) + " " + JSON.stringify(mandatory)).to.deep.equal([]);
+        }
     });
 
     it("fails before anything is declared when the config is bad", async () => {
