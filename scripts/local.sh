@@ -12,6 +12,7 @@ cd "$ROOT"
 # The preflight's defaults match Pulumi.local.yaml's; the program repeats it (without the CLI check) before the cluster.
 K3D_MIN_VERSION=${K3D_MIN_VERSION:-v5.7.0} PULUMI_MIN_VERSION=${PULUMI_MIN_VERSION:-v3.265.0} \
     NEED_MEMORY_BYTES=${NEED_MEMORY_BYTES:-7516192768} NEED_CPUS=${NEED_CPUS:-3} CHECK_PULUMI=1 \
+    CLUSTER_NAME=${CLUSTER_NAME:-aiops-local} PORTS=${PORTS:-"6550:local.apiPort 8080:local.httpPort"} \
     bash components/cluster/k3d/preflight.sh
 
 if [ -z "${PULUMI_CONFIG_PASSPHRASE+set}" ] && [ -z "${PULUMI_CONFIG_PASSPHRASE_FILE:-}" ]; then

@@ -33,7 +33,7 @@ export function localPreflightNeeds(local: LocalStack["local"]): { memoryBytes: 
 }
 
 /** The preflight's environment (the script itself is components/cluster/k3d/preflight.sh). Pure. */
-export function localPreflightEnvironment(local: LocalStack["local"]): Record<string, string> {
+export function localPreflightEnvironment(local: LocalStack["local"], clusterName: string): Record<string, string> {
     const needs = localPreflightNeeds(local);
     return {
         K3D_MIN_VERSION: local.k3dMinVersion,
@@ -42,6 +42,8 @@ export function localPreflightEnvironment(local: LocalStack["local"]): Record<st
         NEED_CPUS: String(needs.cpus),
         // `pulumi up` is already running: npm run local checks the CLI before it starts.
         CHECK_PULUMI: "0",
+        CLUSTER_NAME: clusterName,
+        PORTS: `${local.apiPort}:local.apiPort ${local.httpPort}:local.httpPort`,
     };
 }
 
@@ -68,7 +70,7 @@ export function deployLocal(stack: LocalStack): Record<string, unknown> {
         poolName: "local",
         preflight: {
             script: fs.readFileSync(path.join(REPO_ROOT, "components/cluster/k3d/preflight.sh"), "utf8"),
-            environment: localPreflightEnvironment(local),
+            environment: localPreflightEnvironment(local, config.clusterName),
         },
     });
 

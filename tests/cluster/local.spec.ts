@@ -3,6 +3,7 @@
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { k3dCreateArgs, k3dCreateCommand, k3dDeleteCommand, k3dServerUrl } from "../../components/cluster/k3d/commands";
@@ -127,11 +128,39 @@ describe("local: preflight.sh under bash with stub binaries", () => {
         expect(r.stderr).to.contain("Docker offers 2 CPUs; the local platform needs 3");
     });
 
+    it("names a loopback port something else listens on, with the setting that moves it; not while the cluster exists", async () => {
+        const server = net.createServer().listen(0, "127.0.0.1");
+        await new Promise((resolve) => server.once("listening", resolve));
+        const busy = (server.address() as net.AddressInfo).port;
+        try {
+            const env = { ...NEEDS, CLUSTER_NAME: "aiops-local", PORTS: `${busy}:local.httpPort 1:local.apiPort` };
+            // No cluster yet (k3d cluster get fails): the busy port is refused, the free one is not mentioned.
+            const fresh = stubs({ docker: DOCKER_OK, k3d: `[ "$1" = cluster ] && exit 1; ${k3dAt("v5.8.3")}`, pulumi: PULUMI_OK });
+            const r = run(PREFLIGHT, fresh, env);
+            expect(r.status).to.equal(1);
+            expect(r.stderr).to.contain(
+                `port ${busy} on 127.0.0.1 is in use (k3d needs it for local.httpPort): stop what listens there (lsof -i :${busy}) or pulumi config set --path 'aiops-mlops-platform:local.httpPort' <free port>`,
+            );
+            expect(r.stderr).to.contain("(1 problem(s))");
+            expect(fresh.calls()).to.include("k3d cluster get aiops-local");
+            // The cluster exists (a re-run of npm run local): its own ports are not a problem.
+            const running = stubs({ docker: DOCKER_OK, k3d: `[ "$1" = cluster ] && exit 0; ${k3dAt("v5.8.3")}`, pulumi: PULUMI_OK });
+            expect(run(PREFLIGHT, running, env).status).to.equal(0);
+        } finally {
+            server.close();
+        }
+    });
+
     it("gets its needs from the stack: 6 GiB of platform + 1 GiB for k3s, 2 GiB more with Kubeflow Pipelines", () => {
         const defaults = validLocal().local;
         expect(localPreflightNeeds(defaults)).to.deep.equal({ memoryBytes: 7 * GiB, cpus: 3 });
         expect(localPreflightNeeds({ ...defaults, kubeflowPipelines: true }).memoryBytes).to.equal(9 * GiB);
-        expect(localPreflightEnvironment(defaults)).to.deep.equal({ ...NEEDS, CHECK_PULUMI: "0" });
+        expect(localPreflightEnvironment(defaults, "aiops-local")).to.deep.equal({
+            ...NEEDS,
+            CHECK_PULUMI: "0",
+            CLUSTER_NAME: "aiops-local",
+            PORTS: "6550:local.apiPort 8080:local.httpPort",
+        });
         // npm run local runs the same script first, with the same numbers.
         const sh = fs.readFileSync(LOCAL_SH, "utf8");
         expect(sh).to.contain(`NEED_MEMORY_BYTES=\${NEED_MEMORY_BYTES:-${7 * GiB}}`);

@@ -3,13 +3,17 @@
 # every problem, names what is missing and how to install it, and exits 1 if there is any.
 # Run by `npm run local` before `pulumi up`, and by the program (a local Command) before the cluster.
 # Parameters (environment): K3D_MIN_VERSION (v5.7.0), PULUMI_MIN_VERSION (v3.265.0),
-# NEED_MEMORY_BYTES (memory Docker must offer), NEED_CPUS, CHECK_PULUMI (1 to check the Pulumi CLI).
+# NEED_MEMORY_BYTES (memory Docker must offer), NEED_CPUS, CHECK_PULUMI (1 to check the Pulumi CLI),
+# CLUSTER_NAME and PORTS ("6550:local.apiPort 8080:local.httpPort"): loopback ports the new cluster will
+# bind, checked only while no k3d cluster of that name exists (a running one holds them itself).
 set -u
 K3D_MIN_VERSION=${K3D_MIN_VERSION:-v5.7.0}
 PULUMI_MIN_VERSION=${PULUMI_MIN_VERSION:-v3.265.0}
 NEED_MEMORY_BYTES=${NEED_MEMORY_BYTES:-0}
 NEED_CPUS=${NEED_CPUS:-0}
 CHECK_PULUMI=${CHECK_PULUMI:-1}
+CLUSTER_NAME=${CLUSTER_NAME:-}
+PORTS=${PORTS:-}
 problems=()
 found=()
 
@@ -45,6 +49,16 @@ else
     else
         found+=("k3d: ${have}")
     fi
+fi
+
+# A port something else listens on makes k3d fail late with a Docker error; name it and the setting now.
+if [ -n "$PORTS" ] && command -v k3d >/dev/null 2>&1 && ! k3d cluster get "$CLUSTER_NAME" >/dev/null 2>&1; then
+    for entry in $PORTS; do
+        port=${entry%%:*} setting=${entry#*:}
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            problems+=("port $port on 127.0.0.1 is in use (k3d needs it for ${setting}): stop what listens there (lsof -i :$port) or pulumi config set --path 'aiops-mlops-platform:${setting}' <free port>")
+        fi
+    done
 fi
 
 if [ "$CHECK_PULUMI" = 1 ]; then
