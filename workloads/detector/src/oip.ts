@@ -14,6 +14,13 @@ export type OutputName = (typeof OUTPUT_NAMES)[number];
 /** Platform string in model metadata ("<project>_<format>"). */
 export const PLATFORM = "aiops_iforest";
 
+/**
+ * Most points one infer request may carry: 100,000 (a week of 10-s samples is 60,480). Scoring that many
+ * takes about 60 MiB on the scoring worker, so three at once still fit the smallest container limit
+ * (256 MiB); more gets 413. See the README's limits table.
+ */
+export const MAX_POINTS_PER_REQUEST = 100_000;
+
 const DATATYPES = [
     "BOOL",
     "UINT8",
@@ -74,8 +81,18 @@ export interface InferRequestBody {
 
 export interface InferRequest {
     id?: string;
-    points: Point[];
+    /** Unix seconds, one per point, in input order. */
+    timestamps: Float64Array;
+    /** Values, one per point, in input order. */
+    values: Float64Array;
     outputs: OutputName[];
+}
+
+/** The points of a parsed request as objects (the feature code's input). */
+export function requestPoints(req: Pick<InferRequest, "timestamps" | "values">): Point[] {
+    const points: Point[] = new Array(req.timestamps.length);
+    for (let i = 0; i < points.length; i++) points[i] = { timestamp: req.timestamps[i], value: req.values[i] };
+    return points;
 }
 
 /** A request the client must fix; the server answers it with `status` and `{"error": message}`. */
@@ -107,6 +124,12 @@ export function parseInferRequest(body: InferRequestBody): InferRequest {
         if (input.shape.length !== 1) {
             throw new OipRequestError(`input '${name}' has shape [${input.shape.join(", ")}]; expected one dimension [n]`);
         }
+        if (input.shape[0] > MAX_POINTS_PER_REQUEST || input.data.length > MAX_POINTS_PER_REQUEST) {
+            throw new OipRequestError(
+                `input '${name}' has ${Math.max(input.shape[0], input.data.length)} points; one request takes at most ${MAX_POINTS_PER_REQUEST}: split the series into several requests`,
+                413,
+            );
+        }
         columns.set(name, readFp64(name, input.shape[0], input.data));
     }
     const missing = INPUT_NAMES.filter((n) => !columns.has(n));
@@ -123,9 +146,7 @@ export function parseInferRequest(body: InferRequestBody): InferRequest {
         );
     }
     if (ts.length === 0) throw new OipRequestError("inputs are empty; send at least one point");
-    const points: Point[] = new Array(ts.length);
-    for (let i = 0; i < ts.length; i++) points[i] = { timestamp: ts[i], value: values[i] };
-    return { id: body.id, points, outputs: parseOutputs(body.outputs) };
+    return { id: body.id, timestamps: ts, values, outputs: parseOutputs(body.outputs) };
 }
 
 function parseOutputs(requested: InferRequestBody["outputs"]): OutputName[] {
@@ -145,6 +166,7 @@ function parseOutputs(requested: InferRequestBody["outputs"]): OutputName[] {
  * JSON has no NaN, so clients send null or the string "NaN" for missing points: both are rejected.
  */
 function readFp64(name: string, n: number, data: unknown[]): Float64Array {
+    // The body parser caps nesting (MAX_JSON_DEPTH), so flat() cannot recurse deep enough to overflow the stack.
     const flat = data.some(Array.isArray) ? (data.flat(Infinity) as unknown[]) : data;
     if (flat.length !== n) {
         throw new OipRequestError(`input '${name}' has shape [${n}] but ${flat.length} data elements; they must match`);
