@@ -39,6 +39,35 @@ export function checkJsonStructure(text: string, maxDepth = MAX_JSON_DEPTH, maxC
     }
 }
 
+/**
+ * Bodies longer than this (about 8,000 points) are not parsed on the main thread: parsing, checking,
+ * scoring and serialising a maximum request takes tens of milliseconds of main-thread time and garbage
+ * otherwise, which delays health probes. The handler sends the text to the scoring worker instead.
+ */
+export const LARGE_BODY_CHARS = 256 * 1024;
+/** Where a large body's text travels on the placeholder the parser returns. */
+export const RAW_BODY = Symbol("raw infer body");
+
+/**
+ * A large body's stand-in: shaped to pass the route's JSON schema (which ignores symbol keys) so fastify
+ * hands it to the infer handler, which finds the text under RAW_BODY.
+ */
+export function rawBodyPlaceholder(text: string): Record<string | symbol, unknown> {
+    return { inputs: [{ name: "timestamp", shape: [0], datatype: "FP64", data: [] }], [RAW_BODY]: text };
+}
+
+/** The text of a large body, or undefined for a parsed one. */
+export function rawBodyText(body: unknown): string | undefined {
+    const raw = typeof body === "object" && body !== null ? (body as Record<symbol, unknown>)[RAW_BODY] : undefined;
+    return typeof raw === "string" ? raw : undefined;
+}
+
+/** The parser fastify calls: small bodies parsed here, large ones passed on as text (see LARGE_BODY_CHARS). */
+export function parseOrDefer(text: string): unknown {
+    if (text.length > LARGE_BODY_CHARS) return rawBodyPlaceholder(text);
+    return parseJsonBody(text);
+}
+
 /** Parses a JSON request body: 400 with a message that names the problem (never the body itself). */
 export function parseJsonBody(text: string): unknown {
     if (text.trim() === "") throw new OipRequestError('request body is empty; send an inference request {"inputs": [...]}');

@@ -72,6 +72,49 @@ export const INFER_REQUEST_SCHEMA = {
     },
 } as const;
 
+/**
+ * The checks of INFER_REQUEST_SCHEMA by hand, for bodies parsed on the scoring worker (large ones skip
+ * fastify's validation, see body.ts). Throws OipRequestError with the message ajv would give.
+ */
+export function validateInferRequestBody(body: unknown): asserts body is InferRequestBody {
+    const fail = (where: string, what: string): never => {
+        throw new OipRequestError(`invalid inference request: ${where} ${what}`);
+    };
+    const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+    if (!isObj(body)) fail("body", "must be object");
+    const b = body as Record<string, unknown>;
+    if (!("inputs" in b)) fail("body", "must have required property 'inputs'");
+    if (b.id !== undefined && typeof b.id !== "string") fail("body/id", "must be string");
+    if (b.parameters !== undefined && !isObj(b.parameters)) fail("body/parameters", "must be object");
+    if (!Array.isArray(b.inputs)) fail("body/inputs", "must be array");
+    const inputs = b.inputs as unknown[];
+    if (inputs.length < 1) fail("body/inputs", "must NOT have fewer than 1 items");
+    inputs.forEach((input, i) => {
+        const at = `body/inputs/${i}`;
+        if (!isObj(input)) fail(at, "must be object");
+        const x = input as Record<string, unknown>;
+        for (const key of ["name", "shape", "datatype", "data"]) if (!(key in x)) fail(at, `must have required property '${key}'`);
+        if (typeof x.name !== "string") fail(`${at}/name`, "must be string");
+        if (!Array.isArray(x.shape)) fail(`${at}/shape`, "must be array");
+        (x.shape as unknown[]).forEach((d, j) => {
+            if (typeof d !== "number" || !Number.isInteger(d)) fail(`${at}/shape/${j}`, "must be integer");
+            if ((d as number) < 0) fail(`${at}/shape/${j}`, "must be >= 0");
+        });
+        if (typeof x.datatype !== "string") fail(`${at}/datatype`, "must be string");
+        if (!DATATYPES.includes(x.datatype as string)) fail(`${at}/datatype`, "must be equal to one of the allowed values");
+        if (x.parameters !== undefined && !isObj(x.parameters)) fail(`${at}/parameters`, "must be object");
+        if (!Array.isArray(x.data)) fail(`${at}/data`, "must be array");
+    });
+    if (b.outputs !== undefined) {
+        if (!Array.isArray(b.outputs)) fail("body/outputs", "must be array");
+        (b.outputs as unknown[]).forEach((o, i) => {
+            if (!isObj(o)) fail(`body/outputs/${i}`, "must be object");
+            if (!("name" in (o as object))) fail(`body/outputs/${i}`, "must have required property 'name'");
+            if (typeof (o as Record<string, unknown>).name !== "string") fail(`body/outputs/${i}/name`, "must be string");
+        });
+    }
+}
+
 export interface InferRequestBody {
     id?: string;
     parameters?: Record<string, unknown>;
@@ -212,7 +255,12 @@ export interface ScoredRows {
 }
 
 /** Builds the infer response with the requested outputs in the requested order. */
-export function buildInferResponse(model: LoadedModel, id: string, scored: ScoredRows, outputs: readonly OutputName[]): InferResponse {
+export function buildInferResponse(
+    model: Pick<LoadedModel, "name" | "version">,
+    id: string,
+    scored: ScoredRows,
+    outputs: readonly OutputName[],
+): InferResponse {
     const n = scored.scores.length;
     return {
         model_name: model.name,

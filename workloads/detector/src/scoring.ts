@@ -8,6 +8,7 @@
 import { extname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { featureRows, scoreRows, type ModelFile } from "./model";
+import { OipRequestError } from "./oip";
 import type { Point } from "./series";
 
 /** Requests with more points than this are scored on the worker thread. */
@@ -19,19 +20,55 @@ export const WORKER_HEAP_MB = 192;
 /** The worker exits after this long without work, returning its memory. */
 export const WORKER_IDLE_MS = 30_000;
 
-export interface WorkerRequest {
+interface WorkerRequestBase {
     id: number;
     /** name@version: the worker caches models by it. */
     key: string;
     /** Sent the first time the worker sees this key. */
     model?: ModelFile;
+}
+
+/** Score parsed points; the answer is scores, labels and feature rows. */
+export interface PointsRequest extends WorkerRequestBase {
+    kind: "points";
     timestamps: Float64Array;
     values: Float64Array;
 }
 
+/** Parse, check and score a body's text; the answer is the response's JSON text. */
+export interface RawRequest extends WorkerRequestBase {
+    kind: "raw";
+    text: string;
+    /** The response's id when the request has none (the HTTP request id). */
+    fallbackId: string;
+    meta: { name: string; version: string };
+}
+
+export type WorkerRequest = PointsRequest | RawRequest;
+
 export type WorkerResponse =
-    | { id: number; scores: Float64Array; labels: Int8Array; rows: Float64Array; nFeatures: number; error?: undefined }
-    | { id: number; error: string };
+    | { id: number; scores: Float64Array; labels: Int8Array; rows: Float64Array; nFeatures: number; error?: undefined; json?: undefined }
+    | {
+          id: number;
+          json: string;
+          rows: Float64Array;
+          nFeatures: number;
+          points: number;
+          anomalies: number;
+          oipId?: string;
+          error?: undefined;
+      }
+    | { id: number; error: string; status?: number };
+
+/** A large body scored on the worker: the response text and what the metrics and drift window need. */
+export interface ScoredRaw {
+    json: string;
+    rows: Float64Array;
+    nFeatures: number;
+    points: number;
+    anomalies: number;
+    oipId?: string;
+}
 
 /** Scores, labels and the feature rows (for the drift window), one per point in input order. */
 export interface Scored {
@@ -60,7 +97,7 @@ export function scoreInline(model: ModelFile, timestamps: Float64Array, values: 
 }
 
 interface Pending {
-    resolve(s: Scored): void;
+    resolve(s: WorkerResponse): void;
     reject(e: Error): void;
 }
 
@@ -78,21 +115,50 @@ export class ScoringPool {
     /** Scores inline when small, on the worker otherwise. */
     async score(key: string, model: ModelFile, timestamps: Float64Array, values: Float64Array): Promise<Scored> {
         if (timestamps.length <= INLINE_MAX_POINTS) return scoreInline(model, timestamps, values);
+        const res = await this.send({ kind: "points", id: 0, key, timestamps, values }, model, [
+            timestamps.buffer as ArrayBuffer,
+            values.buffer as ArrayBuffer,
+        ]);
+        if (res.error !== undefined || res.json !== undefined) throw new Error("scoring worker answered a points request with text");
+        return { scores: res.scores, labels: res.labels, rows: res.rows, nFeatures: res.nFeatures };
+    }
+
+    /**
+     * Parses, checks and scores a large body's text on the worker and returns the response's JSON text;
+     * a request the client must fix rejects with OipRequestError (its status), as inline parsing would.
+     */
+    async scoreRaw(
+        key: string,
+        model: ModelFile,
+        meta: { name: string; version: string },
+        text: string,
+        fallbackId: string,
+    ): Promise<ScoredRaw> {
+        const res = await this.send({ kind: "raw", id: 0, key, text, fallbackId, meta }, model, []);
+        if (res.error !== undefined || res.json === undefined) throw new Error("scoring worker answered a raw request without text");
+        return { json: res.json, rows: res.rows, nFeatures: res.nFeatures, points: res.points, anomalies: res.anomalies, oipId: res.oipId };
+    }
+
+    private async send(msg: WorkerRequest, model: ModelFile, transfer: ArrayBuffer[]): Promise<Exclude<WorkerResponse, { error: string }>> {
         if (this.pending.size >= (this.opts.maxQueued ?? MAX_QUEUED_LARGE_REQUESTS)) throw new ScorerBusyError();
         if (this.closed) throw new Error("the scorer is shut down");
         const worker = this.start();
-        const id = this.nextId++;
-        const msg: WorkerRequest = { id, key, timestamps, values };
-        if (!this.known.has(key)) {
+        msg.id = this.nextId++;
+        if (!this.known.has(msg.key)) {
             msg.model = model;
-            this.known.add(key);
+            this.known.add(msg.key);
         }
         if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
         this.idleTimer = undefined;
-        return new Promise<Scored>((resolve, reject) => {
-            this.pending.set(id, { resolve, reject });
-            worker.postMessage(msg, [timestamps.buffer as ArrayBuffer, values.buffer as ArrayBuffer]);
+        const res = await new Promise<WorkerResponse>((resolve, reject) => {
+            this.pending.set(msg.id, { resolve, reject });
+            worker.postMessage(msg, transfer);
         });
+        if (res.error !== undefined) {
+            if (res.status !== undefined) throw new OipRequestError(res.error, res.status);
+            throw new Error(res.error);
+        }
+        return res;
     }
 
     /** Large requests queued or running. */
@@ -121,8 +187,7 @@ export class ScoringPool {
             const p = this.pending.get(res.id);
             if (p === undefined) return;
             this.pending.delete(res.id);
-            if (res.error !== undefined) p.reject(new Error(res.error));
-            else p.resolve({ scores: res.scores, labels: res.labels, rows: res.rows, nFeatures: res.nFeatures });
+            p.resolve(res);
             if (this.pending.size === 0) this.armIdle();
         });
         const fail = (err: Error): void => {

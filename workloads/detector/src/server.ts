@@ -4,7 +4,7 @@ import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from "fastify";
 import { DEFAULT_DRIFT_WINDOW, DetectorMetrics, DriftWindow, ModelStatus } from "./metrics";
-import { parseJsonBody } from "./body";
+import { parseOrDefer, rawBodyText } from "./body";
 import { buildInferResponse, buildModelMetadata, INFER_REQUEST_SCHEMA, InferRequestBody, OipRequestError, parseInferRequest } from "./oip";
 import { LoadedModel, LoadFailure, loadModelRepository } from "./registry";
 import { ScorerBusyError, ScoringPool } from "./scoring";
@@ -177,7 +177,7 @@ export function buildServer(opts: ServerOptions): DetectorServer {
     app.removeAllContentTypeParsers();
     app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
         try {
-            done(null, parseJsonBody(body as string));
+            done(null, parseOrDefer(body as string));
         } catch (err) {
             done(err as Error, undefined);
         }
@@ -264,6 +264,24 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         app.post(`${base}/infer`, { schema: { body: INFER_REQUEST_SCHEMA } }, async (req, reply) => {
             const m = resolve(req, reply);
             if (m === undefined) return reply;
+            const raw = rawBodyText(req.body);
+            if (raw !== undefined) {
+                // A large body: parsed, checked, scored and serialised on the scoring worker (body.ts).
+                const started = performance.now();
+                const out = await scorer.scoreRaw(
+                    `${m.name}@${m.version}`,
+                    m.model,
+                    { name: m.name, version: m.version },
+                    raw,
+                    String(req.id),
+                );
+                m.drift.addFlat(out.rows, out.nFeatures);
+                metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
+                metrics.points.inc({ model: m.name }, out.points);
+                if (out.anomalies > 0) metrics.anomalies.inc({ model: m.name }, out.anomalies);
+                req.log.debug({ model: m.name, oipId: out.oipId, points: out.points, anomalies: out.anomalies }, "scored");
+                return reply.type("application/json; charset=utf-8").send(out.json);
+            }
             const request = parseInferRequest(req.body as InferRequestBody);
             const started = performance.now();
             // Features once: the forest scores them and the drift window keeps them. Large requests go to
