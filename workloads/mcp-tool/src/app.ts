@@ -3,7 +3,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { Config, hostnameOf, originOf } from "./config";
 import { DetectorClient } from "./detector";
-import { Limiter, MAX_BATCH_MESSAGES, PointBudget } from "./limits";
+import { GlobalPointBudget, Limiter, MAX_BATCH_MESSAGES, PointBudget } from "./limits";
 import { Logger, jsonLogger } from "./log";
 import { PrometheusClient } from "./prometheus";
 import { Telemetry } from "./telemetry";
@@ -60,6 +60,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         logger,
         limiter: new Limiter(),
     };
+    const pointsInFlight = new GlobalPointBudget();
 
     const server = createServer((req, res) => {
         route(req, res).catch((err: unknown) => {
@@ -129,9 +130,11 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         // Per-request server and transport: the SDK's stateless pattern, no state shared between calls but the
         // limiter; the point budget bounds what this one POST returns.
         const mcp = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
-        registerTools(mcp, { ...ctx, budget: new PointBudget() });
+        const budget = new PointBudget(undefined, pointsInFlight);
+        registerTools(mcp, { ...ctx, budget });
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
         res.on("close", () => {
+            budget.release();
             void transport.close();
             void mcp.close();
         });

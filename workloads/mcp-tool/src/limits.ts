@@ -51,19 +51,48 @@ export class Limiter {
     }
 }
 
+/**
+ * Scored points held by all POSTs in flight (built, waiting for their batch to finish and be sent): the
+ * per-POST budget alone would let many concurrent POSTs add up past the heap.
+ */
+export const MAX_POINTS_IN_FLIGHT = 120_000;
+
+/** Points held across all POSTs; each POST's budget charges it and releases its share when answered. */
+export class GlobalPointBudget {
+    used = 0;
+    constructor(readonly max: number = MAX_POINTS_IN_FLIGHT) {}
+}
+
 /** Points returned by one POST, charged by each tool call before it builds its output. */
 export class PointBudget {
     private used = 0;
 
-    constructor(readonly max: number = MAX_POINTS_PER_POST) {}
+    constructor(
+        readonly max: number = MAX_POINTS_PER_POST,
+        private readonly global?: GlobalPointBudget,
+    ) {}
 
-    /** Charges `n` points; throws a ToolError naming the budget when the POST would return more. */
+    /** Charges `n` points; throws a ToolError naming the budget when the POST (or the server) would hold more. */
     charge(n: number): void {
         if (this.used + n > this.max) {
             throw new ToolError(
                 `this request would return more than ${this.max} scored points over its tool calls (the per-request limit); send fewer calls per request, shorter windows, or use predict_anomalies`,
             );
         }
+        if (this.global !== undefined) {
+            if (this.global.used + n > this.global.max) {
+                throw new ToolError(
+                    `the server is busy: requests in flight already hold ${this.global.used} scored points (limit ${this.global.max}); retry in a few seconds`,
+                );
+            }
+            this.global.used += n;
+        }
         this.used += n;
+    }
+
+    /** Returns this POST's points to the global budget (once its response is sent or abandoned). */
+    release(): void {
+        if (this.global !== undefined) this.global.used -= this.used;
+        this.used = 0;
     }
 }
