@@ -16,7 +16,7 @@ import { featureRows, scoreRows, trainModel } from "../src/model";
 import type { Point } from "../src/series";
 import { Random } from "../src/random";
 import { freePort } from "../test/server-helpers";
-import { hardeningBench } from "./hardening";
+import { DETECTOR_NODE_FLAGS, hardeningBench } from "./hardening";
 
 const WEEK_POINTS = 7 * 24 * 360;
 const WINDOW = 360;
@@ -100,10 +100,14 @@ async function main(): Promise<void> {
     try {
         writeFileSync(join(dir, "node-cpu.json"), modelJson);
         const port = await freePort();
-        child = spawn(process.execPath, [CLI, "serve", "--model-dir", dir, "--port", String(port), "--host", "127.0.0.1"], {
-            env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
-            stdio: ["ignore", "pipe", "inherit"],
-        });
+        child = spawn(
+            process.execPath,
+            [...DETECTOR_NODE_FLAGS, CLI, "serve", "--model-dir", dir, "--port", String(port), "--host", "127.0.0.1"],
+            {
+                env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
+                stdio: ["ignore", "pipe", "inherit"],
+            },
+        );
         // The server logs one JSON line per request with its own elapsed time ("ms"): collect the infer ones.
         const serverMs: number[] = [];
         let pending = "";

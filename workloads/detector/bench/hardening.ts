@@ -119,7 +119,7 @@ export async function hardeningBench(modelDir: string, start: number, requests =
         [...DETECTOR_NODE_FLAGS, CLI, "serve", "--model-dir", modelDir, "--port", String(detPort), "--host", "127.0.0.1"],
         {
             // The image's log level: one JSON line per request, as in production.
-        env: { ...process.env, LOG_LEVEL: "info" },
+            env: { ...process.env, LOG_LEVEL: "info" },
             stdio: ["ignore", "ignore", "inherit"],
         },
     );
