@@ -12,7 +12,7 @@ import { LARGE_BODY_CHARS, MAX_JSON_DEPTH } from "../src/body";
 import { scoreSeries } from "../src/model";
 import { DROPPED_DEFAULT_METRICS } from "../src/metrics";
 import { MAX_POINTS_PER_REQUEST } from "../src/oip";
-import { INLINE_MAX_POINTS, MAX_QUEUED_LARGE_REQUESTS } from "../src/scoring";
+import { INLINE_MAX_POINTS, MAX_QUEUED_LARGE_REQUESTS, ScoringPool } from "../src/scoring";
 import { buildServer, DetectorServer, ServerOptions } from "../src/server";
 import { cpuSeries, freePort, inferBody, removeDir, smallModel, tempDir, writeModel } from "./server-helpers";
 
@@ -392,6 +392,37 @@ describe("detector adversarial: model directory faults", function () {
         } finally {
             proc.kill("SIGTERM");
             await exited;
+        }
+    });
+});
+
+describe("detector adversarial: scoring worker faults", function () {
+    this.timeout(60_000);
+
+    it("fails only the requests on a worker that runs out of heap, then scores again on a fresh worker", async () => {
+        const model = smallModel("cpu");
+        const n = 50_000;
+        const ts = () => Float64Array.from({ length: n }, (_, i) => 1_700_000_000 + i * 10);
+        const vs = () => Float64Array.from({ length: n }, (_, i) => 30 + Math.sin(i / 100));
+        // A heap far too small for 50,000 points: the worker dies with ERR_WORKER_OUT_OF_MEMORY, the process lives.
+        const starved = new ScoringPool({ heapMb: 4 });
+        try {
+            let failure: Error | undefined;
+            await starved.score("cpu@1", model, ts(), vs()).catch((e: Error) => (failure = e));
+            expect(failure?.message).to.match(/scoring worker failed/);
+            expect(starved.queued).to.equal(0);
+            // Small requests never needed the worker.
+            const small = await starved.score("cpu@1", model, ts().slice(0, 100), vs().slice(0, 100));
+            expect(small.scores.length).to.equal(100);
+        } finally {
+            await starved.close();
+        }
+        const pool = new ScoringPool();
+        try {
+            const big = await pool.score("cpu@1", model, ts(), vs());
+            expect(big.scores.length).to.equal(n);
+        } finally {
+            await pool.close();
         }
     });
 });
