@@ -368,6 +368,22 @@ describe("mcp-tool adversarial: in-process", function () {
         prom.server.closeAllConnections();
     });
 
+    it("answers bodies nested 100,000 deep with a JSON-RPC error or a tool result, never a 500 or a crash", async () => {
+        const deep = `${"[".repeat(100_000)}${"]".repeat(100_000)}`;
+        const bodies = [
+            `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"predict_anomalies","arguments":{"instance_ip":"10.0.0.1","hours":1,"x":${deep}}}}`,
+            `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"predict_anomalies","arguments":${deep}}}`,
+            `{"jsonrpc":"2.0","id":${deep},"method":"tools/list"}`,
+            `[${Array.from({ length: 3 }, () => `{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":${deep.slice(0, 20_000)}${deep.slice(-20_000)}}}`).join(",")}]`,
+        ];
+        for (const body of bodies) {
+            const res = await rawRequest(port, "POST", "/mcp", { ...MCP_HEADERS, host: `localhost:${port}` }, body);
+            expect(res.status).to.be.oneOf([200, 400]);
+            expect(res.body).not.to.include("internal error");
+        }
+        expect((await rawRequest(port, "GET", "/healthz")).status).to.equal(200);
+    });
+
     it("refuses a foreign Origin with 403 by default, and accepts requests without Origin", async () => {
         const evil = await mcp(port, call(1, "list_instances", {}), { origin: "http://evil.example.com" });
         expect(evil.status).to.equal(403);
