@@ -16,6 +16,7 @@ import { featureRows, scoreRows, trainModel } from "../src/model";
 import type { Point } from "../src/series";
 import { Random } from "../src/random";
 import { freePort } from "../test/server-helpers";
+import { DETECTOR_NODE_FLAGS, hardeningBench } from "./hardening";
 
 const WEEK_POINTS = 7 * 24 * 360;
 const WINDOW = 360;
@@ -99,10 +100,14 @@ async function main(): Promise<void> {
     try {
         writeFileSync(join(dir, "node-cpu.json"), modelJson);
         const port = await freePort();
-        child = spawn(process.execPath, [CLI, "serve", "--model-dir", dir, "--port", String(port), "--host", "127.0.0.1"], {
-            env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
-            stdio: ["ignore", "pipe", "inherit"],
-        });
+        child = spawn(
+            process.execPath,
+            [...DETECTOR_NODE_FLAGS, CLI, "serve", "--model-dir", dir, "--port", String(port), "--host", "127.0.0.1"],
+            {
+                env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? "info" },
+                stdio: ["ignore", "pipe", "inherit"],
+            },
+        );
         // The server logs one JSON line per request with its own elapsed time ("ms"): collect the infer ones.
         const serverMs: number[] = [];
         let pending = "";
@@ -189,6 +194,9 @@ async function main(): Promise<void> {
             }`,
         ];
         process.stdout.write(`${lines.join("\n")}\n`);
+        await stopChild(child);
+        child = undefined;
+        process.stdout.write(`${(await hardeningBench(dir, start + WEEK_POINTS * 10)).join("\n")}\n`);
     } finally {
         if (child !== undefined && child.exitCode === null) {
             const exited = new Promise((r) => child?.once("close", r));
@@ -198,6 +206,14 @@ async function main(): Promise<void> {
         }
         rmSync(dir, { recursive: true, force: true });
     }
+}
+
+async function stopChild(c: ChildProcess): Promise<void> {
+    if (c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once("close", r));
+    c.kill("SIGTERM");
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (c.exitCode === null) c.kill("SIGKILL");
 }
 
 main().catch((err: unknown) => {

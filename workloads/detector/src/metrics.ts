@@ -92,20 +92,31 @@ export class DriftWindow {
     add(rows: readonly (readonly number[])[]): void {
         const nf = this.dists.length;
         for (const row of rows) {
-            let finite = row.length >= nf;
-            for (let f = 0; finite && f < nf; f++) finite = Number.isFinite(row[f]);
-            if (!finite) continue;
-            const slot = this.next;
-            const evict = this.filled === this.capacity;
-            for (let f = 0; f < nf; f++) {
-                if (evict) this.counts[f][this.ring[f][slot]]--;
-                const bin = binIndex(this.dists[f].edges, row[f]);
-                this.ring[f][slot] = bin;
-                this.counts[f][bin]++;
-            }
-            this.next = (slot + 1) % this.capacity;
-            if (!evict) this.filled++;
+            if (row.length < nf) continue;
+            this.addRow((f) => row[f]);
         }
+    }
+
+    /** Adds feature rows given flat and row-major with `width` columns (the scoring worker's format). */
+    addFlat(flat: Float64Array, width: number): void {
+        if (width < this.dists.length) return;
+        const n = Math.floor(flat.length / width);
+        for (let r = 0; r < n; r++) this.addRow((f) => flat[r * width + f]);
+    }
+
+    private addRow(at: (feature: number) => number): void {
+        const nf = this.dists.length;
+        for (let f = 0; f < nf; f++) if (!Number.isFinite(at(f))) return;
+        const slot = this.next;
+        const evict = this.filled === this.capacity;
+        for (let f = 0; f < nf; f++) {
+            if (evict) this.counts[f][this.ring[f][slot]]--;
+            const bin = binIndex(this.dists[f].edges, at(f));
+            this.ring[f][slot] = bin;
+            this.counts[f][bin]++;
+        }
+        this.next = (slot + 1) % this.capacity;
+        if (!evict) this.filled++;
     }
 
     /** PSI per feature (model feature order) of the window against the training shares; 0 when empty. */
@@ -128,7 +139,17 @@ export interface ModelStatus {
     featureSet?: string;
     /** Recent feature rows of a loaded model. */
     drift?: DriftWindow;
+    /** The last reload could not read this model's new file: the version above is the last good one. */
+    reloadFailed?: boolean;
 }
+
+/**
+ * prom-client's default metrics include three gauges named like counters (`nodejs_active_handles_total`,
+ * `nodejs_active_requests_total`, `nodejs_active_resources_total`), which `promtool check metrics` refuses
+ * ("non-counter metrics should not have _total suffix"). The same figures remain as `nodejs_active_handles`,
+ * `nodejs_active_requests` and `nodejs_active_resources` (by type), so they are dropped.
+ */
+export const DROPPED_DEFAULT_METRICS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
 
 /**
  * Prometheus metrics of the detector on its own Registry (so tests and several servers in one process
@@ -141,11 +162,31 @@ export class DetectorMetrics {
     readonly inferenceSeconds: Histogram<"model">;
     readonly anomalies: Counter<"model">;
     readonly points: Counter<"model">;
+    readonly reloads: Counter<"result">;
 
     /** `models` is read at every scrape, so reloads show up without re-registering anything. */
     constructor(models: () => readonly ModelStatus[], opts: { defaultMetrics?: boolean } = {}) {
         const registers = [this.registry];
-        if (opts.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+        if (opts.defaultMetrics ?? true) {
+            collectDefaultMetrics({ register: this.registry });
+            for (const name of DROPPED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
+        }
+        this.reloads = new Counter({
+            name: "detector_model_reloads_total",
+            help: "Loads of the model directory (start and SIGHUP) by result: success, or failure when any model file failed to load.",
+            labelNames: ["result"],
+            registers,
+        });
+        new Gauge({
+            name: "detector_model_reload_failed",
+            help: "1 when the last reload could not load this model's file and the previous good version still serves; 0 otherwise.",
+            labelNames: ["model"],
+            registers,
+            collect() {
+                this.reset();
+                for (const s of models()) if (s.ready) this.set({ model: s.name }, s.reloadFailed === true ? 1 : 0);
+            },
+        });
         this.requests = new Counter({
             name: "detector_http_requests_total",
             help: "HTTP requests by model (empty for server routes, 'unknown' for names not in the model directory), route pattern and status code.",

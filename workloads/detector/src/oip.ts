@@ -14,6 +14,13 @@ export type OutputName = (typeof OUTPUT_NAMES)[number];
 /** Platform string in model metadata ("<project>_<format>"). */
 export const PLATFORM = "aiops_iforest";
 
+/**
+ * Most points one infer request may carry: 100,000 (a week of 10-s samples is 60,480). Scoring that many
+ * takes about 60 MiB on the scoring worker, so three at once still fit the smallest container limit
+ * (256 MiB); more gets 413. See the README's limits table.
+ */
+export const MAX_POINTS_PER_REQUEST = 100_000;
+
 const DATATYPES = [
     "BOOL",
     "UINT8",
@@ -65,6 +72,49 @@ export const INFER_REQUEST_SCHEMA = {
     },
 } as const;
 
+/**
+ * The checks of INFER_REQUEST_SCHEMA by hand, for bodies parsed on the scoring worker (large ones skip
+ * fastify's validation, see body.ts). Throws OipRequestError with the message ajv would give.
+ */
+export function validateInferRequestBody(body: unknown): asserts body is InferRequestBody {
+    const fail = (where: string, what: string): never => {
+        throw new OipRequestError(`invalid inference request: ${where} ${what}`);
+    };
+    const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+    if (!isObj(body)) fail("body", "must be object");
+    const b = body as Record<string, unknown>;
+    if (!("inputs" in b)) fail("body", "must have required property 'inputs'");
+    if (b.id !== undefined && typeof b.id !== "string") fail("body/id", "must be string");
+    if (b.parameters !== undefined && !isObj(b.parameters)) fail("body/parameters", "must be object");
+    if (!Array.isArray(b.inputs)) fail("body/inputs", "must be array");
+    const inputs = b.inputs as unknown[];
+    if (inputs.length < 1) fail("body/inputs", "must NOT have fewer than 1 items");
+    inputs.forEach((input, i) => {
+        const at = `body/inputs/${i}`;
+        if (!isObj(input)) fail(at, "must be object");
+        const x = input as Record<string, unknown>;
+        for (const key of ["name", "shape", "datatype", "data"]) if (!(key in x)) fail(at, `must have required property '${key}'`);
+        if (typeof x.name !== "string") fail(`${at}/name`, "must be string");
+        if (!Array.isArray(x.shape)) fail(`${at}/shape`, "must be array");
+        (x.shape as unknown[]).forEach((d, j) => {
+            if (typeof d !== "number" || !Number.isInteger(d)) fail(`${at}/shape/${j}`, "must be integer");
+            if ((d as number) < 0) fail(`${at}/shape/${j}`, "must be >= 0");
+        });
+        if (typeof x.datatype !== "string") fail(`${at}/datatype`, "must be string");
+        if (!DATATYPES.includes(x.datatype as string)) fail(`${at}/datatype`, "must be equal to one of the allowed values");
+        if (x.parameters !== undefined && !isObj(x.parameters)) fail(`${at}/parameters`, "must be object");
+        if (!Array.isArray(x.data)) fail(`${at}/data`, "must be array");
+    });
+    if (b.outputs !== undefined) {
+        if (!Array.isArray(b.outputs)) fail("body/outputs", "must be array");
+        (b.outputs as unknown[]).forEach((o, i) => {
+            if (!isObj(o)) fail(`body/outputs/${i}`, "must be object");
+            if (!("name" in (o as object))) fail(`body/outputs/${i}`, "must have required property 'name'");
+            if (typeof (o as Record<string, unknown>).name !== "string") fail(`body/outputs/${i}/name`, "must be string");
+        });
+    }
+}
+
 export interface InferRequestBody {
     id?: string;
     parameters?: Record<string, unknown>;
@@ -74,8 +124,18 @@ export interface InferRequestBody {
 
 export interface InferRequest {
     id?: string;
-    points: Point[];
+    /** Unix seconds, one per point, in input order. */
+    timestamps: Float64Array;
+    /** Values, one per point, in input order. */
+    values: Float64Array;
     outputs: OutputName[];
+}
+
+/** The points of a parsed request as objects (the feature code's input). */
+export function requestPoints(req: Pick<InferRequest, "timestamps" | "values">): Point[] {
+    const points: Point[] = new Array(req.timestamps.length);
+    for (let i = 0; i < points.length; i++) points[i] = { timestamp: req.timestamps[i], value: req.values[i] };
+    return points;
 }
 
 /** A request the client must fix; the server answers it with `status` and `{"error": message}`. */
@@ -107,6 +167,12 @@ export function parseInferRequest(body: InferRequestBody): InferRequest {
         if (input.shape.length !== 1) {
             throw new OipRequestError(`input '${name}' has shape [${input.shape.join(", ")}]; expected one dimension [n]`);
         }
+        if (input.shape[0] > MAX_POINTS_PER_REQUEST || input.data.length > MAX_POINTS_PER_REQUEST) {
+            throw new OipRequestError(
+                `input '${name}' has ${Math.max(input.shape[0], input.data.length)} points; one request takes at most ${MAX_POINTS_PER_REQUEST}: split the series into several requests`,
+                413,
+            );
+        }
         columns.set(name, readFp64(name, input.shape[0], input.data));
     }
     const missing = INPUT_NAMES.filter((n) => !columns.has(n));
@@ -123,9 +189,7 @@ export function parseInferRequest(body: InferRequestBody): InferRequest {
         );
     }
     if (ts.length === 0) throw new OipRequestError("inputs are empty; send at least one point");
-    const points: Point[] = new Array(ts.length);
-    for (let i = 0; i < ts.length; i++) points[i] = { timestamp: ts[i], value: values[i] };
-    return { id: body.id, points, outputs: parseOutputs(body.outputs) };
+    return { id: body.id, timestamps: ts, values, outputs: parseOutputs(body.outputs) };
 }
 
 function parseOutputs(requested: InferRequestBody["outputs"]): OutputName[] {
@@ -145,6 +209,7 @@ function parseOutputs(requested: InferRequestBody["outputs"]): OutputName[] {
  * JSON has no NaN, so clients send null or the string "NaN" for missing points: both are rejected.
  */
 function readFp64(name: string, n: number, data: unknown[]): Float64Array {
+    // The body parser caps nesting (MAX_JSON_DEPTH), so flat() cannot recurse deep enough to overflow the stack.
     const flat = data.some(Array.isArray) ? (data.flat(Infinity) as unknown[]) : data;
     if (flat.length !== n) {
         throw new OipRequestError(`input '${name}' has shape [${n}] but ${flat.length} data elements; they must match`);
@@ -190,7 +255,12 @@ export interface ScoredRows {
 }
 
 /** Builds the infer response with the requested outputs in the requested order. */
-export function buildInferResponse(model: LoadedModel, id: string, scored: ScoredRows, outputs: readonly OutputName[]): InferResponse {
+export function buildInferResponse(
+    model: Pick<LoadedModel, "name" | "version">,
+    id: string,
+    scored: ScoredRows,
+    outputs: readonly OutputName[],
+): InferResponse {
     const n = scored.scores.length;
     return {
         model_name: model.name,

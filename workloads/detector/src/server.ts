@@ -1,15 +1,19 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from "fastify";
 import { DEFAULT_DRIFT_WINDOW, DetectorMetrics, DriftWindow, ModelStatus } from "./metrics";
-import { featureRows, scoreRows } from "./model";
+import { parseOrDefer, rawBodyText } from "./body";
 import { buildInferResponse, buildModelMetadata, INFER_REQUEST_SCHEMA, InferRequestBody, OipRequestError, parseInferRequest } from "./oip";
-import { describeFailures, isReady, LoadedModel, LoadFailure, loadModelRepository, ModelRepository } from "./registry";
+import { LoadedModel, LoadFailure, loadModelRepository } from "./registry";
+import { ScorerBusyError, ScoringPool } from "./scoring";
 
 export const SERVER_NAME = "aiops-detector";
-/** 8 MiB: a week of 10-s points (60,480 x 2 numbers) fits; anything larger is refused with 413. */
+/**
+ * 8 MiB: a maximum request (MAX_POINTS_PER_REQUEST points, two numbers each) fits with room for long number
+ * spellings; anything larger is refused with 413.
+ */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /**
  * 30 s to receive a whole request. fastify disables node's request timeout by default, so a client that
@@ -38,6 +42,8 @@ export interface ServerOptions {
 /** A loaded model with its drift window. */
 export interface ServedModel extends LoadedModel {
     drift: DriftWindow;
+    /** Set when the last reload failed to load this model's file (the message); this version still serves. */
+    reloadError?: string;
 }
 
 export interface DetectorServer {
@@ -81,9 +87,12 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         logController: new LogController({ disableRequestLogging: true }),
     });
 
-    let repo: ModelRepository = { dir: opts.modelDir, models: new Map(), failures: [] };
     let served = new Map<string, ServedModel>();
     let failed = new Map<string, LoadFailure>();
+    /** Why nothing serves when the directory itself failed (missing, unreadable, no model files). */
+    let dirFailure: LoadFailure | undefined;
+    const scorer = new ScoringPool();
+    app.addHook("onClose", async () => scorer.close());
 
     const statuses = (): ModelStatus[] => [
         ...[...served.values()].map((m) => ({
@@ -92,39 +101,86 @@ export function buildServer(opts: ServerOptions): DetectorServer {
             version: m.version,
             featureSet: m.model.featureSet,
             drift: m.drift,
+            reloadFailed: m.reloadError !== undefined,
         })),
         ...[...failed.values()].map((f) => ({ name: f.name, ready: false })),
     ];
     const metrics = new DetectorMetrics(statuses, { defaultMetrics: opts.defaultMetrics });
-    const ready = () => isReady(repo);
+    /** Ready while at least one model serves and every file that failed has a last good version serving. */
+    const ready = () => served.size > 0 && failed.size === 0;
 
+    /**
+     * Re-reads the model directory. A file that fails to load where a good version of the same model was
+     * serving keeps that version serving (a half-copied or corrupt file must not take a model down); the
+     * failure is logged and shown by detector_model_reload_failed and detector_model_reloads_total. A
+     * directory with no model files (emptied, missing) serves nothing: every model answers 503.
+     */
     function reload(): void {
         const next = loadModelRepository(opts.modelDir, { nameOverride: opts.modelName });
         const nextServed = new Map<string, ServedModel>();
+        const nextFailed = new Map<string, LoadFailure>();
         for (const m of next.models.values()) {
             const previous = served.get(m.name);
             const drift = previous?.version === m.version ? previous.drift : new DriftWindow(m.model.drift, driftCapacity);
             nextServed.set(m.name, { ...m, drift });
             app.log.info({ model: m.name, version: m.version, file: m.file, featureSet: m.model.featureSet }, `model '${m.name}' loaded`);
         }
+        const wholeDir = next.models.size === 0 && next.failures.length === 1 && next.failures[0].file === opts.modelDir;
+        dirFailure = wholeDir ? next.failures[0] : undefined;
         for (const f of next.failures) {
+            const previous = wholeDir ? undefined : [...served.values()].find((m) => m.name === f.name || m.file === f.file);
+            if (previous !== undefined && !nextServed.has(previous.name)) {
+                nextServed.set(previous.name, { ...previous, reloadError: f.error });
+                app.log.error(
+                    { model: previous.name, file: f.file, version: previous.version },
+                    `model file failed to reload: ${f.file}: ${f.error}; still serving the last good version ${previous.version}`,
+                );
+                continue;
+            }
+            nextFailed.set(f.name, f);
             app.log.error({ model: f.name, file: f.file }, `model file failed to load: ${f.file}: ${f.error}`);
         }
-        repo = next;
         served = nextServed;
-        failed = new Map(next.failures.map((f) => [f.name, f]));
-        if (!isReady(next)) app.log.warn({ modelDir: opts.modelDir }, `server is not ready: ${describeFailures(next)}`);
+        failed = nextFailed;
+        metrics.reloads.inc({ result: next.failures.length === 0 ? "success" : "failure" });
+        if (!ready()) app.log.warn({ modelDir: opts.modelDir }, `server is not ready: ${notReadyReason(false)}`);
+    }
+
+    /** Why the server is not ready; `forClient` leaves out server filesystem paths. */
+    function notReadyReason(forClient: boolean): string {
+        if (dirFailure !== undefined) return forClient ? noModelMessage() : `${dirFailure.file}: ${dirFailure.error}`;
+        if (failed.size === 0 && served.size === 0) return "no model is loaded";
+        return [...failed.values()]
+            .map((f) => (forClient ? `${basename(f.file)}: ${redactPaths(f.error, opts.modelDir)}` : `${f.file}: ${f.error}`))
+            .join("; ");
+    }
+
+    function noModelMessage(): string {
+        const why = dirFailure === undefined ? "" : `: ${redactPaths(dirFailure.error, opts.modelDir)}`;
+        return `no model is loaded (no model trained yet, or the model directory is empty${why}); the server answers once a model file is in place and reloaded`;
     }
 
     app.setErrorHandler((err: FastifyError, req, reply) => {
         if (err instanceof OipRequestError) return reply.code(err.status).send({ error: err.message });
+        if (err instanceof ScorerBusyError) return reply.code(503).header("retry-after", "1").send({ error: err.message });
         if (err.validation) return reply.code(400).send({ error: `invalid inference request: ${err.message}` });
         const status = err.statusCode ?? 500;
         if (status >= 500) {
             req.log.error({ err }, "request failed");
-            return reply.code(500).send({ error: `internal error: ${err.message}` });
+            return reply.code(500).send({ error: `internal error: ${redactPaths(err.message, opts.modelDir)}` });
         }
         return reply.code(status).send({ error: clientErrorMessage(err, req, bodyLimit) });
+    });
+
+    // JSON only: fastify also parses text/plain by default, which then failed the schema with a 400 where
+    // the README promises 415. The parser bounds nesting and accepts a `__proto__` key (see body.ts).
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+        try {
+            done(null, parseOrDefer(body as string));
+        } catch (err) {
+            done(err as Error, undefined);
+        }
     });
 
     app.setNotFoundHandler((req, reply) => {
@@ -165,13 +221,19 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         }
         const f = failed.get(name);
         if (f !== undefined) {
-            reply.code(503).send({ error: `model '${name}' failed to load from ${f.file}: ${f.error}` });
+            reply
+                .code(503)
+                .send({ error: `model '${name}' failed to load from ${basename(f.file)}: ${redactPaths(f.error, opts.modelDir)}` });
             return undefined;
         }
         const known = [...served.keys()];
-        reply.code(404).send({
-            error: `unknown model '${name}'; ${known.length > 0 ? `this server serves: ${known.join(", ")}` : "no model is loaded"}`,
-        });
+        // Nothing serves (emptied or missing directory, no model trained yet): the model may well exist
+        // soon, so 503 (retry) rather than 404 (wrong name).
+        if (known.length === 0) {
+            reply.code(503).send({ error: `model '${name}' is not available: ${noModelMessage()}` });
+            return undefined;
+        }
+        reply.code(404).send({ error: `unknown model '${name}'; this server serves: ${known.join(", ")}` });
         return undefined;
     }
 
@@ -179,7 +241,7 @@ export function buildServer(opts: ServerOptions): DetectorServer {
 
     app.get("/v2/health/ready", async (_req, reply) => {
         if (ready()) return { ready: true };
-        return reply.code(503).send({ ready: false, error: describeFailures(repo) });
+        return reply.code(503).send({ ready: false, error: notReadyReason(true) });
     });
 
     const serverVersion = readPackageVersion();
@@ -202,15 +264,34 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         app.post(`${base}/infer`, { schema: { body: INFER_REQUEST_SCHEMA } }, async (req, reply) => {
             const m = resolve(req, reply);
             if (m === undefined) return reply;
+            const raw = rawBodyText(req.body);
+            if (raw !== undefined) {
+                // A large body: parsed, checked, scored and serialised on the scoring worker (body.ts).
+                const started = performance.now();
+                const out = await scorer.scoreRaw(
+                    `${m.name}@${m.version}`,
+                    m.model,
+                    { name: m.name, version: m.version },
+                    raw,
+                    String(req.id),
+                );
+                m.drift.addFlat(out.rows, out.nFeatures);
+                metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
+                metrics.points.inc({ model: m.name }, out.points);
+                if (out.anomalies > 0) metrics.anomalies.inc({ model: m.name }, out.anomalies);
+                req.log.debug({ model: m.name, oipId: out.oipId, points: out.points, anomalies: out.anomalies }, "scored");
+                return reply.type("application/json; charset=utf-8").send(out.json);
+            }
             const request = parseInferRequest(req.body as InferRequestBody);
             const started = performance.now();
-            // Features once: the forest scores them and the drift window keeps them.
-            const rows = featureRows(m.model, request.points);
-            const scored = scoreRows(m.model, rows);
-            m.drift.add(rows);
+            // Features once: the forest scores them and the drift window keeps them. Large requests go to
+            // the scoring worker so health probes keep answering (scoring.ts).
+            const scored = await scorer.score(`${m.name}@${m.version}`, m.model, request.timestamps, request.values);
+            if (scored.rows instanceof Float64Array) m.drift.addFlat(scored.rows, scored.nFeatures);
+            else m.drift.add(scored.rows);
             let anomalies = 0;
-            for (const label of scored.labels) if (label === -1) anomalies++;
-            const n = rows.length;
+            for (let i = 0; i < scored.labels.length; i++) if (scored.labels[i] === -1) anomalies++;
+            const n = scored.scores.length;
             metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
             metrics.points.inc({ model: m.name }, n);
             if (anomalies > 0) metrics.anomalies.inc({ model: m.name }, anomalies);
@@ -226,6 +307,17 @@ export function buildServer(opts: ServerOptions): DetectorServer {
 
     reload();
     return { app, metrics, reload, ready };
+}
+
+/**
+ * `message` without server filesystem paths: the model directory becomes "the model directory" and any
+ * other absolute path its last segment (a client needs the file name, never the server's layout).
+ */
+export function redactPaths(message: string, modelDir?: string): string {
+    let out = message;
+    const dir = modelDir?.replace(/\/+$/, "");
+    if (dir !== undefined && dir.length > 0) out = out.split(`${dir}/`).join("").split(dir).join("the model directory");
+    return out.replace(/(?<![\w:./<])\/(?:[\w.@+~-]+\/)*([\w.@+~-]+)/g, "$1");
 }
 
 function clientErrorMessage(err: FastifyError, req: FastifyRequest, bodyLimit: number): string {

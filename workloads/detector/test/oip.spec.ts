@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { buildInferResponse, buildModelMetadata, InferRequestBody, OipRequestError, parseInferRequest } from "../src/oip";
+import { buildInferResponse, buildModelMetadata, InferRequestBody, OipRequestError, parseInferRequest, requestPoints } from "../src/oip";
 import type { LoadedModel } from "../src/registry";
 import { smallModel } from "./server-helpers";
 
@@ -29,7 +29,7 @@ describe("detector OIP request parsing", () => {
         b.inputs.reverse();
         const req = parseInferRequest(b);
         expect(req.id).to.equal("r1");
-        expect(req.points).to.deep.equal([
+        expect(requestPoints(req)).to.deep.equal([
             { timestamp: 10, value: 1.5 },
             { timestamp: 20, value: 2.5 },
             { timestamp: 30, value: 3.5 },
@@ -39,7 +39,7 @@ describe("detector OIP request parsing", () => {
 
     it("accepts nested (row-major) data as OIP allows", () => {
         const b = body([[1], [2]], [[5], [6]]);
-        expect(parseInferRequest(b).points.map((p) => p.value)).to.deep.equal([5, 6]);
+        expect(requestPoints(parseInferRequest(b)).map((p) => p.value)).to.deep.equal([5, 6]);
     });
 
     it("honours the outputs filter and rejects unknown outputs", () => {

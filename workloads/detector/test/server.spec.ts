@@ -337,7 +337,9 @@ describe("detector OIP server with bad model files", () => {
         run.server.reload();
         writeModel(dir, "cpu.json", JSON.stringify(huge));
         expect(() => run?.server.reload()).not.to.throw();
-        expect((await call(run.base, "/v2/models/cpu/ready")).status).to.equal(503);
+        // The last good version keeps serving (issue 14); the failed reload shows in /metrics.
+        expect((await call(run.base, "/v2/models/cpu/ready")).status).to.equal(200);
+        expect((await call(run.base, "/metrics")).text).to.include('detector_model_reload_failed{model="cpu"} 1');
     });
 
     it("keeps a model's drift window across a reload when its file did not change", async () => {

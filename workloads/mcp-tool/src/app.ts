@@ -1,8 +1,9 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { Config, hostnameOf } from "./config";
+import { Config, hostnameOf, originOf } from "./config";
 import { DetectorClient } from "./detector";
+import { GlobalPointBudget, Limiter, MAX_BATCH_MESSAGES, PointBudget } from "./limits";
 import { Logger, jsonLogger } from "./log";
 import { PrometheusClient } from "./prometheus";
 import { Telemetry } from "./telemetry";
@@ -11,7 +12,13 @@ import { registerTools, ToolContext } from "./tools";
 export const SERVER_NAME = "anomaly-detection-mcp";
 export const SERVER_VERSION = "0.1.0";
 /** MCP requests are small JSON-RPC messages; refuse anything larger before parsing it. */
-const MAX_BODY_BYTES = 1024 * 1024;
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** /readyz answers from dependency checks at most this old (ms); older ones are refreshed. */
+export const READY_CACHE_MS = 5_000;
+/** How long /readyz waits for a refresh before answering from the cached state (ms); kubelet's timeout is 3 s. */
+export const READY_WAIT_MS = 800;
+/** Timeout of each dependency check behind /readyz (ms), shorter than the tool calls' own. */
+export const READY_CHECK_TIMEOUT_MS = 2_000;
 
 export interface AppOptions {
     /** Milliseconds since the epoch. Tests pass a fixed clock to analyse backfilled data; production uses Date.now. */
@@ -19,6 +26,8 @@ export interface AppOptions {
     readonly logger?: Logger;
     /** A fresh registry per app; set false to skip process metrics (tests creating many apps). */
     readonly defaultMetrics?: boolean;
+    /** How old (ms) the dependency state behind /readyz may be before a probe refreshes it. Default READY_CACHE_MS. */
+    readonly readyCacheMs?: number;
 }
 
 export interface App {
@@ -49,7 +58,9 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         now: opts.now ?? Date.now,
         telemetry,
         logger,
+        limiter: new Limiter(),
     };
+    const pointsInFlight = new GlobalPointBudget();
 
     const server = createServer((req, res) => {
         route(req, res).catch((err: unknown) => {
@@ -80,6 +91,17 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
             logger.log("warn", "refused foreign Host", { host: req.headers.host });
             return sendJsonRpcError(res, 403, `Invalid Host header: ${req.headers.host ?? "(none)"}`);
         }
+        // The Streamable HTTP transport spec: "Servers MUST validate the Origin header on all incoming
+        // connections". Browsers send Origin; kagent and other non-browser clients do not.
+        const origin = req.headers.origin;
+        if (origin !== undefined && !config.allowedOrigins.includes(originOf(origin) ?? "")) {
+            logger.log("warn", "refused foreign Origin", { origin });
+            return sendJsonRpcError(
+                res,
+                403,
+                `Invalid Origin header: ${origin.slice(0, 200)} (allowed origins are set by ALLOWED_ORIGINS)`,
+            );
+        }
         if (req.method !== "POST") {
             // Stateless server: no SSE stream to resume (GET) and no session to end (DELETE).
             return sendJsonRpcError(res, 405, "Method not allowed: this stateless server only accepts POST", { allow: "POST" });
@@ -96,11 +118,23 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
                 -32700,
             );
         }
-        // Per-request server and transport: the SDK's stateless pattern, no state shared between calls.
+        if (Array.isArray(body) && body.length > MAX_BATCH_MESSAGES) {
+            return sendJsonRpcError(
+                res,
+                400,
+                `Invalid Request: a JSON-RPC batch may hold at most ${MAX_BATCH_MESSAGES} messages; got ${body.length}. Send the calls in several requests`,
+                {},
+                -32600,
+            );
+        }
+        // Per-request server and transport: the SDK's stateless pattern, no state shared between calls but the
+        // limiter; the point budget bounds what this one POST returns.
         const mcp = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
-        registerTools(mcp, ctx);
+        const budget = new PointBudget(undefined, pointsInFlight);
+        registerTools(mcp, { ...ctx, budget });
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
         res.on("close", () => {
+            budget.release();
             void transport.close();
             void mcp.close();
         });
@@ -108,20 +142,69 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         await transport.handleRequest(req, res, body);
     }
 
+    interface Check {
+        ok: boolean;
+        error?: string;
+    }
+    interface ReadyState {
+        at: number;
+        prometheus: Check;
+        detector: Check;
+    }
+    let readyState: ReadyState | undefined;
+    let readyCheck: Promise<void> | undefined;
+
+    /** Checks both dependencies once (at most one check in flight), each bounded by READY_CHECK_TIMEOUT_MS. */
+    function refreshReadiness(): Promise<void> {
+        readyCheck ??= (async () => {
+            const check = async (probe: () => Promise<void>): Promise<Check> => {
+                try {
+                    await probe();
+                    return { ok: true };
+                } catch (err) {
+                    return { ok: false, error: err instanceof Error ? err.message : String(err) };
+                }
+            };
+            const timeout = Math.min(READY_CHECK_TIMEOUT_MS, config.prometheusTimeoutMs, config.inferenceTimeoutMs);
+            const [prometheus, detector] = await Promise.all([
+                check(() => ctx.prometheus.ready(timeout)),
+                check(() => ctx.detector.ready(timeout)),
+            ]);
+            readyState = { at: Date.now(), prometheus, detector };
+        })().finally(() => {
+            readyCheck = undefined;
+        });
+        return readyCheck;
+    }
+
+    /**
+     * Answers within READY_WAIT_MS whatever the dependencies do: a stale state starts a refresh, which is
+     * awaited that long; a dependency that hangs leaves the cached state (or "not checked yet") in the answer.
+     */
     async function readiness(res: ServerResponse): Promise<void> {
-        const check = async (probe: () => Promise<void>): Promise<{ ok: boolean; error?: string }> => {
-            try {
-                await probe();
-                return { ok: true };
-            } catch (err) {
-                return { ok: false, error: err instanceof Error ? err.message : String(err) };
-            }
-        };
-        const [prometheus, detector] = await Promise.all([check(() => ctx.prometheus.ready()), check(() => ctx.detector.ready())]);
+        if (readyState === undefined || Date.now() - readyState.at > (opts.readyCacheMs ?? READY_CACHE_MS)) {
+            const refresh = refreshReadiness();
+            let timer: NodeJS.Timeout | undefined;
+            await Promise.race([refresh, new Promise<void>((r) => (timer = setTimeout(r, READY_WAIT_MS)))]);
+            clearTimeout(timer);
+        }
+        const state = readyState;
+        if (state === undefined) {
+            const pending = `no answer within ${READY_WAIT_MS} ms yet (check in progress)`;
+            logger.log("warn", "not ready", { down: ["prometheus", "detector"], reason: pending });
+            return sendJson(res, 503, {
+                ready: false,
+                down: ["prometheus", "detector"],
+                prometheus: { ok: false, error: `Prometheus: ${pending}` },
+                detector: { ok: false, error: `the detector: ${pending}` },
+            });
+        }
+        const { prometheus, detector } = state;
         const ready = prometheus.ok && detector.ok;
         const down = [prometheus.ok ? undefined : "prometheus", detector.ok ? undefined : "detector"].filter((x) => x !== undefined);
         if (!ready) logger.log("warn", "not ready", { down, prometheus: prometheus.error, detector: detector.error });
-        sendJson(res, ready ? 200 : 503, { ready, ...(ready ? {} : { down }), prometheus, detector });
+        const checkedAt = new Date(state.at).toISOString();
+        sendJson(res, ready ? 200 : 503, { ready, ...(ready ? {} : { down }), prometheus, detector, checkedAt });
     }
 
     return {

@@ -23,6 +23,13 @@ export interface Config {
      * Env `ALLOWED_HOSTS`, comma-separated; default localhost, 127.0.0.1 and [::1].
      */
     readonly allowedHosts: readonly string[];
+    /**
+     * Origins (scheme://host[:port]) accepted in the `Origin` header of `/mcp` requests. The MCP Streamable
+     * HTTP transport requires servers to validate Origin (DNS rebinding from a browser); a request with a
+     * foreign Origin gets 403, one without Origin (kagent, CLI clients) is not affected.
+     * Env `ALLOWED_ORIGINS`, comma-separated; default none.
+     */
+    readonly allowedOrigins: readonly string[];
 }
 
 /** The model names the detector serves (the contract's), overridable per metric. */
@@ -142,6 +149,20 @@ export function parseConfig(env: Env): Config {
         problems.push("ALLOWED_HOSTS must list at least one host name, e.g. localhost,anomaly-mcp.kagent.svc");
     }
 
+    const allowedOrigins: string[] = [];
+    for (const entry of (value("ALLOWED_ORIGINS") ?? "").split(",")) {
+        const trimmed = entry.trim();
+        if (trimmed === "") continue;
+        const origin = originOf(trimmed);
+        if (origin === undefined) {
+            problems.push(
+                `ALLOWED_ORIGINS entries must be origins such as https://kagent.example.com (scheme, host, optional port); got '${trimmed}'`,
+            );
+            continue;
+        }
+        if (!allowedOrigins.includes(origin)) allowedOrigins.push(origin);
+    }
+
     if (problems.length > 0) throw new ConfigError(problems);
     return {
         port,
@@ -153,7 +174,23 @@ export function parseConfig(env: Env): Config {
         prometheusTimeoutMs,
         inferenceTimeoutMs,
         allowedHosts,
+        allowedOrigins,
     };
+}
+
+/** The serialized origin (lower-case scheme and host, default port dropped) of an http(s) origin; undefined otherwise. */
+export function originOf(raw: string): string | undefined {
+    let url: URL;
+    try {
+        url = new URL(raw);
+    } catch {
+        return undefined;
+    }
+    if (url.protocol !== "http:" && url.protocol !== "https:") return undefined;
+    // An origin has no path, query, fragment or credentials.
+    if ((url.pathname !== "/" && url.pathname !== "") || url.search !== "" || url.hash !== "" || url.username !== "" || raw.endsWith("/"))
+        return undefined;
+    return url.origin;
 }
 
 /** The host name of a `Host` header value or ALLOWED_HOSTS entry, lower-cased and without its port. */

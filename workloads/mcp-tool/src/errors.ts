@@ -59,7 +59,7 @@ export async function fetchWithin(
             dependency,
             "bad_response",
             shown,
-            `answered HTTP ${result.status} with a body over ${maxBytes} bytes; narrow the query`,
+            `answered HTTP ${result.status} with a body over ${maxBytes} bytes, the most this tool reads from it; narrow the query`,
         );
     }
     return { status: result.status, body: result.body };

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { analyse, AnalysisDeps, pointOut } from "./analysis";
 import { DependencyError, ToolError } from "./errors";
 import { describeInstance, listInstances } from "./instances";
+import { Limiter, PointBudget } from "./limits";
 import { Logger } from "./log";
 import { METRIC_NAMES, METRICS } from "@aiops/contract";
 import { Outcome, Telemetry } from "./telemetry";
@@ -12,6 +13,10 @@ import { MAX_HOURS } from "./window";
 export interface ToolContext extends AnalysisDeps {
     readonly telemetry: Telemetry;
     readonly logger: Logger;
+    /** Bounds tool calls running at once across requests (limits.ts); none when absent. */
+    readonly limiter?: Limiter;
+    /** Points this POST may still return (limits.ts); none when absent. */
+    readonly budget?: PointBudget;
 }
 
 const metricList = METRIC_NAMES.map((m) => `${m} = ${METRICS[m].description}`).join("; ");
@@ -94,6 +99,7 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
         (args) =>
             run(ctx, "predict_anomalies", async () => {
                 const a = await analyse(ctx, { instance: args.instance_ip, hours: args.hours, metric: args.metric });
+                ctx.budget?.charge(a.result.anomalies.length);
                 return { text: a.summary, structured: { ...a.result } };
             }),
     );
@@ -113,6 +119,7 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
         (args) =>
             run(ctx, "query_prometheus_and_predict", async () => {
                 const a = await analyse(ctx, { instance: args.instance_ip, hours: args.time_range_hours, metric: args.metric });
+                ctx.budget?.charge(a.series.length + a.result.anomalies.length);
                 const series = a.series.map((p) => ({ ...pointOut(p), label: p.label }));
                 return {
                     text: `${a.summary} The structured result includes all ${series.length} scored points.`,
@@ -152,7 +159,9 @@ async function run(
 ): Promise<CallToolResult> {
     const stop = ctx.telemetry.toolDuration.startTimer({ tool });
     let outcome: Outcome = "success";
+    let release: (() => void) | undefined;
     try {
+        release = await ctx.limiter?.acquire();
         const { text, structured } = await fn();
         return { content: [{ type: "text", text }], structuredContent: structured };
     } catch (err) {
@@ -176,6 +185,7 @@ async function run(
         ctx.logger.log(outcome === "internal_error" ? "error" : "warn", "tool call failed", { tool, outcome, error: message });
         return { isError: true, content: [{ type: "text", text: message }] };
     } finally {
+        release?.();
         const seconds = stop();
         ctx.telemetry.toolCalls.inc({ tool, outcome });
         ctx.logger.log("info", "tool call", { tool, outcome, ms: Math.round(seconds * 1000) });

@@ -152,7 +152,7 @@ describe("mcp-tool dependency clients", () => {
         const streamed = await rejection(fetchWithin("prometheus", new URL(`http://127.0.0.1:${port}/api/v1/query`), {}, 2000, 4096));
         expect(streamed.kind).to.equal("bad_response");
         expect(streamed.message).to.match(
-            /^Prometheus at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query answered HTTP 200 with a body over 4096 bytes; narrow the query$/,
+            /^Prometheus at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query answered HTTP 200 with a body over 4096 bytes, the most this tool reads from it; narrow the query$/,
         );
         const big = await rejection(fetchWithin("detector", new URL(`${declared.url}v2/health/ready`), {}, 2000, 4096));
         expect(big.kind).to.equal("bad_response");
@@ -201,9 +201,10 @@ describe("mcp-tool dependency clients", () => {
     it("refuses an instance that matches several targets, naming them", async () => {
         const series = (instance: string) => ({
             metric: { instance },
+            // Inside the asked window (the last hour before now = 1,000,000 s): points outside it are refused.
             values: [
-                [10, "1"],
-                [20, "2"],
+                [999_990, "1"],
+                [1_000_000, "2"],
             ],
         });
         const stub = await cannedServer(

@@ -271,7 +271,10 @@ describe("mcp-tool end to end (real Prometheus + detector)", function () {
     it("is ready when both dependencies answer, and counts the calls made", async () => {
         const ready = await rawRequest(appPort, "GET", "/readyz", { host: "10.1.2.3:8080" });
         expect(ready.status).to.equal(200);
-        expect(JSON.parse(ready.body)).to.deep.equal({ ready: true, prometheus: { ok: true }, detector: { ok: true } });
+        const { checkedAt, ...state } = JSON.parse(ready.body) as Record<string, unknown>;
+        expect(state).to.deep.equal({ ready: true, prometheus: { ok: true }, detector: { ok: true } });
+        // /readyz answers from a cached dependency check (at most READY_CACHE_MS old) and says when it ran.
+        expect(Number.isNaN(Date.parse(String(checkedAt)))).to.equal(false);
         const metrics = await rawRequest(appPort, "GET", "/metrics", { host: "10.1.2.3:8080" });
         expect(metrics.body).to.match(/mcp_tool_calls_total\{tool="predict_anomalies",outcome="success"\} ([5-9]|\d\d)/);
         expect(metrics.body).to.match(/mcp_tool_calls_total\{tool="predict_anomalies",outcome="tool_error"\} \d/);
