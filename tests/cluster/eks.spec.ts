@@ -84,8 +84,13 @@ describe("eks: the aws stack's cluster", () => {
             ["aiops-graviton", "AL2023_ARM_64_STANDARD", ["m7g.large"], { minSize: 1, desiredSize: 1, maxSize: 4 }],
         ]);
         for (const g of groups) {
+            // IMDSv2 with hop limit 1 comes from our launch template; enableIMDSv2 (hop limit 2) must stay unset,
+            // and so must diskSize (EKS refuses it next to a launch template).
+            expect(g).to.not.have.any.keys("enableIMDSv2", "diskSize");
+            expect(g.launchTemplate).to.deep.equal({ id: `${g.name}-id`, version: "1" });
+            const lt = inputs(one(run, "aws:ec2/launchTemplate:LaunchTemplate", g.name));
+            expect(lt.metadataOptions).to.deep.equal({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
             expect(g).to.include({
-                enableIMDSv2: true,
                 ignoreScalingChanges: true,
                 cluster: "eks:index:Cluster::aiops",
                 nodeRole: "aws:iam/role:Role::aiops-node",
@@ -93,7 +98,9 @@ describe("eks: the aws stack's cluster", () => {
             });
         }
         expect(groups[0].labels).to.deep.equal({ "aiops.dev/pool": "platform" });
-        expect(groups[0].diskSize).to.equal(80);
+        expect(inputs(one(run, "aws:ec2/launchTemplate:LaunchTemplate", "aiops-platform")).blockDeviceMappings[0].ebs.volumeSize).to.equal(
+            80,
+        );
         for (const r of ofType(run, MNG)) expect(r.dependsOn).to.include("aws:ec2/subnet:Subnet::aiops-vpc-private-az1");
         const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
             .filter((r) => r.name.startsWith("aiops-node-"))
