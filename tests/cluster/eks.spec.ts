@@ -38,6 +38,7 @@ describe("eks: the aws stack's cluster", () => {
         expect(withoutNetworkIds(inputs(cluster))).to.deep.equal({
             name: "aiops",
             version: "1.33",
+            vpcCniOptions: { enableNetworkPolicy: true, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" },
             authenticationMode: "API",
             accessEntries: {
                 "role-platform-admins": {
@@ -75,6 +76,10 @@ describe("eks: the aws stack's cluster", () => {
         expect(i.endpointPublicAccess).to.equal(false);
         expect(i.endpointPrivateAccess).to.equal(true);
         expect(i).to.not.have.property("publicAccessCidrs");
+    });
+
+    it("turns on the VPC CNI network policy agent, which enforces the namespaces' NetworkPolicies on EKS", () => {
+        expect(inputs(one(run, "eks:index:Cluster", "aiops")).vpcCniOptions).to.deep.include({ enableNetworkPolicy: true });
     });
 
     it("declares one managed node group per config group in private subnets, with sizes, AMI types and IMDSv2", () => {

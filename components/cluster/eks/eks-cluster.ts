@@ -114,6 +114,10 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterContr
                 ...(publicCidrs.length > 0 ? { publicAccessCidrs: publicCidrs } : {}),
                 encryptionConfigKeyArn: key.arn,
                 enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+                // The platform isolates every namespace with NetworkPolicies; on EKS the VPC CNI's network
+                // policy agent enforces them, and only when the add-on's enableNetworkPolicy is "true"
+                // (@pulumi/eks 4.3 writes it into the vpc-cni add-on's configurationValues).
+                vpcCniOptions: { enableNetworkPolicy: true },
                 createOidcProvider: true,
                 skipDefaultNodeGroup: true,
                 nodeAssociatePublicIpAddress: false,
