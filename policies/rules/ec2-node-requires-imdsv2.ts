@@ -5,6 +5,8 @@ export const LAUNCH_TEMPLATE_TYPE = "aws:ec2/launchTemplate:LaunchTemplate";
 export const INSTANCE_TYPE = "aws:ec2/instance:Instance";
 export const MANAGED_NODE_GROUP_TYPE = "eks:index:ManagedNodeGroup";
 export const AWS_NODE_GROUP_TYPE = "aws:eks/nodeGroup:NodeGroup";
+/** Karpenter's node class (a custom resource: `kubernetes:<apiVersion>:<kind>`). */
+export const EC2_NODE_CLASS_TYPE = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
 
 export const ec2NodeRequiresImdsv2: ResourceValidationPolicy = {
     name: "ec2-node-requires-imdsv2",
@@ -48,6 +50,21 @@ export const ec2NodeRequiresImdsv2: ResourceValidationPolicy = {
                     );
                 }
                 return;
+            case EC2_NODE_CLASS_TYPE: {
+                // Karpenter v1 defaults an omitted field to httpTokens "required" and hop limit 1
+                // (karpenter.k8s.aws/v1 EC2NodeClass spec.metadataOptions); only explicit weaker values fail.
+                const tokens = getPath(args.props, "spec.metadataOptions.httpTokens");
+                if (tokens !== undefined && tokens !== "required") {
+                    report(`spec.metadataOptions.httpTokens is ${show(tokens)}; set it to "required" (or leave it unset).`);
+                }
+                const hops = getPath(args.props, "spec.metadataOptions.httpPutResponseHopLimit");
+                if (hops !== undefined && hops !== 1) {
+                    report(
+                        `spec.metadataOptions.httpPutResponseHopLimit is ${show(hops)}; set it to 1 (or leave it unset), so pods cannot fetch an IMDSv2 token.`,
+                    );
+                }
+                return;
+            }
             default:
                 args.notApplicable("Policy only applies to EC2 instances, launch templates and EKS node groups.");
         }

@@ -301,6 +301,16 @@ describe("ec2-node-requires-imdsv2", () => {
         expect(message).to.match(/^enableIMDSv2 is not true .*; pass a launchTemplate/);
     });
 
+    it("checks Karpenter's EC2NodeClass: explicit tokens other than required or a hop limit other than 1 fail", async () => {
+        const type = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+        expect(await run(type, { spec: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } } })).to.deep.equal([]);
+        expect(await run(type, { spec: {} })).to.deep.equal([]);
+        expect(await run(type, { spec: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } } })).to.deep.equal([
+            "spec.metadataOptions.httpPutResponseHopLimit is 2; set it to 1 (or leave it unset), so pods cannot fetch an IMDSv2 token.",
+        ]);
+        expect(await run(type, { spec: { metadataOptions: { httpTokens: "optional" } } })).to.have.length(1);
+    });
+
     it("flags an aws:eks/nodeGroup on EKS's default launch template", async () => {
         expect(await run("aws:eks/nodeGroup:NodeGroup", { launchTemplate: { id: "lt-1", version: "1" } })).to.deep.equal([]);
         expect(await run("aws:eks/nodeGroup:NodeGroup", {})).to.have.length(1);
