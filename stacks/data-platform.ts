@@ -27,8 +27,6 @@ export interface DataPlatformDeps {
     readonly kagent: { readonly namespace: string; readonly modelConfigName: string; readonly crds: pulumi.Resource };
     /** The Helm release of the KServe CRDs, on the serving cluster (always Pulumi's, whatever the delivery). */
     readonly kserveCrds: pulumi.Resource;
-    /** The Helm release of the ServiceMonitor, PodMonitor and PrometheusRule CRDs (Monitoring.crds), on the platform cluster. */
-    readonly monitoringCrds: pulumi.Resource;
 }
 
 export interface DataPlatformArgs {
@@ -149,7 +147,8 @@ export function deployDataPlatform(
               },
               platform.opts,
           );
-    // After the monitoring CRDs: the chart renders its ServiceMonitor only when the CRD exists.
+    // Like every monitor, MLflow's ServiceMonitor waits for the monitoring CRDs through the placement's
+    // rule (components/delivery/monitoring-crds.ts); the chart renders it only when the CRD exists.
     const mlflow = new Mlflow(
         `${prefix}-mlflow`,
         {
@@ -161,7 +160,7 @@ export function deployDataPlatform(
             nodeSelector: statefulNodeSelector,
             ...(config.environment === "local" ? { ingress: { className: "traefik", host: "mlflow.localhost" } } : {}),
         },
-        pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }),
+        platform.opts,
     );
 
     // The edge of hybrid runs no Prometheus operator, so no PodMonitor there.
@@ -174,7 +173,7 @@ export function deployDataPlatform(
             imageRepository: config.platform.imageRepository,
             tailnet: servingTailnet(config),
         },
-        pulumi.mergeOptions(serving.opts, { dependsOn: separateServing ? [deps.kserveCrds] : [deps.kserveCrds, deps.monitoringCrds] }),
+        pulumi.mergeOptions(serving.opts, { dependsOn: [deps.kserveCrds] }),
     );
     const mcpTool = new McpTool(
         `${prefix}-aiops-mcp`,
@@ -184,7 +183,7 @@ export function deployDataPlatform(
             inferenceServiceUrl: detector.url,
             imageRepository: config.platform.imageRepository,
         },
-        pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }),
+        platform.opts,
     );
     new AiopsAgent(
         `${prefix}-aiops-agent`,
@@ -196,7 +195,7 @@ export function deployDataPlatform(
     new AiopsAlerts(
         `${prefix}-aiops-alerts`,
         { detectorScraped: !separateServing },
-        pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds, mcpTool.namespaceResource] }),
+        pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }),
     );
 
     return {

@@ -8,6 +8,7 @@ import { DataPlatform, dataPlatformFootprints, deployDataPlatform } from "./data
 import type { ClusterContract } from "../components/cluster/contract";
 import { STATEFUL_LABEL } from "../components/cluster/k3s/scripts";
 import type { ArgoTarget, Delivery } from "../components/delivery";
+import { awaitMonitoringCrds } from "../components/delivery/monitoring-crds";
 import {
     ArgoCd,
     ArgoProject,
@@ -134,6 +135,10 @@ function placementOpts(cluster: ClusterContract): pulumi.ComponentResourceOption
     return { provider: cluster.provider, transformations: [afterReady(cluster.readyResources)] };
 }
 
+function withMonitoringRule(opts: pulumi.ComponentResourceOptions, rule: pulumi.ResourceTransformation): pulumi.ComponentResourceOptions {
+    return { ...opts, transformations: [...(opts.transformations ?? []), rule] };
+}
+
 /** Fails when a component's footprint differs from the one the capacity plan counted (a wiring bug). */
 export function assertPlanned(planned: readonly Footprint[], components: readonly HasFootprint[], cluster: string): void {
     const key = (f: Footprint) => `${f.workload}|${f.cpu}|${f.memory}|${f.arch ?? ""}`;
@@ -173,33 +178,47 @@ export function deployPlatform(args: PlatformArgs): Platform {
 
     // 2. Argo CD first when it delivers the rest; with helm delivery it is not installed at all (also on
     //    hybrid: Pulumi reaches both clusters itself, so an idle Argo CD would only cost memory).
-    const platformOpts = placementOpts(cluster);
-    const argocd = delivery === "argocd" ? new ArgoCd(`${cluster.clusterName}-argocd`, { profile }, platformOpts) : undefined;
-    // The serving cluster is registered in Argo CD by the cluster components (ArgoClusterRegistration,
-    // named after the cluster), which wait for `argocd.release`.
-    const platform: ClusterPlacement = { cluster, opts: platformOpts, argocd: argocd?.target(IN_CLUSTER) };
-    const serving: ClusterPlacement = args.servingCluster
-        ? { cluster: servingCluster, opts: placementOpts(servingCluster), argocd: argocd?.target(servingCluster.clusterName) }
-        : platform;
+    const baseOpts = placementOpts(cluster);
+    const argocd = delivery === "argocd" ? new ArgoCd(`${cluster.clusterName}-argocd`, { profile }, baseOpts) : undefined;
+    const platformTarget = argocd?.target(IN_CLUSTER);
     const base = { delivery, profile };
 
-    // 3. The services.
-    const certManager = new CertManager(`${cluster.clusterName}-cert-manager`, { ...base, argocd: platform.argocd }, platform.opts);
-    const servingCertManager = args.servingCluster
-        ? new CertManager(`${servingCluster.clusterName}-cert-manager`, { ...base, argocd: serving.argocd }, serving.opts)
-        : certManager;
+    // 3. Monitoring next: it owns the Prometheus operator CRDs, and from here on one rule applies to every
+    //    component: whatever is, or makes a chart render, a monitoring.coreos.com kind waits for those CRDs
+    //    (components/delivery/monitoring-crds.ts). The serving cluster of hybrid has no such CRDs, and the
+    //    rule refuses monitors there.
     const monitoring = new Monitoring(
         `${cluster.clusterName}-monitoring`,
         {
             ...base,
-            argocd: platform.argocd,
+            argocd: platformTarget,
             cluster,
             retention: config.platform.prometheusRetention,
             storage: config.platform.prometheusStorage,
             statefulNodeSelector: statefulNodeSelector(config),
         },
-        platform.opts,
+        baseOpts,
     );
+    // The serving cluster is registered in Argo CD by the cluster components (ArgoClusterRegistration,
+    // named after the cluster), which wait for `argocd.release`.
+    const platform: ClusterPlacement = {
+        cluster,
+        opts: withMonitoringRule(baseOpts, awaitMonitoringCrds(monitoring.crds, cluster.clusterName)),
+        argocd: platformTarget,
+    };
+    const serving: ClusterPlacement = args.servingCluster
+        ? {
+              cluster: servingCluster,
+              opts: withMonitoringRule(placementOpts(servingCluster), awaitMonitoringCrds(undefined, servingCluster.clusterName)),
+              argocd: argocd?.target(servingCluster.clusterName),
+          }
+        : platform;
+
+    // 4. The other services.
+    const certManager = new CertManager(`${cluster.clusterName}-cert-manager`, { ...base, argocd: platform.argocd }, platform.opts);
+    const servingCertManager = args.servingCluster
+        ? new CertManager(`${servingCluster.clusterName}-cert-manager`, { ...base, argocd: serving.argocd }, serving.opts)
+        : certManager;
     const kserve = new KServe(
         `${servingCluster.clusterName}-kserve`,
         { ...base, argocd: serving.argocd, ingressClass: servingCluster.ingressClass, certManager: servingCertManager },
@@ -228,17 +247,16 @@ export function deployPlatform(args: PlatformArgs): Platform {
             prometheus: { service: monitoring.prometheusService, namespace: monitoring.namespace },
             kagent: { namespace: kagent.namespace, modelConfigName: kagent.modelConfigName, crds: kagent.crds.resource },
             kserveCrds: kserve.crds.resource,
-            monitoringCrds: monitoring.crds,
         },
         statefulNodeSelector(config),
     );
 
-    // 4. The AppProject allows exactly the repositories and destinations declared above.
+    // 5. The AppProject allows exactly the repositories and destinations declared above.
     if (argocd) {
         new ArgoProject(
             `${cluster.clusterName}-platform-project`,
             { scope: argocd.scope, extraRepos: [config.platform.gitopsRepoUrl] },
-            { ...platformOpts, dependsOn: [argocd.release.resource] },
+            { ...baseOpts, dependsOn: [argocd.release.resource] },
         );
     }
     assertPlanned(

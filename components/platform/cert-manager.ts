@@ -20,7 +20,16 @@ export class CertManager extends pulumi.ComponentResource implements HasFootprin
         requireTarget("CertManager", args);
         const plan = certManagerPlan(args.profile);
         this.footprint = plan.footprint;
-        const ns = platformNamespace(`${name}-ns`, CERT_MANAGER_NAMESPACE, "restricted", { parent: this });
+        const ns = platformNamespace(
+            `${name}-ns`,
+            CERT_MANAGER_NAMESPACE,
+            "restricted",
+            { parent: this },
+            {
+                // The webhook's securePort (chart default 10250).
+                webhookPorts: [10250],
+            },
+        );
         this.release = new ServiceRelease(
             name,
             {

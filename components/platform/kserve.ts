@@ -29,7 +29,16 @@ export class KServe extends pulumi.ComponentResource implements HasFootprint {
         requireTarget("KServe", args);
         const plan = kservePlan({ profile: args.profile, ingressClass: args.ingressClass, domain: args.domain });
         this.footprint = plan.footprint;
-        const ns = platformNamespace(`${name}-ns`, KSERVE_NAMESPACE, "baseline", { parent: this });
+        const ns = platformNamespace(
+            `${name}-ns`,
+            KSERVE_NAMESPACE,
+            "baseline",
+            { parent: this },
+            {
+                // kserve-controller-manager's webhook-server container port (charts/kserve-resources v0.20.0).
+                webhookPorts: [9443],
+            },
+        );
         // Always a Helm release, whatever the delivery: Pulumi declares InferenceServices (the detector) in the
         // same `pulumi up`, so the CRDs must exist before it returns, not whenever Argo CD syncs them.
         this.crds = new ServiceRelease(

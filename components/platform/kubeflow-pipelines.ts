@@ -83,7 +83,16 @@ export class KubeflowPipelines extends pulumi.ComponentResource implements HasFo
         requireTarget("KubeflowPipelines", args);
         this.variant = selectKfpVariant({ cluster: args.cluster, storeInCluster: args.objectStore.inCluster, profile: args.profile });
         // Baseline, as upstream labels it: pipeline step images are the user's and often run as root.
-        const ns = platformNamespace(`${name}-ns`, KFP_NAMESPACE, "baseline", { parent: this });
+        const ns = platformNamespace(
+            `${name}-ns`,
+            KFP_NAMESPACE,
+            "baseline",
+            { parent: this },
+            {
+                // cache-server's mutating webhook (port 8443).
+                webhookPorts: [8443],
+            },
+        );
         const crds = new ServiceRelease(
             `${name}-cluster`,
             { delivery: args.delivery, argocd: args.argocd, source: kfpSource("cluster-scoped", args.gitops), namespace: KFP_NAMESPACE },

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HelmSource, ServiceRelease } from "../delivery";
 import { PlatformServiceArgs, requireTarget } from "./service";
 import type { Footprint, HasFootprint } from "./footprint";
-import { platformNamespace } from "./namespace";
+import { PLATFORM_NAMESPACES, platformNamespace } from "./namespace";
 import type { ObjectStore } from "./object-store/types";
 import { POSTGRES_SIZES, Postgres } from "./postgres";
 import { Profile, Size, footprint, resources, size } from "./sizing";
@@ -161,7 +161,16 @@ export class Mlflow extends pulumi.ComponentResource implements HasFootprint {
     constructor(name: string, args: MlflowArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:Mlflow", name, {}, opts);
         requireTarget("Mlflow", args);
-        const ns = platformNamespace(`${name}-ns`, MLFLOW_NAMESPACE, "restricted", { parent: this });
+        const ns = platformNamespace(
+            `${name}-ns`,
+            MLFLOW_NAMESPACE,
+            "restricted",
+            { parent: this },
+            {
+                // Pipeline steps (the trainer) log runs and register models.
+                fromNamespaces: [PLATFORM_NAMESPACES.kubeflow],
+            },
+        );
         this.database = new Postgres(
             `${name}-db`,
             {

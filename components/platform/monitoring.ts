@@ -6,7 +6,7 @@ import { ServiceRelease, WEBHOOK_CA_BUNDLE_DIFFERENCES } from "../delivery";
 import type { ClusterContract } from "../cluster/contract";
 import { schedulablePools } from "../cluster/contract";
 import type { Footprint, HasFootprint } from "./footprint";
-import { platformNamespace } from "./namespace";
+import { PLATFORM_NAMESPACES, platformNamespace } from "./namespace";
 import { PlatformServiceArgs, requireTarget } from "./service";
 import { KPS_CHART, KPS_FULLNAME, PROMETHEUS_OPERATOR_CRDS_CHART, monitoringPlan } from "./values/monitoring";
 
@@ -68,7 +68,17 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
         this.footprint = plan.footprint;
 
         // node-exporter needs hostNetwork, hostPID and hostPath: the namespace must allow privileged pods.
-        const ns = platformNamespace(`${name}-ns`, MONITORING_NAMESPACE, "privileged", { parent: this });
+        const ns = platformNamespace(
+            `${name}-ns`,
+            MONITORING_NAMESPACE,
+            "privileged",
+            { parent: this },
+            {
+                // The MCP tool and kagent's tools query Prometheus; the operator's admission webhook (internalPort 10250).
+                fromNamespaces: [PLATFORM_NAMESPACES.mcpTool, PLATFORM_NAMESPACES.kagent],
+                webhookPorts: [10250],
+            },
+        );
         const password = new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, { parent: this });
         this.grafanaAdminPassword = pulumi.secret(password.result);
         const secret = new k8s.core.v1.Secret(

@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Footprint, HasFootprint } from "../platform/footprint";
-import { platformNamespace } from "../platform/namespace";
+import { PLATFORM_NAMESPACES, platformNamespace } from "../platform/namespace";
 import type { ObjectStore } from "../platform/object-store/types";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
@@ -179,7 +179,19 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
     constructor(name: string, args: AnomalyDetectorArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:workloads:AnomalyDetector", name, {}, opts);
         const store = args.objectStore;
-        const ns = platformNamespace(`${name}-ns`, DETECTOR_NAMESPACE, "restricted", { parent: this });
+        // Callers: the MCP tool, pipeline steps that score (kubeflow) and, on k3s, traefik (kube-system) for
+        // KServe's Ingress; on the hybrid edge the MCP tool comes over the tailnet NodePort, from outside the
+        // pod network, so the predictor's port is open there (k3d maps it on the tailnet address only).
+        const ns = platformNamespace(
+            `${name}-ns`,
+            DETECTOR_NAMESPACE,
+            "restricted",
+            { parent: this },
+            {
+                fromNamespaces: [PLATFORM_NAMESPACES.mcpTool, PLATFORM_NAMESPACES.kubeflow, PLATFORM_NAMESPACES.kubeSystem],
+                openPorts: args.tailnet ? [DETECTOR_PORT] : [],
+            },
+        );
         const annotations = kserveS3Annotations(store);
         const grant = store.grantAccess(
             `${name}-s3`,

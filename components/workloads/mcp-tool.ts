@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import type { Footprint, HasFootprint } from "../platform/footprint";
-import { PART_OF_LABEL, platformNamespace } from "../platform/namespace";
+import { PART_OF_LABEL, PLATFORM_NAMESPACES, platformNamespace } from "../platform/namespace";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
 import { handDown } from "../delivery";
@@ -119,7 +119,16 @@ export class McpTool extends pulumi.ComponentResource implements HasFootprint {
         }
         const labels = { "app.kubernetes.io/name": MCP_SERVICE, "app.kubernetes.io/component": "mcp-tool" };
         const sizes = MCP_SIZES[args.profile];
-        const ns = platformNamespace(`${name}-ns`, MCP_NAMESPACE, "restricted", { parent: this });
+        const ns = platformNamespace(
+            `${name}-ns`,
+            MCP_NAMESPACE,
+            "restricted",
+            { parent: this },
+            {
+                // kagent's agents call the tool.
+                fromNamespaces: [PLATFORM_NAMESPACES.kagent],
+            },
+        );
         this.namespaceResource = ns;
         this.deployment = new k8s.apps.v1.Deployment(
             name,

@@ -13,6 +13,7 @@ import { gcpFirewallDisallowsPublicAdminPorts } from "./gcp-firewall-disallows-p
 import { gcpInstanceDisallowsDefaultServiceAccount } from "./gcp-instance-disallows-default-service-account";
 import { gcpInstanceRequiresShieldedVm } from "./gcp-instance-requires-shielded-vm";
 import { helmReleaseRequiresPinnedVersion } from "./helm-release-requires-pinned-version";
+import { k8sNamespaceRequiresDefaultDenyIngress } from "./k8s-namespace-requires-default-deny-ingress";
 import { k8sResourceDisallowsDefaultNamespace } from "./k8s-resource-disallows-default-namespace";
 import { k8sServiceDisallowsUnannotatedLoadBalancer } from "./k8s-service-disallows-unannotated-load-balancer";
 import { k8sWorkloadCapsResourceRequests } from "./k8s-workload-caps-resource-requests";
@@ -50,6 +51,7 @@ export const allPolicies: Policies = [
     gcpInstanceDisallowsDefaultServiceAccount,
     gcpInstanceRequiresShieldedVm,
     helmReleaseRequiresPinnedVersion,
+    k8sNamespaceRequiresDefaultDenyIngress,
     k8sResourceDisallowsDefaultNamespace,
     k8sServiceDisallowsUnannotatedLoadBalancer,
     k8sWorkloadCapsResourceRequests,

@@ -76,7 +76,9 @@ describe("offline evaluation (npm run policy)", () => {
             const { violations } = await evaluateGraph(loadGraph(VIOLATIONS), allPolicies);
             expect(violations.map((v) => [v.level, v.policy, v.resource])).to.deep.equal([
                 ["mandatory", "capacity-plan-fits-node-capacity", "aiops:platform:CapacityPlan::capacity"],
+                ["mandatory", "ec2-node-requires-imdsv2", "eks:index:ManagedNodeGroup::aiops-arm"],
                 ["mandatory", "helm-release-requires-pinned-version", "kubernetes:helm.sh/v3:Release::kube-prometheus-stack"],
+                ["mandatory", "k8s-namespace-requires-default-deny-ingress", "kubernetes:core/v1:Namespace::aiops"],
                 ["mandatory", "k8s-service-disallows-unannotated-load-balancer", "kubernetes:core/v1:Service::detector"],
                 ["mandatory", "k8s-workload-requires-amd64-node-selector", "kubernetes:apps/v1:Deployment::metadata-grpc"],
                 ["mandatory", "k8s-workload-requires-pinned-image", "kubernetes:apps/v1:Deployment::detector"],
@@ -142,12 +144,12 @@ describe("offline evaluation (npm run policy)", () => {
             const parsed = JSON.parse(stdout) as { policies: number; violations: Violation[] };
             expect(Object.keys(parsed)).to.deep.equal(["policies", "violations"]);
             expect(parsed.policies).to.equal(allPolicies.length);
-            expect(parsed.violations).to.have.length(7);
+            expect(parsed.violations).to.have.length(9);
             for (const v of parsed.violations) {
                 expect(Object.keys(v)).to.deep.equal(["policy", "level", "resource", "message"]);
             }
             const text = await cli(["--graph", VIOLATIONS, "--config", noConfig]);
-            expect(text.stdout.split("\n").at(-1)).to.equal(`${allPolicies.length} policies, 6 mandatory violations, 1 advisory`);
+            expect(text.stdout.split("\n").at(-1)).to.equal(`${allPolicies.length} policies, 8 mandatory violations, 1 advisory`);
             expect(text.stdout).to.include("MANDATORY  k8s-workload-requires-pinned-image  kubernetes:apps/v1:Deployment::detector");
         });
 
@@ -155,7 +157,7 @@ describe("offline evaluation (npm run policy)", () => {
             const config = write("advisory.json", JSON.stringify({ all: "advisory" }));
             const { code, stdout } = await cli(["--graph", VIOLATIONS, "--config", config]);
             expect(code).to.equal(0);
-            expect(stdout).to.match(/0 mandatory violations, 7 advisory$/);
+            expect(stdout).to.match(/0 mandatory violations, 9 advisory$/);
         });
 
         for (const [title, args, message] of [

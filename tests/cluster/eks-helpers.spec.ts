@@ -13,7 +13,13 @@ import {
     karpenterControllerPolicy,
     loadBalancerControllerPolicy,
 } from "../../components/cluster/eks/iam-policies";
-import { amiTypeFor, eksNodePool, eksTaint, managedNodeGroupSettings } from "../../components/cluster/eks/node-groups";
+import {
+    amiTypeFor,
+    eksNodePool,
+    eksTaint,
+    managedNodeGroupSettings,
+    nodeLaunchTemplateSettings,
+} from "../../components/cluster/eks/node-groups";
 import { clusterAutoscalerImageTag, EKS_CHARTS } from "../../components/cluster/eks/versions";
 import type { AwsNodeGroupConfig } from "../../stacks/config/schema";
 
@@ -77,7 +83,7 @@ describe("eks: node groups", () => {
         expect(eksTaint({ key: "spot", effect: "PreferNoSchedule" })).to.deep.equal({ key: "spot", effect: "PREFER_NO_SCHEDULE" });
     });
 
-    it("builds managed node group settings with IMDSv2 and autoscaler-owned desired size", () => {
+    it("builds managed node group settings with autoscaler-owned desired size (no enableIMDSv2, no diskSize: the launch template has them)", () => {
         const s = managedNodeGroupSettings("aiops", group({ taints: [{ key: "dedicated", value: "serving", effect: "NoExecute" }] }), true);
         expect(s).to.deep.equal({
             nodeGroupName: "aiops-serving",
@@ -85,13 +91,26 @@ describe("eks: node groups", () => {
             amiType: "AL2023_ARM_64_STANDARD",
             capacityType: "ON_DEMAND",
             scalingConfig: { minSize: 1, desiredSize: 2, maxSize: 4 },
-            diskSize: 50,
             labels: { "aiops.dev/pool": "serving" },
             taints: [{ key: "dedicated", value: "serving", effect: "NO_EXECUTE" }],
-            enableIMDSv2: true,
             ignoreScalingChanges: true,
         });
         expect(managedNodeGroupSettings("aiops", group(), false).ignoreScalingChanges).to.equal(false);
+    });
+
+    it("gives every node group a launch template with IMDSv2 required, hop limit 1 and an encrypted gp3 root volume", () => {
+        expect(nodeLaunchTemplateSettings("aiops", group(), { team: "ml" })).to.deep.equal({
+            namePrefix: "aiops-serving-",
+            // @pulumi/eks 4.3's enableIMDSv2 would set hop limit 2, which lets pods read the node role's credentials.
+            metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 },
+            blockDeviceMappings: [
+                { deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } },
+            ],
+            tagSpecifications: [
+                { resourceType: "instance", tags: { team: "ml" } },
+                { resourceType: "volume", tags: { team: "ml" } },
+            ],
+        });
     });
 
     it("exposes the pool to the contract, preferring the config's allocatable", () => {

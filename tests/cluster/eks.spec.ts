@@ -38,6 +38,7 @@ describe("eks: the aws stack's cluster", () => {
         expect(withoutNetworkIds(inputs(cluster))).to.deep.equal({
             name: "aiops",
             version: "1.33",
+            vpcCniOptions: { enableNetworkPolicy: true, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" },
             authenticationMode: "API",
             accessEntries: {
                 "role-platform-admins": {
@@ -77,6 +78,10 @@ describe("eks: the aws stack's cluster", () => {
         expect(i).to.not.have.property("publicAccessCidrs");
     });
 
+    it("turns on the VPC CNI network policy agent, which enforces the namespaces' NetworkPolicies on EKS", () => {
+        expect(inputs(one(run, "eks:index:Cluster", "aiops")).vpcCniOptions).to.deep.include({ enableNetworkPolicy: true });
+    });
+
     it("declares one managed node group per config group in private subnets, with sizes, AMI types and IMDSv2", () => {
         const groups: Record<string, any>[] = ofType(run, MNG).map((r) => ({ name: r.name, ...withoutNetworkIds(inputs(r)) }));
         expect(groups.map((g) => [g.name, g.amiType, g.instanceTypes, g.scalingConfig])).to.deep.equal([
@@ -84,8 +89,13 @@ describe("eks: the aws stack's cluster", () => {
             ["aiops-graviton", "AL2023_ARM_64_STANDARD", ["m7g.large"], { minSize: 1, desiredSize: 1, maxSize: 4 }],
         ]);
         for (const g of groups) {
+            // IMDSv2 with hop limit 1 comes from our launch template; enableIMDSv2 (hop limit 2) must stay unset,
+            // and so must diskSize (EKS refuses it next to a launch template).
+            expect(g).to.not.have.any.keys("enableIMDSv2", "diskSize");
+            expect(g.launchTemplate).to.deep.equal({ id: `${g.name}-id`, version: "1" });
+            const lt = inputs(one(run, "aws:ec2/launchTemplate:LaunchTemplate", g.name));
+            expect(lt.metadataOptions).to.deep.equal({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
             expect(g).to.include({
-                enableIMDSv2: true,
                 ignoreScalingChanges: true,
                 cluster: "eks:index:Cluster::aiops",
                 nodeRole: "aws:iam/role:Role::aiops-node",
@@ -93,7 +103,9 @@ describe("eks: the aws stack's cluster", () => {
             });
         }
         expect(groups[0].labels).to.deep.equal({ "aiops.dev/pool": "platform" });
-        expect(groups[0].diskSize).to.equal(80);
+        expect(inputs(one(run, "aws:ec2/launchTemplate:LaunchTemplate", "aiops-platform")).blockDeviceMappings[0].ebs.volumeSize).to.equal(
+            80,
+        );
         for (const r of ofType(run, MNG)) expect(r.dependsOn).to.include("aws:ec2/subnet:Subnet::aiops-vpc-private-az1");
         const attached = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
             .filter((r) => r.name.startsWith("aiops-node-"))

@@ -37,6 +37,8 @@ export const MOCK_STATE: Record<string, StateFn> = {
             core: undefined,
         };
     },
+    // AWS numbers a launch template's versions from 1.
+    "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
     "random:index/randomPassword:RandomPassword": (a) => ({
         result: `mock-password-${a.name}`,
         // A real bcrypt hash shape; Argo CD reads `$2a$`/`$2y$` hashes.

@@ -11,6 +11,7 @@ import {
     KPS_CHART,
     KSERVE_CHART,
     KSERVE_CRD_CHART,
+    KSERVE_INGRESS_CLASSES,
     LLM_API_KEY_SECRET,
     LLM_PROVIDERS,
     LlmProvider,
@@ -20,6 +21,7 @@ import {
     argocdPlan,
     certManagerPlan,
     kagentPlan,
+    kserveIngressClass,
     kservePlan,
     monitoringPlan,
     providerValues,
@@ -27,6 +29,7 @@ import {
     totalOf,
 } from "../../components/platform";
 import type { MonitoringValuesArgs } from "../../components/platform";
+import { APPLICATION, DELIVERIES, RELEASE, STACKS, platformRun } from "./runs";
 
 type Obj = Record<string, unknown>;
 const at = (o: unknown, path: string): unknown => path.split(".").reduce<unknown>((v, k) => (v as Obj | undefined)?.[k], o);
@@ -221,10 +224,37 @@ describe("platform values: KServe", () => {
             disableIngressCreation: false,
             ingressGateway: { className: "traefik", enableGatewayApi: false, createGateway: false },
         });
-        expect(
-            at(kservePlan({ profile: "standard", ingressClass: "alb" }).values, "kserve.controller.gateway.ingressGateway.className"),
-        ).to.equal("alb");
     });
+
+    it("creates no ALB Ingress on EKS: the controller's instance targets need NodePort, KServe's Services are ClusterIP (issue 10, defect 6)", () => {
+        expect(at(kservePlan({ profile: "standard", ingressClass: "alb" }).values, "kserve.controller.gateway")).to.deep.equal({
+            disableIngressCreation: true,
+        });
+        expect(kserveIngressClass("alb")).to.equal(undefined);
+        expect(kserveIngressClass("traefik")).to.equal("traefik");
+        expect(kserveIngressClass(undefined)).to.equal(undefined);
+    });
+
+    it("in every stack and delivery, KServe creates Ingresses only for a class that reaches ClusterIP Services", async () => {
+        for (const stack of STACKS)
+            for (const delivery of DELIVERIES) {
+                const { run } = await platformRun(stack, delivery);
+                const kserve = run.registrations.filter(
+                    (r) =>
+                        (r.type === RELEASE && String(r.inputs.chart).endsWith("/kserve-resources")) ||
+                        (r.type === APPLICATION && at(r.inputs, "spec.source.chart") === "kserve-resources"),
+                );
+                expect(kserve, `${stack}/${delivery}`).to.have.length(1);
+                const values = kserve[0].type === RELEASE ? kserve[0].inputs.values : at(kserve[0].inputs, "spec.source.helm.valuesObject");
+                const gateway = at(values, "kserve.controller.gateway") as {
+                    disableIngressCreation: boolean;
+                    ingressGateway?: { className: string };
+                };
+                if (!gateway.disableIngressCreation)
+                    expect(KSERVE_INGRESS_CLASSES, `${stack}/${delivery}`).to.include(gateway.ingressGateway?.className);
+                if (stack === "aws") expect(gateway, `${stack}/${delivery}`).to.deep.equal({ disableIngressCreation: true });
+            }
+    }).timeout(300_000);
 
     it("turns ingress creation off when the cluster has no ingress class", () => {
         expect(at(kservePlan({ profile: "lean", ingressClass: undefined }).values, "kserve.controller.gateway")).to.deep.equal({

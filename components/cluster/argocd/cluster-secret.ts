@@ -16,17 +16,21 @@ export function argoClusterConfig(bearerToken: string, caData: string): string {
 }
 
 /**
- * RBAC for Argo CD's application controller on a managed cluster. It must be broad: Argo CD caches
- * every resource kind to compute diffs and health (get/list/watch on everything), and it applies
- * whatever manifests the Applications hold, CRDs and RBAC included, which needs write access to any
- * kind. It is still narrower than cluster-admin: no `impersonate`, `escalate` or `bind` beyond what
- * the wildcard verbs below list, and only GET on non-resource URLs (discovery, /version).
- * Scope it down per cluster once the set of deployed kinds is known.
+ * RBAC for Argo CD's application controller on a managed cluster: `*` on `*`, the same as the
+ * argocd-application-controller ClusterRole Argo CD gives itself in-cluster (argo-helm charts/argo-cd
+ * 10.1.1, templates/argocd-application-controller/clusterrole.yaml) and as `argocd cluster add` creates.
+ *
+ * Why not a narrower list: Argo CD applies whatever the charts it syncs contain, ClusterRoles included,
+ * and the API server lets a subject create a (Cluster)Role only if it already holds every permission in
+ * it, or holds `escalate` and `bind` (RBAC privilege-escalation prevention). cert-manager's roles carry
+ * `approve` on cert-manager.io/signers and `sign` on certificates.k8s.io/signers, KServe's its own set, and
+ * each chart bump can add more; an explicit list would have to track every verb of every chart, and a
+ * manager allowed `escalate` + `bind` (needed anyway) can grant itself anything, so it is no safer than `*`.
+ * tests/cluster/argocd-manager-rbac.spec.ts checks the rules against the roles those charts ship.
  */
 export const ARGOCD_MANAGER_RULES = [
-    { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list", "watch"] },
-    { apiGroups: ["*"], resources: ["*"], verbs: ["create", "update", "patch", "delete", "deletecollection"] },
-    { nonResourceURLs: ["*"], verbs: ["get"] },
+    { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+    { nonResourceURLs: ["*"], verbs: ["*"] },
 ];
 
 /** Decodes a Secret's base64 `data.token`. */

@@ -11,7 +11,7 @@ import { ADDON_SERVICE_ACCOUNTS } from "./addon-values";
 import { EksAddons } from "./eks-addons";
 import { ACCESS_POLICY_ARNS, EBS_CSI_POLICY_ARN, NODE_MANAGED_POLICIES, serviceTrustPolicy } from "./iam-policies";
 import { IrsaRole } from "./irsa-role";
-import { eksNodePool, managedNodeGroupSettings } from "./node-groups";
+import { eksNodePool, managedNodeGroupSettings, nodeLaunchTemplateSettings } from "./node-groups";
 import { CONTROL_PLANE_LOG_TYPES } from "./versions";
 
 export interface EksClusterArgs {
@@ -114,6 +114,10 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterContr
                 ...(publicCidrs.length > 0 ? { publicAccessCidrs: publicCidrs } : {}),
                 encryptionConfigKeyArn: key.arn,
                 enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+                // The platform isolates every namespace with NetworkPolicies; on EKS the VPC CNI's network
+                // policy agent enforces them, and only when the add-on's enableNetworkPolicy is "true"
+                // (@pulumi/eks 4.3 writes it into the vpc-cni add-on's configurationValues).
+                vpcCniOptions: { enableNetworkPolicy: true },
                 createOidcProvider: true,
                 skipDefaultNodeGroup: true,
                 nodeAssociatePublicIpAddress: false,
@@ -132,9 +136,22 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterContr
 
         const nodeGroups = args.nodeGroups.map((g) => {
             const s = managedNodeGroupSettings(args.clusterName, g, autoscaler === "cluster-autoscaler");
+            // IMDSv2 with hop limit 1 and the root volume come from our own launch template (see node-groups.ts).
+            const lt = new aws.ec2.LaunchTemplate(
+                `${name}-${g.name}`,
+                { ...nodeLaunchTemplateSettings(args.clusterName, g, tags), tags },
+                { parent: this },
+            );
             return new eks.ManagedNodeGroup(
                 `${name}-${g.name}`,
-                { ...s, cluster, nodeRole, subnetIds: args.privateSubnetIds, tags },
+                {
+                    ...s,
+                    cluster,
+                    nodeRole,
+                    subnetIds: args.privateSubnetIds,
+                    tags,
+                    launchTemplate: { id: lt.id, version: lt.latestVersion.apply((v) => String(v)) },
+                },
                 { parent: this },
             );
         });

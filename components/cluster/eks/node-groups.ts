@@ -26,11 +26,49 @@ export interface ManagedNodeGroupSettings {
     amiType: string;
     capacityType: string;
     scalingConfig: { minSize: number; desiredSize: number; maxSize: number };
-    diskSize: number;
     labels: Record<string, string>;
     taints: { key: string; value?: string; effect: string }[];
-    enableIMDSv2: boolean;
     ignoreScalingChanges: boolean;
+}
+
+/** Instance metadata options of every node: IMDSv2 only, and a response hop limit of 1. */
+export const NODE_METADATA_OPTIONS = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } as const;
+
+/** What aws.ec2.LaunchTemplate gets for one group (the root volume and the metadata options). */
+export interface NodeLaunchTemplateSettings {
+    namePrefix: string;
+    metadataOptions: typeof NODE_METADATA_OPTIONS;
+    blockDeviceMappings: {
+        deviceName: string;
+        ebs: { volumeSize: number; volumeType: string; encrypted: string; deleteOnTermination: string };
+    }[];
+    tagSpecifications: { resourceType: string; tags: Record<string, string> }[];
+}
+
+/**
+ * The launch template of one managed node group. Why our own: @pulumi/eks 4.3's `enableIMDSv2` builds a
+ * template with httpPutResponseHopLimit 2 (nodejs/eks/nodes/nodegroup.ts, createMNGCustomLaunchTemplate),
+ * and a hop limit of 2 lets every pod (one network hop behind the node) fetch an IMDSv2 token and read the
+ * node role's credentials. With hop limit 1 only host processes reach IMDS; pods get AWS access through
+ * IRSA. The root volume moves here too: EKS refuses `diskSize` on a node group that has a launch template.
+ * AL2023 AMIs boot from /dev/xvda. Pure.
+ */
+export function nodeLaunchTemplateSettings(
+    clusterName: string,
+    g: AwsNodeGroupConfig,
+    tags: Record<string, string>,
+): NodeLaunchTemplateSettings {
+    return {
+        namePrefix: `${clusterName}-${g.name}-`,
+        metadataOptions: NODE_METADATA_OPTIONS,
+        blockDeviceMappings: [
+            {
+                deviceName: "/dev/xvda",
+                ebs: { volumeSize: g.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            },
+        ],
+        tagSpecifications: ["instance", "volume"].map((resourceType) => ({ resourceType, tags: { ...tags } })),
+    };
 }
 
 /**
@@ -44,11 +82,8 @@ export function managedNodeGroupSettings(clusterName: string, g: AwsNodeGroupCon
         amiType: amiTypeFor(g.arch),
         capacityType: g.capacityType,
         scalingConfig: { minSize: g.minSize, desiredSize: g.desiredSize, maxSize: g.maxSize },
-        diskSize: g.diskSizeGiB,
         labels: { ...g.labels },
         taints: g.taints.map(eksTaint),
-        // IMDSv2 only, hop limit 1: pods cannot reach the node role's credentials through the metadata service.
-        enableIMDSv2: true,
         ignoreScalingChanges: autoscaled,
     };
 }

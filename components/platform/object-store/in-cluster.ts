@@ -2,8 +2,14 @@
 // service identity's keys into the consumer's namespace once the server exists.
 import * as pulumi from "@pulumi/pulumi";
 import type { Footprint } from "../footprint";
+import { NamespaceIngress, PLATFORM_NAMESPACES } from "../namespace";
 import { KeyPair, keySecretGrant } from "./keys";
 import { GrantArgs, IN_CLUSTER_CONNECTION, ObjectStore, ObjectStoreGrant, inClusterBuckets } from "./types";
+
+/** Who reaches the store: pipeline steps, predictors (KServe's storage-initializer) and MLflow. */
+export const IN_CLUSTER_STORE_INGRESS: NamespaceIngress = {
+    fromNamespaces: [PLATFORM_NAMESPACES.kubeflow, PLATFORM_NAMESPACES.serving, PLATFORM_NAMESPACES.mlflow],
+};
 
 export abstract class InClusterObjectStore extends pulumi.ComponentResource implements ObjectStore {
     abstract readonly kind: "minio" | "seaweedfs";

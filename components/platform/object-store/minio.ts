@@ -10,7 +10,7 @@ import { PlatformServiceArgs, requireTarget } from "../service";
 import type { Footprint } from "../footprint";
 import { platformNamespace } from "../namespace";
 import { Profile, Size, footprint, resources, size } from "../sizing";
-import { InClusterObjectStore } from "./in-cluster";
+import { IN_CLUSTER_STORE_INGRESS, InClusterObjectStore } from "./in-cluster";
 import type { KeyPair } from "./keys";
 import { IN_CLUSTER_STORE } from "./types";
 
@@ -95,7 +95,7 @@ export class MinioObjectStore extends InClusterObjectStore {
     constructor(name: string, args: MinioObjectStoreArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:MinioObjectStore", name, {}, opts);
         requireTarget("MinioObjectStore", args);
-        const ns = platformNamespace(`${name}-ns`, IN_CLUSTER_STORE.namespace, "baseline", { parent: this });
+        const ns = platformNamespace(`${name}-ns`, IN_CLUSTER_STORE.namespace, "baseline", { parent: this }, IN_CLUSTER_STORE_INGRESS);
         const rootPassword = new random.RandomPassword(`${name}-root-password`, { length: 32, special: false }, { parent: this });
         const servicePassword = new random.RandomPassword(`${name}-service-password`, { length: 32, special: false }, { parent: this });
         const rootSecret = new k8s.core.v1.Secret(

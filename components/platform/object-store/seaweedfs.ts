@@ -7,7 +7,7 @@ import * as random from "@pulumi/random";
 import type { Footprint } from "../footprint";
 import { PART_OF_LABEL, platformNamespace } from "../namespace";
 import { Profile, Size, footprint, resources, size } from "../sizing";
-import { InClusterObjectStore } from "./in-cluster";
+import { IN_CLUSTER_STORE_INGRESS, InClusterObjectStore } from "./in-cluster";
 import type { KeyPair } from "./keys";
 import { IN_CLUSTER_STORE } from "./types";
 
@@ -55,7 +55,7 @@ export class SeaweedfsObjectStore extends InClusterObjectStore {
         const namespace = IN_CLUSTER_STORE.namespace;
         const sizes = SEAWEEDFS_SIZES[args.profile];
         const labels = { "app.kubernetes.io/name": "seaweedfs", "app.kubernetes.io/instance": IN_CLUSTER_STORE.service };
-        const ns = platformNamespace(`${name}-ns`, namespace, "restricted", { parent: this });
+        const ns = platformNamespace(`${name}-ns`, namespace, "restricted", { parent: this }, IN_CLUSTER_STORE_INGRESS);
         const key = (role: string, length: number) =>
             new random.RandomPassword(`${name}-${role}`, { length, special: false }, { parent: this }).result;
         const root = { accessKey: key("root-access-key", 20), secretKey: key("root-secret-key", 40) };

@@ -43,21 +43,37 @@ export const KSERVE_SIZES: Record<Profile, KServeSizes> = {
 
 export interface KServeValuesArgs {
     readonly profile: Profile;
-    /** The cluster's IngressClass; undefined turns ingress creation off (call <isvc>-predictor.<ns>.svc). */
+    /** The cluster's IngressClass; undefined, or one not in KSERVE_INGRESS_CLASSES, turns ingress creation off (call <isvc>-predictor.<ns>.svc). */
     readonly ingressClass: string | undefined;
     /** Domain of generated ingress hosts ({name}-{namespace}.{domain}). */
     readonly domain?: string;
 }
 
+/**
+ * IngressClasses KServe may create Ingresses for: controllers that proxy to ClusterIP Services from
+ * inside the cluster (traefik on k3s). Not `alb`: the AWS Load Balancer Controller's default target type
+ * `instance` needs NodePort Services, and KServe's predictor Services are ClusterIP, so the Ingress would
+ * never get a load balancer (a half-configured Ingress). On EKS KServe creates no Ingress; the detector is
+ * reached in-cluster (`<isvc>-predictor.<ns>.svc`, which the MCP tool uses) or by port-forward, see
+ * docs/inference-access.md.
+ */
+export const KSERVE_INGRESS_CLASSES: readonly string[] = ["traefik"];
+
+/** The IngressClass KServe uses on a cluster with `clusterClass`, or undefined (ingress creation off). */
+export function kserveIngressClass(clusterClass: string | undefined): string | undefined {
+    return clusterClass !== undefined && KSERVE_INGRESS_CLASSES.includes(clusterClass) ? clusterClass : undefined;
+}
+
 export function kservePlan(args: KServeValuesArgs): { values: Record<string, unknown>; footprint: Footprint[] } {
     const s = KSERVE_SIZES[args.profile];
+    const ingressClass = kserveIngressClass(args.ingressClass);
     const gateway =
-        args.ingressClass === undefined
+        ingressClass === undefined
             ? { disableIngressCreation: true }
             : {
                   disableIngressCreation: false,
                   domain: args.domain ?? "example.com",
-                  ingressGateway: { className: args.ingressClass, enableGatewayApi: false, createGateway: false },
+                  ingressGateway: { className: ingressClass, enableGatewayApi: false, createGateway: false },
               };
     return {
         values: {

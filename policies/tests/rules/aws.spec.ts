@@ -278,21 +278,37 @@ describe("ec2-node-requires-imdsv2", () => {
     const run = (type: string, props: Props) => runResourcePolicy(policy, { type, name: "n", props });
 
     for (const type of ["aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"]) {
-        it(`checks metadataOptions.httpTokens on ${type}`, async () => {
-            expect(await run(type, { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })).to.deep.equal([]);
-            expect(await run(type, { metadataOptions: { httpTokens: "optional" } })).to.deep.equal([
+        it(`checks metadataOptions.httpTokens and the hop limit on ${type}`, async () => {
+            expect(await run(type, { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } })).to.deep.equal([]);
+            expect(await run(type, { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } })).to.deep.equal([
                 `metadataOptions.httpTokens is 'optional'; set metadataOptions.httpTokens: "required".`,
             ]);
-            expect(await run(type, {})).to.have.length(1);
+            // What @pulumi/eks 4.3's enableIMDSv2 template sets: tokens required, but two hops.
+            expect(await run(type, { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })).to.deep.equal([
+                "metadataOptions.httpPutResponseHopLimit is 2; set it to 1, so pods (one hop behind the node) cannot fetch an IMDSv2 token.",
+            ]);
+            expect(await run(type, { metadataOptions: { httpTokens: "required" } })).to.have.length(1);
+            expect(await run(type, {})).to.have.length(2);
         });
     }
 
-    it("checks enableIMDSv2 on an eks ManagedNodeGroup unless it brings a launch template", async () => {
+    it("requires a launch template on an eks ManagedNodeGroup: enableIMDSv2 alone means hop limit 2", async () => {
         const type = "eks:index:ManagedNodeGroup";
-        expect(await run(type, { enableIMDSv2: true })).to.deep.equal([]);
         expect(await run(type, { launchTemplate: { id: "lt-1", version: "1" } })).to.deep.equal([]);
+        const [hop2] = await run(type, { enableIMDSv2: true });
+        expect(hop2).to.match(/^enableIMDSv2 sets httpPutResponseHopLimit 2 .*pass a launchTemplate/);
         const [message] = await run(type, {});
-        expect(message).to.match(/^enableIMDSv2 is not true .*; set enableIMDSv2: true/);
+        expect(message).to.match(/^enableIMDSv2 is not true .*; pass a launchTemplate/);
+    });
+
+    it("checks Karpenter's EC2NodeClass: explicit tokens other than required or a hop limit other than 1 fail", async () => {
+        const type = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass";
+        expect(await run(type, { spec: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 } } })).to.deep.equal([]);
+        expect(await run(type, { spec: {} })).to.deep.equal([]);
+        expect(await run(type, { spec: { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } } })).to.deep.equal([
+            "spec.metadataOptions.httpPutResponseHopLimit is 2; set it to 1 (or leave it unset), so pods cannot fetch an IMDSv2 token.",
+        ]);
+        expect(await run(type, { spec: { metadataOptions: { httpTokens: "optional" } } })).to.have.length(1);
     });
 
     it("flags an aws:eks/nodeGroup on EKS's default launch template", async () => {
