@@ -100,7 +100,9 @@ describe("k3s: scripts", () => {
             args: ["agent", "--node-name", "w"],
         });
         expect(text).to.equal(
-            "set -eu\nIFS= read -r K3S_TOKEN\nexport K3S_TOKEN\n" +
+            // The token arrives without a trailing newline (tests/cluster/scripts.spec.ts runs this for real):
+            // a bare `read` returns 1 at end of input and `set -e` would abort before installing anything.
+            'set -eu\nIFS= read -r K3S_TOKEN || [ -n "${K3S_TOKEN:-}" ] || { echo "no K3S_TOKEN on stdin" >&2; exit 1; }\nexport K3S_TOKEN\n' +
                 "curl -sfL https://raw.githubusercontent.com/k3s-io/k3s/v1.35.5%2Bk3s1/install.sh | INSTALL_K3S_VERSION=v1.35.5+k3s1 K3S_URL=https://192.168.1.10:6443 sh -s - agent --node-name w",
         );
         expect(text).to.not.match(/K3S_TOKEN=/);
