@@ -58,9 +58,11 @@ async function cli(argv: string[]): Promise<number> {
 }
 
 cli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+        process.exitCode = code;
+    },
     (e) => {
         process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-        process.exit(1);
+        process.exitCode = 1;
     },
 );
