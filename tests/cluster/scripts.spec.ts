@@ -63,7 +63,8 @@ exit 0`,
 case "$*" in
   "status --json") printf '{"Self":{"DNSName":"aiops-control.tail1234.ts.net."}}' ;;
   status) [ -f "$STUB_ROOT/tailscale-up" ] ;;
-  up*) : > "$STUB_ROOT/tailscale-up" ;;
+  up*) for a in "$@"; do case "$a" in --auth-key=file:*) echo "auth key file holds: $(cat "\${a#--auth-key=file:}")" >> "$STUB_LOG" ;; esac; done
+       : > "$STUB_ROOT/tailscale-up" ;;
   "ip -4") echo 100.64.0.7 ;;
 esac`,
 };
@@ -354,6 +355,26 @@ describe("cluster scripts: every generated script runs under bash and dash with 
                 expect(r.calls, "root over Tailscale SSH: no sudo, the real test and cat").to.deep.equal([]);
             });
 
+            it("hybrid control VM: the k3s version step installs the pinned release only when another one runs", async () => {
+                const s = use(script(hybrid, "hybrid-control-k3s-version", "create"));
+                const files = { "/etc/rancher/k3s/k3s.yaml": "apiVersion: v1\n" };
+                const old = await execute(shell, s.text, s.stdin, { files, env: { STUB_K3S_VERSION: "v1.35.4+k3s1" } });
+                expect(old.code, old.stderr).to.equal(0);
+                expect(old.calls.filter((c) => !c.startsWith("tailscale"))).to.deep.equal([
+                    "k3s --version",
+                    INSTALLER_URL,
+                    "install.sh server --write-kubeconfig-mode 600 --tls-san aiops-control --node-name hybrid-control --tls-san 100.64.0.7 --tls-san aiops-control.tail1234.ts.net [INSTALL_K3S_VERSION=v1.35.5+k3s1 K3S_URL= K3S_TOKEN=]",
+                    "k3s --version",
+                ]);
+                const same = await execute(shell, s.text, s.stdin, { files, env: { STUB_K3S_VERSION: "v1.35.5+k3s1" } });
+                expect(same.code, same.stderr).to.equal(0);
+                expect(
+                    same.calls.filter((c) => !c.startsWith("tailscale")),
+                    "already at the pin: no install",
+                ).to.deep.equal(["k3s --version", "k3s --version"]);
+                expect(same.stdout).to.equal("v1.35.5+k3s1\n");
+            });
+
             for (const [label, all] of [
                 ["local", () => hybrid],
                 ["remote", () => hybridRemoteEdge],
@@ -386,6 +407,31 @@ describe("cluster scripts: every generated script runs under bash and dash with 
             }
         });
     }
+
+    // The VM runs its startup script with the shebang's bash (google-guest-agent), so bash only.
+    describe("bash: the hybrid control VM's startup script", () => {
+        it("joins the tailnet with the key from Secret Manager, then installs the pinned k3s with the tailnet SANs", async () => {
+            const run = await runWith("hybrid");
+            const vm = run.registrations.find((r) => r.type === "gcp:compute/instance:Instance" && r.name === "hybrid-control")!;
+            const text = inputs(vm).metadata["startup-script"] as string;
+            expect(text.startsWith("#!/bin/bash\n")).to.equal(true);
+            const r = await execute("bash", text, undefined);
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.calls.map((c) => c.replace(/file:\S+/, "file:KEYFILE"))).to.deep.equal([
+                "curl -sf -H Metadata-Flavor: Google http://metadata.google.internal/computeMetadata/v1/project/project-id",
+                "tailscale status",
+                "curl -sf -H Metadata-Flavor: Google http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token",
+                "curl -sf -H Authorization: Bearer ya29.mock https://secretmanager.googleapis.com/v1/projects/aiops-hybrid-demo/secrets/hybrid-control-tailscale-authkey/versions/latest:access",
+                "tailscale up --auth-key=file:KEYFILE --hostname=aiops-control --ssh",
+                "auth key file holds: tskey-auth-mock",
+                "tailscale ip -4",
+                "tailscale status --json",
+                "k3s --version",
+                INSTALLER_URL,
+                "install.sh server --write-kubeconfig-mode 600 --tls-san aiops-control --node-name hybrid-control --tls-san 100.64.0.7 --tls-san aiops-control.tail1234.ts.net [INSTALL_K3S_VERSION=v1.35.5+k3s1 K3S_URL= K3S_TOKEN=]",
+            ]);
+        });
+    });
 
     // After the shell suites (mocha runs child suites in order), so `covered` is complete.
     describe("coverage", () => {
