@@ -115,8 +115,10 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterContr
                 encryptionConfigKeyArn: key.arn,
                 enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
                 createOidcProvider: true,
+                // No default node group, so no nodeAssociatePublicIpAddress: in @pulumi/eks 4.3 it only
+                // configures the default group (nodejs/eks/cluster/cluster.ts, nodeGroupOptions). Managed
+                // node groups join the private subnets (subnetIds below), which assign no public IPs.
                 skipDefaultNodeGroup: true,
-                nodeAssociatePublicIpAddress: false,
                 vpcId: args.vpcId,
                 privateSubnetIds: args.privateSubnetIds,
                 publicSubnetIds: args.publicSubnetIds,
