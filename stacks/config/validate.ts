@@ -201,6 +201,18 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
             message: `must suit the environment: ${storeProblem}`,
             fix: `pulumi config set ${PROJECT}:objectStore auto`,
         });
+    // Argo CD needs both to find the overlays; one alone is a half-made switch to GitOps delivery.
+    if (platform && (platform.gitopsRepoUrl === undefined) !== (platform.gitopsRevision === undefined)) {
+        const [missing, example] =
+            platform.gitopsRepoUrl === undefined
+                ? ["gitopsRepoUrl", "https://github.com/<you>/aiops-mlops-platform.git"]
+                : ["gitopsRevision", "<tag or full commit SHA pushed to gitopsRepoUrl>"];
+        problems.push({
+            key: missing,
+            message: `is required when ${missing === "gitopsRepoUrl" ? "gitopsRevision" : "gitopsRepoUrl"} is set (Argo CD reads the overlays from that repository at that revision)`,
+            fix: `pulumi config set ${PROJECT}:${missing} ${example}  (or unset both: Pulumi then applies the overlays from this checkout)`,
+        });
+    }
     if (platform?.llmProvider === "azureopenai" && platform.azureOpenAIEndpoint === "") {
         problems.push({
             key: "azureOpenAIEndpoint",
