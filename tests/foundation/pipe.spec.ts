@@ -67,6 +67,32 @@ describe("CLIs through a real pipe", function () {
         expect(line.problems).to.be.an("array").with.length.greaterThan(0);
     });
 
+    it("mcp-tool: on SIGTERM it logs 'stopped' and exits 0, the last line intact", async () => {
+        const child = spawn(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join(REPO_ROOT, "workloads/mcp-tool/src/server.ts")],
+            {
+                cwd: REPO_ROOT,
+                env: {
+                    PATH: process.env.PATH,
+                    PORT: "0",
+                    HOST: "127.0.0.1",
+                    PROMETHEUS_URL: "http://127.0.0.1:9",
+                    INFERENCE_SERVICE_URL: "http://127.0.0.1:9",
+                },
+            },
+        );
+        let stdout = "";
+        child.stdout.on("data", (d: Buffer) => {
+            stdout += d.toString("utf8");
+            if (stdout.includes('"msg":"listening"')) child.kill("SIGTERM");
+        });
+        const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+        expect(code, stdout).to.equal(0);
+        const last = JSON.parse(stdout.trim().split("\n").pop()!);
+        expect(last).to.include({ level: "info", msg: "stopped" });
+    });
+
     it("no CLI source calls process.exit() directly (only the exitAfterStdout helpers, which wait for stdout)", () => {
         const roots = ["tests/harness", "policies/offline", "workloads/detector/src", "workloads/mcp-tool/src", "workloads/mcp-tool/bench"];
         const offenders: string[] = [];
