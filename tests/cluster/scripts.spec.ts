@@ -12,6 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import type { Registration, StackRun } from "../harness";
+import { listStacks } from "../harness";
 import { fakeK3sKubeconfig } from "../harness/mock-state";
 import { inputs, runWith } from "./helpers";
 
@@ -435,8 +436,11 @@ describe("cluster scripts: every generated script runs under bash and dash with 
 
     // After the shell suites (mocha runs child suites in order), so `covered` is complete.
     describe("coverage", () => {
-        it("covers every create/update/delete script of every command in the homelab and hybrid stacks", async () => {
-            const all = [...homelab, ...hybrid, ...hybridRemoteEdge].map((s) => `${s.resource}.${s.field}`);
+        it("covers every create/update/delete script of every command in every stack", async () => {
+            const others: Script[] = [];
+            for (const stack of listStacks().filter((s) => s !== "homelab" && s !== "hybrid"))
+                others.push(...scriptsOf(await runWith(stack)));
+            const all = [...homelab, ...hybrid, ...hybridRemoteEdge, ...others].map((s) => `${s.resource}.${s.field}`);
             const missing = [...new Set(all)].filter((k) => !covered.has(k)).sort();
             expect(missing, "a new command script needs a case in this file").to.deep.equal([]);
         });
