@@ -200,7 +200,10 @@ describe("k3s: the homelab stack", () => {
         expect(i.delete, "the uninstaller needs root, as the installer did").to.equal(
             "if [ -x /usr/local/bin/k3s-uninstall.sh ]; then sudo /usr/local/bin/k3s-uninstall.sh; fi",
         );
+        // Sent byte for byte, without a trailing newline: the script's read must accept that
+        // (tests/cluster/scripts.spec.ts runs it under bash and dash with exactly this stdin).
         expect(i.stdin).to.equal("mock-password-homelab-token");
+        expect(i.create).to.include('IFS= read -r K3S_TOKEN || [ -n "${K3S_TOKEN:-}" ]');
         expect(containsSecret(server.inputs.stdin), "the token is a secret input").to.equal(true);
         expect(containsSecret(server.inputs.connection), "the SSH key is a secret input").to.equal(true);
         expect(i.connection).to.deep.equal({
