@@ -142,7 +142,7 @@ export function deployDataPlatform(
                   argocd: platform.argocd,
                   cluster: platform.cluster,
                   objectStore,
-                  gitops: { repoUrl: config.platform.gitopsRepoUrl, revision: config.platform.gitopsRevision },
+                  ...gitopsSource(config.platform),
                   amd64OnlyImages: config.platform.amd64OnlyImages,
               },
               platform.opts,
@@ -232,6 +232,19 @@ export function kfpEnabled(config: StackConfig): boolean {
 }
 
 /** MinIO and SeaweedFS run in the platform cluster; S3 and GCS are cloud services. */
+/**
+ * Where Argo CD reads this project's Kubeflow Pipelines overlays: only a repository and revision the user
+ * set (both, validated together). Unset, the component has Pulumi apply them from this checkout, so a
+ * fresh fork deploys without the upstream repository's tags.
+ */
+export function gitopsSource(platform: Pick<StackConfig["platform"], "gitopsRepoUrl" | "gitopsRevision">): {
+    gitops?: { repoUrl: string; revision: string };
+} {
+    return platform.gitopsRepoUrl && platform.gitopsRevision
+        ? { gitops: { repoUrl: platform.gitopsRepoUrl, revision: platform.gitopsRevision } }
+        : {};
+}
+
 function objectStoreArgsIsInCluster(config: StackConfig): boolean {
     return config.platform.objectStore === "minio" || config.platform.objectStore === "seaweedfs";
 }

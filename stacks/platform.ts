@@ -255,7 +255,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
     if (argocd) {
         new ArgoProject(
             `${cluster.clusterName}-platform-project`,
-            { scope: argocd.scope, extraRepos: [config.platform.gitopsRepoUrl] },
+            { scope: argocd.scope, extraRepos: config.platform.gitopsRepoUrl ? [config.platform.gitopsRepoUrl] : [] },
             { ...baseOpts, dependsOn: [argocd.release.resource] },
         );
     }

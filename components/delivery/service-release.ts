@@ -49,6 +49,10 @@ export class ServiceRelease extends pulumi.ComponentResource {
         if (args.delivery === "argocd") {
             if (!args.argocd) throw new Error(`ServiceRelease '${name}': delivery argocd needs args.argocd (namespace, project, cluster)`);
             const target = args.argocd;
+            if (args.source.kind === "kustomize" && (!args.source.repoURL || !args.source.targetRevision))
+                throw new Error(
+                    `ServiceRelease '${name}': delivery argocd needs the kustomize source's repoURL and targetRevision (got '${args.source.repoURL}' at '${args.source.targetRevision}')`,
+                );
             target.scope?.add(args.source, target.cluster, args.namespace);
             this.resource = new k8s.apiextensions.CustomResource(
                 name,

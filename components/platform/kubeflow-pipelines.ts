@@ -1,10 +1,11 @@
 // Kubeflow Pipelines 2.17 standalone, from the committed kustomize overlays in ./kubeflow-pipelines
 // (upstream ships no Helm chart). The same overlay serves both deliveries: Argo CD reads it from the
-// GitOps repository, Pulumi builds it with kustomize.v2.Directory.
+// GitOps repository the user named (config gitopsRepoUrl + gitopsRevision), otherwise Pulumi builds it
+// from this checkout with kustomize.v2.Directory, even when the rest of the platform goes through Argo CD.
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterContract } from "../cluster/contract";
 import { isMixedArch, schedulablePools } from "../cluster/contract";
-import { KustomizeSource, ServiceRelease } from "../delivery";
+import { Delivery, KustomizeSource, ServiceRelease } from "../delivery";
 import { PlatformServiceArgs, requireTarget } from "./service";
 import type { Footprint, HasFootprint } from "./footprint";
 import { KFP_NAMESPACE, KFP_OVERLAY_ROOT, KFP_VERSION, KfpVariant, variantPath, workloadsOf } from "./kubeflow-pipelines/overlay";
@@ -39,10 +40,23 @@ export function selectKfpVariant(args: {
     };
 }
 
-/** The delivery source of one overlay directory of this repository. */
-export function kfpSource(relativePath: string, gitops: { repoUrl: string; revision: string }): KustomizeSource {
+/**
+ * The delivery source of one overlay directory of this repository. Without `gitops` only the local
+ * directory is meaningful (repoURL and targetRevision stay empty; ServiceRelease refuses them for Argo CD).
+ */
+export function kfpSource(relativePath: string, gitops: { repoUrl: string; revision: string } | undefined): KustomizeSource {
     const path = `${KFP_OVERLAY_ROOT}/${relativePath}`;
-    return { kind: "kustomize", repoURL: gitops.repoUrl, path, targetRevision: gitops.revision, localDirectory: path };
+    return { kind: "kustomize", repoURL: gitops?.repoUrl ?? "", path, targetRevision: gitops?.revision ?? "", localDirectory: path };
+}
+
+/**
+ * How the overlays are delivered. Argo CD only with a repository and revision the user named: the
+ * project's own default repository at a fixed tag is unresolvable from a fresh fork (the fork has no such
+ * tag, or a different history), and Argo CD would retry a sync that can never succeed. Pulumi applies the
+ * very same overlay from the checkout it runs in, which always exists. Pure.
+ */
+export function kfpDelivery(delivery: Delivery, gitops: { repoUrl: string; revision: string } | undefined): Delivery {
+    return delivery === "argocd" && gitops !== undefined ? "argocd" : "helm";
 }
 
 /** What each always-on KFP workload requests; on mixed clusters every one of them needs an amd64 node. */
@@ -64,8 +78,11 @@ export interface KubeflowPipelinesArgs extends PlatformServiceArgs {
     /** Node pools of the target cluster (decides the amd64 pin). */
     readonly cluster: Pick<ClusterContract, "nodePools">;
     readonly objectStore: ObjectStore;
-    /** Repository and revision Argo CD reads the overlays from (config gitopsRepoUrl / gitopsRevision). */
-    readonly gitops: { readonly repoUrl: string; readonly revision: string };
+    /**
+     * Repository and revision Argo CD reads the overlays from (config gitopsRepoUrl + gitopsRevision).
+     * Default none: Pulumi applies the overlays from this checkout whatever the delivery (see kfpDelivery).
+     */
+    readonly gitops?: { readonly repoUrl: string; readonly revision: string };
     /** Image prefixes with no arm64 build (config amd64OnlyImages), for the footprint's arch. */
     readonly amd64OnlyImages: readonly string[];
 }
@@ -93,9 +110,10 @@ export class KubeflowPipelines extends pulumi.ComponentResource implements HasFo
                 webhookPorts: [8443],
             },
         );
+        const delivery = kfpDelivery(args.delivery, args.gitops);
         const crds = new ServiceRelease(
             `${name}-cluster`,
-            { delivery: args.delivery, argocd: args.argocd, source: kfpSource("cluster-scoped", args.gitops), namespace: KFP_NAMESPACE },
+            { delivery, argocd: args.argocd, source: kfpSource("cluster-scoped", args.gitops), namespace: KFP_NAMESPACE },
             { parent: this, dependsOn: [ns] },
         );
         const ready: pulumi.Resource[] = [ns, crds];
@@ -116,7 +134,7 @@ export class KubeflowPipelines extends pulumi.ComponentResource implements HasFo
         this.release = new ServiceRelease(
             name,
             {
-                delivery: args.delivery,
+                delivery,
                 argocd: args.argocd,
                 source: kfpSource(variantPath(this.variant), args.gitops),
                 namespace: KFP_NAMESPACE,

@@ -73,8 +73,10 @@ export function detectorInferenceService(args: InferenceServiceArgs): Record<str
                 // Plain Deployment + Service + HPA: no Knative, no Istio (KServe >= 0.16 name).
                 "serving.kserve.io/deploymentMode": "Standard",
                 "serving.kserve.io/autoscalerClass": "hpa",
-                "prometheus.kserve.io/port": String(DETECTOR_PORT),
-                "prometheus.kserve.io/path": "/metrics",
+                // No prometheus.kserve.io/port|path: KServe v0.20 reads them only for queue-proxy metric
+                // aggregation (pkg/webhook/admission/pod/metrics_aggregate_injector.go), which needs Knative
+                // and is off in the chart (metricsaggregator.enableMetricAggregation: 'false'). The PodMonitor
+                // below is what scrapes the predictor.
             },
             labels: { "app.kubernetes.io/name": args.name, "app.kubernetes.io/part-of": "aiops-mlops-platform" },
         },
@@ -101,6 +103,11 @@ export function detectorInferenceService(args: InferenceServiceArgs): Record<str
                         env: [
                             { name: "STORAGE_URI", value: args.storageUri },
                             { name: "MODEL_NAME", value: args.name },
+                            // KServe v0.20 takes a custom predictor's protocol from this variable on its first
+                            // container (CustomPredictor.GetProtocol in pkg/apis/serving/v1beta1/predictor_custom.go,
+                            // constants.CustomSpecProtocolEnvVarKey) and assumes v1 without it; the detector speaks
+                            // the Open Inference Protocol (v2), which is what predict paths and InferenceGraphs use.
+                            { name: "PROTOCOL", value: "v2" },
                         ],
                         ports: [{ name: "http", containerPort: DETECTOR_PORT, protocol: "TCP" }],
                         startupProbe: { ...probe("/v2/health/live", 5), failureThreshold: 24 },
@@ -120,7 +127,7 @@ export function detectorInferenceService(args: InferenceServiceArgs): Record<str
     };
 }
 
-/** PodMonitor for the predictor pods (the prometheus.kserve.io annotations need a scrape job nobody defines). */
+/** PodMonitor for the predictor pods: the Prometheus operator scrapes them directly (no KServe annotations needed). */
 export function detectorPodMonitor(name: string, namespace: string, labels: Record<string, string>): Record<string, unknown> {
     return {
         apiVersion: "monitoring.coreos.com/v1",

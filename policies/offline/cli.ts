@@ -1,6 +1,6 @@
-// `npm run policy -- --stack <name> | --graph <file> [--format text|json] [--config <file>]`
+// `npm run policy -- --stack <name> | --graph <file> [--format text|json] [--config <file>] [--out <file>]`
 // Exit codes: 0 no mandatory violation, 1 at least one mandatory violation, 2 bad usage or unreadable input.
-import { existsSync, readFileSync } from "fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
 import { allPolicies } from "../rules";
@@ -8,14 +8,19 @@ import { ConfigError, evaluateGraph, EvaluationResult, PolicyConfigOverrides } f
 import { GraphError, loadGraph, RenderResult } from "./graph";
 import { formatJson, formatText } from "./format";
 
-export const USAGE = `Usage: npm run policy -- (--stack <name> | --graph <file>) [--format text|json] [--config <file>]
+export const USAGE = `Usage: npm run -s policy -- (--stack <name> | --graph <file>) [--format text|json] [--config <file>] [--out <file>]
 
   --stack <name>    render the stack's mock graph (tests/harness/render.ts) and evaluate it
+                    (a stack is a Pulumi.<name>.yaml file at the repository root)
   --graph <file>    evaluate a graph in \`npm run render\`'s JSON form (e.g. a hand-edited one)
   --format <fmt>    text (default) or json: {"policies": N, "violations": [{policy, level, resource, message}]}
   --config <file>   policy config in \`pulumi preview --policy-pack-config\` form:
                     {"<policy>": "disabled" | {"enforcementLevel": "...", "<key>": <value>}}
                     (default: policies/policy-config.json, which CI also passes to \`pulumi preview\`)
+  --out <file>      write the report to this file instead of stdout
+  -h, --help        print this help and exit 0
+
+npm -s (--silent) keeps npm's own banner out of stdout, e.g. npm run -s policy -- --stack aws --format json > report.json
 
 Exit codes: 0 no mandatory violations, 1 mandatory violations, 2 bad usage or input.`;
 
@@ -26,20 +31,30 @@ export interface CliOptions {
     readonly graph?: string;
     readonly format: "text" | "json";
     readonly config?: string;
+    readonly out?: string;
+    readonly help?: boolean;
 }
 
 export function parseCliArgs(argv: string[]): CliOptions {
-    let values: { stack?: string; graph?: string; format?: string; config?: string };
+    let values: { stack?: string; graph?: string; format?: string; config?: string; out?: string; help?: boolean };
     try {
         ({ values } = parseArgs({
             args: argv,
-            options: { stack: { type: "string" }, graph: { type: "string" }, format: { type: "string" }, config: { type: "string" } },
+            options: {
+                stack: { type: "string" },
+                graph: { type: "string" },
+                format: { type: "string" },
+                config: { type: "string" },
+                out: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
             strict: true,
             allowPositionals: false,
         }));
     } catch (e) {
         throw new UsageError((e as Error).message);
     }
+    if (values.help) return { format: "text", help: true };
     if ((values.stack === undefined) === (values.graph === undefined)) {
         throw new UsageError("pass exactly one of --stack <name> or --graph <file>.");
     }
@@ -64,6 +79,17 @@ async function loadHarness(): Promise<RenderModule> {
     }
 }
 
+/** The repository root, where each stack is a `Pulumi.<name>.yaml` file. */
+export const REPO_ROOT = path.resolve(__dirname, "../..");
+
+/** Stack names, from the `Pulumi.<name>.yaml` files in `root`. */
+export function availableStacks(root: string = REPO_ROOT): string[] {
+    return readdirSync(root)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
 /** The project's policy config: the file CI passes to `pulumi preview --policy-pack-config` as well. */
 export const DEFAULT_CONFIG = path.resolve(__dirname, "../policy-config.json");
 
@@ -83,12 +109,25 @@ export async function run(
     out: (text: string) => void,
     err: (text: string) => void,
     harness: () => Promise<RenderModule> = loadHarness,
+    stacks: () => string[] = availableStacks,
 ): Promise<number> {
     let options: CliOptions;
     try {
         options = parseCliArgs(argv);
     } catch (e) {
         err(`error: ${(e as Error).message}\n\n${USAGE}`);
+        return 2;
+    }
+    if (options.help) {
+        out(USAGE);
+        return 0;
+    }
+    if (options.stack !== undefined && !stacks().includes(options.stack)) {
+        const known = stacks();
+        err(
+            `error: no stack '${options.stack}': there is no Pulumi.${options.stack}.yaml at the repository root. ` +
+                `Available stacks: ${known.length > 0 ? known.join(", ") : "none"}.`,
+        );
         return 2;
     }
     let result: EvaluationResult;
@@ -103,7 +142,18 @@ export async function run(
         }
         throw e;
     }
-    out(options.format === "json" ? formatJson(result) : formatText(result, graph));
+    const report = options.format === "json" ? formatJson(result) : formatText(result, graph);
+    if (options.out !== undefined) {
+        try {
+            writeFileSync(options.out, `${report}\n`);
+        } catch (e) {
+            err(`error: cannot write --out ${options.out}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+            return 2;
+        }
+        err(`wrote ${options.out}`);
+    } else {
+        out(report);
+    }
     return result.violations.some((v) => v.level === "mandatory") ? 1 : 0;
 }
 

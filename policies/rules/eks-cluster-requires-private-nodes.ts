@@ -16,10 +16,19 @@ export const eksClusterRequiresPrivateNodes: ResourceValidationPolicy = {
         if (asArray(args.props.privateSubnetIds).length === 0) {
             report("privateSubnetIds is not set, so nodes may land in public subnets; pass the VPC's private subnets as privateSubnetIds.");
         }
-        // @pulumi/eks defaults nodeAssociatePublicIpAddress to true.
-        if (args.props.nodeAssociatePublicIpAddress !== false) {
+        // nodeAssociatePublicIpAddress only configures @pulumi/eks's default node group (4.3:
+        // nodejs/eks/cluster/cluster.ts builds nodeGroupOptions from it for that group alone), where it
+        // defaults to true. Without a default group it does nothing; managed groups are checked on their own.
+        // Skipped as in 4.3: `skipDefaultNodeGroup || fargate || autoMode?.enabled`.
+        const p = args.props;
+        const defaultGroup = !(
+            p.skipDefaultNodeGroup === true ||
+            (p.fargate !== undefined && p.fargate !== false) ||
+            p.autoMode?.enabled === true
+        );
+        if (defaultGroup && p.nodeAssociatePublicIpAddress !== false) {
             report(
-                "nodes get public IP addresses (nodeAssociatePublicIpAddress defaults to true); set nodeAssociatePublicIpAddress: false.",
+                "the default node group's nodes get public IP addresses (nodeAssociatePublicIpAddress defaults to true); set skipDefaultNodeGroup: true and use managed node groups in private subnets, or set nodeAssociatePublicIpAddress: false.",
             );
         }
     },

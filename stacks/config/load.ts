@@ -9,6 +9,7 @@ import {
     SECRET_KEYS,
     SecretKey,
     ValidStackConfig,
+    stackFile,
     validateStackConfig,
 } from "./validate";
 
@@ -43,7 +44,7 @@ export function readRawConfig(): RawStackConfig {
             problems.push({
                 key,
                 message: `is not valid structured config; got '${text.slice(0, 60)}'`,
-                fix: `write \`${key}:\` as a YAML mapping/list in Pulumi.<stack>.yaml`,
+                fix: `write \`${key}:\` as a YAML mapping/list in ${stackFile(pulumi.getStack())}`,
             });
         }
     }
@@ -64,7 +65,7 @@ export function readRawConfig(): RawStackConfig {
         if (all[prefix + key] === undefined) continue;
         secrets[key] = { encrypted: runtimeConfig.isConfigSecret?.(prefix + key) ?? true };
     }
-    return { values, secrets, setKeys };
+    return { values, secrets, setKeys, stack: pulumi.getStack() };
 }
 
 /** Reads and validates the whole stack config; throws one ConfigError listing every problem. */

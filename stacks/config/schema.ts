@@ -203,18 +203,22 @@ export const platformSchema = z.strictObject({
         .regex(/^\d+[smhdwy]$/, { error: "must be a Prometheus duration such as 10d" })
         .default("10d"),
     prometheusStorage: memoryQuantity.default("20Gi"),
-    /** Git repository Argo CD reads this project's overlays from (delivery: argocd). */
+    /**
+     * Git repository Argo CD reads this project's own overlays (Kubeflow Pipelines) from, with delivery
+     * argocd. No default: a fresh fork has none of this repository's tags, so by default Pulumi applies the
+     * overlays from the checkout it runs in, and only a repository and revision the user names go to Argo CD.
+     */
     gitopsRepoUrl: z
         .string()
         .regex(/^(https:\/\/|git@)[^\s]+$/, { error: "must be an https:// or git@ repository URL" })
-        .default("https://github.com/aiops-mlops/aiops-mlops-platform.git"),
+        .optional(),
     /** A tag or commit of gitopsRepoUrl: a branch would let unreviewed commits reach the cluster. */
     gitopsRevision: z
         .string()
         .regex(/^(v?\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?|[0-9a-f]{40})$/, {
             error: "must be a release tag such as v0.1.0 or a full commit SHA, not a branch (tag your fork: git tag v0.1.0 && git push --tags)",
         })
-        .default("v0.1.0"),
+        .optional(),
     /** Registry path the detector and MCP tool images are pulled from (images.yml pushes there). */
     imageRepository: z
         .string()

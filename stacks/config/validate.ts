@@ -28,6 +28,66 @@ export interface RawStackConfig {
     secrets: Partial<Record<SecretKey, { encrypted: boolean }>>;
     /** Every key set for this project, to catch typos. */
     setKeys: string[];
+    /** The stack's name, so fixes name its file (`Pulumi.<stack>.yaml`); unknown in pure tests. */
+    stack?: string;
+}
+
+/** The stack file a fix line points at. */
+export function stackFile(stack: string | undefined): string {
+    return stack ? `Pulumi.${stack}.yaml` : "the stack's Pulumi.<stack>.yaml";
+}
+
+/** Levenshtein distance (insert, delete, substitute), case-insensitive. */
+export function editDistance(a: string, b: string): number {
+    const x = a.toLowerCase();
+    const y = b.toLowerCase();
+    let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= x.length; i++) {
+        const row = [i];
+        for (let j = 1; j <= y.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+        prev = row;
+    }
+    return prev[y.length];
+}
+
+/**
+ * The known key nearest to a misspelt one, when it is near enough to be the likely intent: at most
+ * a third of the key's length in edits (at least 1, at most 3), and no tie with another key.
+ */
+export function nearestKey(typo: string, known: readonly string[]): string | undefined {
+    const limit = Math.min(3, Math.max(1, Math.floor(typo.length / 3)));
+    const scored = known.map((k) => [k, editDistance(typo, k)] as const).sort((a, b) => a[1] - b[1]);
+    if (scored.length === 0 || scored[0][1] > limit) return undefined;
+    return scored.length > 1 && scored[1][1] === scored[0][1] ? undefined : scored[0][0];
+}
+
+/** Keys an object schema defines at `path` (through optional/default/array/union wrappers). */
+export function schemaKeysAt(schema: z.ZodType, path: PropertyKey[]): string[] {
+    type Def = {
+        type: string;
+        shape?: Record<string, z.ZodType>;
+        innerType?: z.ZodType;
+        element?: z.ZodType;
+        options?: z.ZodType[];
+        in?: z.ZodType;
+    };
+    const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
+    const candidates = (s: z.ZodType): z.ZodType[] => {
+        const d = defOf(s);
+        if (d.innerType) return candidates(d.innerType);
+        if (d.type === "pipe" && d.in) return candidates(d.in);
+        if (d.type === "union" && d.options) return d.options.flatMap(candidates);
+        return [s];
+    };
+    let level = candidates(schema);
+    for (const p of path) {
+        level = level.flatMap((s) => {
+            const d = defOf(s);
+            if (typeof p === "number") return d.type === "array" && d.element ? candidates(d.element) : [];
+            return d.shape?.[String(p)] ? candidates(d.shape[String(p)]) : [];
+        });
+    }
+    return [...new Set(level.flatMap((s) => Object.keys(defOf(s).shape ?? {})))];
 }
 
 interface Common {
@@ -79,12 +139,16 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     const problems: ConfigProblem[] = [];
     const v = raw.values;
 
+    const file = stackFile(raw.stack);
     for (const key of raw.setKeys) {
         if (!(KNOWN_KEYS as readonly string[]).includes(key) && !(key in SECRET_KEYS)) {
+            const near = nearestKey(key, [...KNOWN_KEYS, ...Object.keys(SECRET_KEYS)]);
             problems.push({
                 key,
                 message: `is not a setting of this project (known: ${KNOWN_KEYS.join(", ")})`,
-                fix: `pulumi config rm ${PROJECT}:${key}  (or correct its spelling)`,
+                fix: near
+                    ? `did you mean '${near}'? Rename \`${PROJECT}:${key}\` to \`${PROJECT}:${near}\` in ${file}`
+                    : `pulumi config rm ${PROJECT}:${key}  (or correct its spelling in ${file})`,
             });
         }
     }
@@ -115,7 +179,7 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     if (platformRaw.profile === undefined || platformRaw.profile === "auto") platformRaw.profile = DEFAULT_PROFILE[environment];
     if (platformRaw.objectStore === undefined || platformRaw.objectStore === "auto")
         platformRaw.objectStore = DEFAULT_OBJECT_STORE[environment];
-    const platform = collect(platformSchema, platformRaw, "", problems);
+    const platform = collect(platformSchema, platformRaw, "", problems, file);
 
     const sectionSchema = { aws: awsSchema, homelab: homelabSchema, hybrid: hybridSchema, local: localSchema }[environment];
     let section: unknown;
@@ -126,10 +190,10 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
         problems.push({
             key: environment,
             message: `is required when environment is ${environment}`,
-            fix: `add a \`${PROJECT}:${environment}:\` block to Pulumi.<stack>.yaml (see README, "Configure")`,
+            fix: `add a \`${PROJECT}:${environment}:\` block to ${file} (see README, "Configure")`,
         });
     } else {
-        section = collect(sectionSchema, v[environment], `${environment}.`, problems);
+        section = collect(sectionSchema, v[environment], `${environment}.`, problems, file);
     }
 
     if (section !== undefined) crossChecks(environment, section, problems);
@@ -146,6 +210,18 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
             message: `must suit the environment: ${storeProblem}`,
             fix: `pulumi config set ${PROJECT}:objectStore auto`,
         });
+    // Argo CD needs both to find the overlays; one alone is a half-made switch to GitOps delivery.
+    if (platform && (platform.gitopsRepoUrl === undefined) !== (platform.gitopsRevision === undefined)) {
+        const [missing, example] =
+            platform.gitopsRepoUrl === undefined
+                ? ["gitopsRepoUrl", "https://github.com/<you>/aiops-mlops-platform.git"]
+                : ["gitopsRevision", "<tag or full commit SHA pushed to gitopsRepoUrl>"];
+        problems.push({
+            key: missing,
+            message: `is required when ${missing === "gitopsRepoUrl" ? "gitopsRevision" : "gitopsRepoUrl"} is set (Argo CD reads the overlays from that repository at that revision)`,
+            fix: `pulumi config set ${PROJECT}:${missing} ${example}  (or unset both: Pulumi then applies the overlays from this checkout)`,
+        });
+    }
     if (platform?.llmProvider === "azureopenai" && platform.azureOpenAIEndpoint === "") {
         problems.push({
             key: "azureOpenAIEndpoint",
@@ -180,12 +256,19 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
 }
 
 /** Parses one part with zod and turns each issue into a ConfigProblem; undefined when it had problems. */
-function collect<S extends z.ZodType>(schema: S, value: unknown, prefix: string, problems: ConfigProblem[]): z.output<S> | undefined {
+function collect<S extends z.ZodType>(
+    schema: S,
+    value: unknown,
+    prefix: string,
+    problems: ConfigProblem[],
+    file: string,
+): z.output<S> | undefined {
     const result = schema.safeParse(value, { reportInput: true });
     if (result.success) return result.data;
     for (const issue of result.error.issues) {
         const key = prefix + formatPath(issue.path);
-        problems.push({ key: key.replace(/\.$/, ""), message: describe(issue), fix: fixFor(key.replace(/\.$/, ""), issue) });
+        const known = issue.code === "unrecognized_keys" ? schemaKeysAt(schema, issue.path) : [];
+        problems.push({ key: key.replace(/\.$/, ""), message: describe(issue), fix: fixFor(key.replace(/\.$/, ""), issue, file, known) });
     }
     return undefined;
 }
@@ -214,9 +297,18 @@ function describe(issue: z.core.$ZodIssue): string {
     }
 }
 
-function fixFor(key: string, issue: z.core.$ZodIssue): string {
-    if (issue.code === "unrecognized_keys")
-        return `remove or correct ${issue.keys.map((k) => `'${key ? key + "." : ""}${k}'`).join(", ")} in Pulumi.<stack>.yaml`;
+function fixFor(key: string, issue: z.core.$ZodIssue, file: string, known: readonly string[]): string {
+    if (issue.code === "unrecognized_keys") {
+        const at = (k: string) => `'${key ? key + "." : ""}${k}'`;
+        const hints = issue.keys.flatMap((k) => {
+            const near = nearestKey(k, known);
+            return near ? [issue.keys.length === 1 ? at(near) : `${at(near)} for '${k}'`] : [];
+        });
+        return (
+            `remove or correct ${issue.keys.map(at).join(", ")} in ${file}` +
+            (hints.length > 0 ? `; did you mean ${hints.join(", ")}?` : known.length > 0 ? ` (keys there: ${known.join(", ")})` : "")
+        );
+    }
     const placeholder = issue.code === "invalid_value" ? `<${issue.values.map((x) => String(x)).join("|")}>` : "<value>";
     return `pulumi config set --path '${PROJECT}:${key}' ${placeholder}`;
 }

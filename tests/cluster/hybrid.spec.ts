@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { argoClusterConfig, decodeToken } from "../../components/cluster/argocd/cluster-secret";
 import { vmServiceAccountId } from "../../components/cluster/gcp/gcp-k3s-cluster";
-import { gcpMachineArch, startupScript, ubuntuImage } from "../../components/cluster/gcp/startup-script";
+import { gcpMachineArch, startupScript, ubuntuImage, upgradeScript } from "../../components/cluster/gcp/startup-script";
 import { k3dCreateArgs, k3dCreateCommand, k3dServerUrl } from "../../components/cluster/k3d/commands";
 import { kubeconfigServer } from "../../components/cluster/kubeconfig";
 import type { StackRun } from "../harness";
@@ -164,6 +164,40 @@ describe("hybrid: the stack", () => {
         expect(inputs(read).connection).to.include({ host: "aiops-control", user: "root" });
         expect(run.outputs.controlKubeconfig.secret).to.equal(true);
         expect(kubeconfigServer(run.outputs.controlKubeconfig.value as string)).to.equal("https://aiops-control:6443");
+    });
+
+    it("upgrades k3s on the running VM when k3sVersion changes, and reads the kubeconfig after that step", async () => {
+        const CMD = "command:remote:Command";
+        const upgrade = one(run, CMD, "hybrid-control-k3s-version");
+        expect(upgrade.parent).to.equal("aiops:cluster:GcpK3sCluster::hybrid-control");
+        expect(upgrade.dependsOn).to.include("gcp:compute/instance:Instance::hybrid-control");
+        expect(inputs(upgrade).triggers).to.include("v1.35.5+k3s1");
+        expect(inputs(upgrade).connection).to.include({ host: "aiops-control", user: "root" });
+        expect(inputs(upgrade).create).to.include("INSTALL_K3S_VERSION=v1.35.5+k3s1 sh -s - server");
+        const read = one(run, CMD, "hybrid-control-kubeconfig");
+        expect(read.dependsOn, "the read-back follows the upgrade").to.include(`${CMD}::hybrid-control-k3s-version`);
+
+        const bumped = await runWith("hybrid", { "hybrid.k3sVersion": "v1.35.6+k3s1" });
+        const after = one(bumped, CMD, "hybrid-control-k3s-version");
+        // A trigger change replaces the Command: its create (the upgrade) runs again on the live VM.
+        expect(inputs(after).triggers).to.not.deep.equal(inputs(upgrade).triggers);
+        expect(inputs(after).triggers).to.include("v1.35.6+k3s1");
+        expect(inputs(after).create).to.include("INSTALL_K3S_VERSION=v1.35.6+k3s1 sh -s - server");
+        expect(inputs(after).create).to.include(`!= v1.35.6+k3s1 ]; then`);
+        expect(inputs(one(bumped, CMD, "hybrid-control-kubeconfig")).triggers, "the read-back re-runs too").to.include("v1.35.6+k3s1");
+        // The VM itself is kept (its startup script changes in place, for the next boot).
+        const vm = (r: typeof run) => one(r, "gcp:compute/instance:Instance", "hybrid-control");
+        expect(vm(bumped).options.replaceOnChanges).to.deep.equal([]);
+        expect(inputs(vm(bumped)).metadata["startup-script"]).to.include("INSTALL_K3S_VERSION=v1.35.6+k3s1");
+    });
+
+    it("the upgrade step uses sudo for a non-root SSH user", () => {
+        const text = upgradeScript(
+            { nodeName: "c", tailnetHostname: "aiops-control", traefik: true, k3sVersion: "v1.35.5+k3s1" },
+            "ubuntu",
+        );
+        expect(text).to.include("sudo test -s /etc/rancher/k3s/k3s.yaml");
+        expect(text).to.include("| sudo env INSTALL_K3S_VERSION=v1.35.5+k3s1 sh -s - server");
     });
 
     it("creates the k3d edge locally with a delete that removes it, recreating on any spec change", () => {

@@ -100,7 +100,9 @@ describe("k3s: scripts", () => {
             args: ["agent", "--node-name", "w"],
         });
         expect(text).to.equal(
-            "set -eu\nIFS= read -r K3S_TOKEN\nexport K3S_TOKEN\n" +
+            // The token arrives without a trailing newline (tests/cluster/scripts.spec.ts runs this for real):
+            // a bare `read` returns 1 at end of input and `set -e` would abort before installing anything.
+            'set -eu\nIFS= read -r K3S_TOKEN || [ -n "${K3S_TOKEN:-}" ] || { echo "no K3S_TOKEN on stdin" >&2; exit 1; }\nexport K3S_TOKEN\n' +
                 "curl -sfL https://raw.githubusercontent.com/k3s-io/k3s/v1.35.5%2Bk3s1/install.sh | INSTALL_K3S_VERSION=v1.35.5+k3s1 K3S_URL=https://192.168.1.10:6443 sh -s - agent --node-name w",
         );
         expect(text).to.not.match(/K3S_TOKEN=/);
@@ -198,7 +200,10 @@ describe("k3s: the homelab stack", () => {
         expect(i.delete, "the uninstaller needs root, as the installer did").to.equal(
             "if [ -x /usr/local/bin/k3s-uninstall.sh ]; then sudo /usr/local/bin/k3s-uninstall.sh; fi",
         );
+        // Sent byte for byte, without a trailing newline: the script's read must accept that
+        // (tests/cluster/scripts.spec.ts runs it under bash and dash with exactly this stdin).
         expect(i.stdin).to.equal("mock-password-homelab-token");
+        expect(i.create).to.include('IFS= read -r K3S_TOKEN || [ -n "${K3S_TOKEN:-}" ]');
         expect(containsSecret(server.inputs.stdin), "the token is a secret input").to.equal(true);
         expect(containsSecret(server.inputs.connection), "the SSH key is a secret input").to.equal(true);
         expect(i.connection).to.deep.equal({

@@ -1,11 +1,15 @@
-// npm run render -- --stack <name> [--format json|yaml] [--out DIR]
+// npm run -s render -- --stack <name> [--format json|yaml] [--out DIR]
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { listStacks } from "./stack-config";
 import { renderStack, toYaml } from "./render";
 
-const USAGE = "usage: npm run render -- --stack <aws|homelab|hybrid|local> [--format json|yaml] [--out DIR]";
+const USAGE = [
+    `usage: npm run -s render -- --stack <${listStacks().join("|")}> [--format json|yaml] [--out DIR]`,
+    "  --out DIR   write DIR/<stack>.<format> instead of printing the document",
+    "  -s          (npm's --silent) keeps npm's banner out of stdout: npm run -s render -- --stack aws > aws.json",
+].join("\n");
 
 async function cli(argv: string[]): Promise<number> {
     let values: { stack?: string; format?: string; out?: string; help?: boolean };
@@ -58,9 +62,11 @@ async function cli(argv: string[]): Promise<number> {
 }
 
 cli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => {
+        process.exitCode = code;
+    },
     (e) => {
         process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-        process.exit(1);
+        process.exitCode = 1;
     },
 );

@@ -5,7 +5,13 @@ import * as path from "node:path";
 import { expect } from "chai";
 import { parse } from "yaml";
 import { platformSchema } from "../../stacks/config/schema";
-import { KFP_ARTIFACT_SECRET, KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../../components/platform/kubeflow-pipelines";
+import {
+    KFP_ARTIFACT_SECRET,
+    KubeflowPipelines,
+    kfpDelivery,
+    kfpFootprint,
+    selectKfpVariant,
+} from "../../components/platform/kubeflow-pipelines";
 import {
     KFP_IMAGES_NOT_DEPLOYED,
     KFP_OVERLAY_ROOT,
@@ -287,6 +293,34 @@ describe("KubeflowPipelines component", () => {
         expect(regs.some((r) => r.type === "kubernetes:kustomize/v2:Directory")).to.equal(false);
     });
 
+    it("delivery argocd without a GitOps repository: Pulumi applies the overlays from this checkout (a fresh fork works)", async () => {
+        const regs = await runComponents(() => {
+            const cluster = fakeCluster("lab", [pool("x86", "amd64")]);
+            new KubeflowPipelines(
+                "kfp",
+                { delivery: "argocd", argocd, profile: "lean", cluster, objectStore: fakeStore(true), amd64OnlyImages: DEFAULT_AMD64_ONLY },
+                { provider: cluster.provider },
+            );
+        });
+        expect(
+            regs.filter((r) => r.type.includes("argoproj.io")),
+            "no Application at an unresolvable revision",
+        ).to.deep.equal([]);
+        expect(regs.filter((r) => r.type === "kubernetes:kustomize/v2:Directory").map((r) => r.inputs.directory)).to.have.members([
+            `${KFP_OVERLAY_ROOT}/cluster-scoped`,
+            `${KFP_OVERLAY_ROOT}/overlays/default/platform-store/lean`,
+        ]);
+        // Each directory is on disk in this checkout, with its kustomization.
+        for (const dir of [`${KFP_OVERLAY_ROOT}/cluster-scoped`, `${KFP_OVERLAY_ROOT}/overlays/default/platform-store/lean`])
+            expect(fs.existsSync(path.resolve(__dirname, "../..", dir, "kustomization.yaml")), dir).to.equal(true);
+    });
+
+    it("picks Argo CD only with a named repository and revision", () => {
+        expect(kfpDelivery("argocd", gitops)).to.equal("argocd");
+        expect(kfpDelivery("argocd", undefined)).to.equal("helm");
+        expect(kfpDelivery("helm", gitops)).to.equal("helm");
+    });
+
     it("delivery argocd without a target fails with the component's name", async () => {
         let error: Error | undefined;
         await runComponents(() => {
@@ -312,15 +346,32 @@ describe("Kubeflow Pipelines on the stacks", () => {
         expect(dirs).to.have.members([`${KFP_OVERLAY_ROOT}/cluster-scoped`, `${KFP_OVERLAY_ROOT}/overlays/default/platform-store/lean`]);
     });
 
-    it("homelab, delivery argocd: Applications on the configured GitOps repository", async () => {
-        const { run } = await platformRun("homelab", "argocd");
-        const app = one(run, APPLICATION, "homelab-kubeflow-pipelines");
+    it("homelab, delivery argocd, as committed (no gitopsRepoUrl/gitopsRevision): Pulumi applies the overlays", async () => {
         const { config } = loadStackConfig("homelab");
+        expect(config, "no project default points at a tag a fork lacks").to.not.have.any.keys(
+            "aiops-mlops-platform:gitopsRepoUrl",
+            "aiops-mlops-platform:gitopsRevision",
+        );
+        const { run } = await platformRun("homelab", "argocd");
+        expect(run.registrations.filter((r) => r.type === APPLICATION && r.name.includes("kubeflow-pipelines"))).to.deep.equal([]);
+        const dirs = run.registrations.filter((r) => r.type === "kubernetes:kustomize/v2:Directory").map((r) => r.inputs.directory);
+        expect(dirs).to.have.members([`${KFP_OVERLAY_ROOT}/cluster-scoped`, `${KFP_OVERLAY_ROOT}/overlays/default/platform-store/lean`]);
+        // Other services still go through Argo CD.
+        expect(run.registrations.filter((r) => r.type === APPLICATION).length).to.be.greaterThan(0);
+    });
+
+    it("homelab, delivery argocd with gitopsRepoUrl + gitopsRevision: Applications on that repository at that revision", async () => {
+        const repo = "https://github.com/you/aiops-mlops-platform.git";
+        const run = await runStack("homelab", { delivery: "argocd", gitopsRepoUrl: repo, gitopsRevision: "v0.2.0" });
+        const app = one(run, APPLICATION, "homelab-kubeflow-pipelines");
         expect((app.inputs.spec as Record<string, any>).source).to.deep.equal({
-            repoURL: config["aiops-mlops-platform:gitopsRepoUrl"],
+            repoURL: repo,
             path: `${KFP_OVERLAY_ROOT}/overlays/default/platform-store/lean`,
-            targetRevision: config["aiops-mlops-platform:gitopsRevision"],
+            targetRevision: "v0.2.0",
         });
+        expect(run.registrations.some((r) => r.type === "kubernetes:kustomize/v2:Directory")).to.equal(false);
+        const project = run.registrations.find((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject")!;
+        expect((project.inputs.spec as Record<string, any>).sourceRepos).to.include(repo);
     });
 
     it("homelab with a schedulable arm64 server: the mixed-arch overlay", async () => {

@@ -119,8 +119,10 @@ export class EksCluster extends pulumi.ComponentResource implements ClusterContr
                 // (@pulumi/eks 4.3 writes it into the vpc-cni add-on's configurationValues).
                 vpcCniOptions: { enableNetworkPolicy: true },
                 createOidcProvider: true,
+                // No default node group, so no nodeAssociatePublicIpAddress: in @pulumi/eks 4.3 it only
+                // configures the default group (nodejs/eks/cluster/cluster.ts, nodeGroupOptions). Managed
+                // node groups join the private subnets (subnetIds below), which assign no public IPs.
                 skipDefaultNodeGroup: true,
-                nodeAssociatePublicIpAddress: false,
                 vpcId: args.vpcId,
                 privateSubnetIds: args.privateSubnetIds,
                 publicSubnetIds: args.publicSubnetIds,

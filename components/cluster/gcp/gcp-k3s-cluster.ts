@@ -9,7 +9,7 @@ import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
 import { hostKubeconfig } from "../kubeconfig";
 import { K3S_KUBECONFIG_PATH, asRoot, readKubeconfigCommand } from "../k3s/scripts";
-import { gcpMachineArch, startupScript, ubuntuImage } from "./startup-script";
+import { gcpMachineArch, startupScript, ubuntuImage, upgradeScript } from "./startup-script";
 
 export interface GcpK3sClusterArgs {
     /** Name of the cluster in the kubeconfig and the platform; also the VM's and node's name. */
@@ -26,7 +26,7 @@ export interface GcpK3sClusterArgs {
     readonly subnetId: pulumi.Input<string>;
     /** Network tag the firewall rules target. */
     readonly networkTag: string;
-    /** Pinned k3s release, e.g. "v1.35.5+k3s1". */
+    /** Pinned k3s release, e.g. "v1.35.5+k3s1". Changing it upgrades k3s on the running VM over SSH. */
     readonly k3sVersion: string;
     /** MagicDNS name of the VM; also a TLS SAN and the kubeconfig's server. */
     readonly tailnetHostname: string;
@@ -142,24 +142,43 @@ export class GcpK3sCluster extends pulumi.ComponentResource implements ClusterCo
 
         // Over Tailscale SSH (enabled by `tailscale up --ssh`): the tailnet ACL decides who may log in.
         // The dial limit covers the VM's first boot (tailnet join and k3s install take minutes).
+        const connection = {
+            host: args.tailnetHostname,
+            user: args.sshUser,
+            privateKey: args.sshPrivateKey,
+            dialErrorLimit: 60,
+            perDialTimeout: 10,
+        };
+        // GCP applies a new `startup-script` in place and does not re-run it on a running VM, so a
+        // `k3sVersion` bump alone never upgraded k3s. This step is keyed on the version (a change replaces
+        // it, and the replacement runs the pinned installer over SSH), and on the instance (a new VM gets
+        // it again, as a no-op once its first boot installed that release). Re-creating the VM instead
+        // would lose the cluster's state, which a platform engineer would not expect from a patch bump.
+        const upgrade = new command.remote.Command(
+            `${name}-k3s-version`,
+            {
+                connection,
+                create: upgradeScript(
+                    { nodeName: args.clusterName, tailnetHostname: args.tailnetHostname, traefik, k3sVersion: args.k3sVersion },
+                    args.sshUser,
+                ),
+                triggers: [instance.instanceId, args.k3sVersion],
+            },
+            { parent: this, dependsOn: [instance] },
+        );
+        // Read after the upgrade step, and again whenever it re-runs (same triggers).
         const read = new command.remote.Command(
             `${name}-kubeconfig`,
             {
-                connection: {
-                    host: args.tailnetHostname,
-                    user: args.sshUser,
-                    privateKey: args.sshPrivateKey,
-                    dialErrorLimit: 60,
-                    perDialTimeout: 10,
-                },
+                connection,
                 create: `set -eu\nfor i in $(seq 1 90); do ${asRoot(args.sshUser)}test -s ${K3S_KUBECONFIG_PATH} && break; sleep 10; done\n${readKubeconfigCommand(args.sshUser)}`,
                 triggers: [instance.instanceId, args.k3sVersion],
             },
-            { parent: this, dependsOn: [instance], additionalSecretOutputs: ["stdout"] },
+            { parent: this, dependsOn: [instance, upgrade], additionalSecretOutputs: ["stdout"] },
         );
         this.kubeconfig = hostKubeconfig(read.stdout, this.apiServerUrl, args.clusterName);
         this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, { parent: this });
-        this.readyResources = [instance, read];
+        this.readyResources = [instance, upgrade, read];
         this.registerOutputs({
             kubeconfig: this.kubeconfig,
             apiServerUrl: this.apiServerUrl,

@@ -90,6 +90,17 @@ export function k3sAgentArgs(n: K3sNodeFlags): string[] {
 }
 
 /**
+ * Reads one secret line from stdin into `name`. @pulumi/command 1.2.1's remote Command hands `stdin` to
+ * the SSH session byte for byte (provider/pkg/provider/remote/commandOutputs.go: `session.Stdin =
+ * strings.NewReader(*c.Stdin)`), so a token arrives with no trailing newline: `read` then fills the
+ * variable but returns 1 at end of input, which `set -e` turns into an abort. Accept a last line
+ * without a newline, and fail with a message only when nothing arrived.
+ */
+export function readStdinLine(name: string): string {
+    return `IFS= read -r ${name} || [ -n "\${${name}:-}" ] || { echo "no ${name} on stdin" >&2; exit 1; }`;
+}
+
+/**
  * Installs (or upgrades in place: the script is idempotent) k3s. The token arrives on stdin and is
  * exported for the install script, so it is never on a command line or in the command's text.
  */
@@ -97,7 +108,7 @@ export function installCommand(a: { k3sVersion: string; args: readonly string[];
     const env = [`INSTALL_K3S_VERSION=${shq(a.k3sVersion)}`, ...(a.serverUrl ? [`K3S_URL=${shq(a.serverUrl)}`] : [])];
     return [
         "set -eu",
-        "IFS= read -r K3S_TOKEN",
+        readStdinLine("K3S_TOKEN"),
         "export K3S_TOKEN",
         `curl -sfL ${installScriptUrl(a.k3sVersion)} | ${env.join(" ")} sh -s - ${a.args.map(shq).join(" ")}`,
     ].join("\n");

@@ -162,10 +162,20 @@ describe("eks-cluster-requires-private-nodes", () => {
         expect(await run(mutate(compliantEksComponent(), (o) => (o.privateSubnetIds = [null, null])))).to.deep.equal([]);
     });
 
-    it("flags nodeAssociatePublicIpAddress left at its default", async () => {
-        const violations = await run(mutate(compliantEksComponent(), (o) => delete o.nodeAssociatePublicIpAddress));
+    it("flags a default node group with nodeAssociatePublicIpAddress left at its default", async () => {
+        const violations = await run(mutate(compliantEksComponent(), (o) => delete o.skipDefaultNodeGroup));
         expect(violations).to.have.length(1);
-        expect(violations[0]).to.include("set nodeAssociatePublicIpAddress: false");
+        expect(violations[0]).to.include("set skipDefaultNodeGroup: true").and.include("nodeAssociatePublicIpAddress: false");
+        const privateDefault = mutate(compliantEksComponent(), (o) => {
+            delete o.skipDefaultNodeGroup;
+            o.nodeAssociatePublicIpAddress = false;
+        });
+        expect(await run(privateDefault)).to.deep.equal([]);
+    });
+
+    it("does not ask for nodeAssociatePublicIpAddress without a default node group (it would do nothing)", async () => {
+        expect(await run(compliantEksComponent())).to.deep.equal([]);
+        expect(compliantEksComponent()).to.not.have.property("nodeAssociatePublicIpAddress");
     });
 
     it("does not apply to aws:eks/cluster, which has no node settings", async () => {

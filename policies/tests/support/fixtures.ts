@@ -130,7 +130,7 @@ export function compliantEksComponent(): Props {
         endpointPrivateAccess: true,
         encryptionConfigKeyArn: "arn:aws:kms:eu-west-1:123456789012:key/abcd",
         enabledClusterLogTypes: ["api", "audit", "authenticator"],
-        nodeAssociatePublicIpAddress: false,
+        skipDefaultNodeGroup: true,
         privateSubnetIds: ["subnet-priv-a", "subnet-priv-b"],
         publicSubnetIds: ["subnet-pub-a", "subnet-pub-b"],
         vpcId: "vpc-1",

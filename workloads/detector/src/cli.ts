@@ -7,6 +7,7 @@ import { pipelineCommand } from "./pipeline/cli";
 import { loadModelFile, scoreSeries, trainModel, TrainOptions } from "./model";
 import { fetchSeries } from "./prometheus";
 import { readCsvSeries, Point } from "./series";
+import { exitAfterStdout } from "./exit";
 import { buildServer } from "./server";
 
 export const USAGE = `usage:
@@ -307,10 +308,10 @@ async function serve(args: string[], io: Io): Promise<number> {
         stopping = true;
         app.log.info({ signal }, "shutting down");
         app.close().then(
-            () => process.exit(0),
+            () => exitAfterStdout(0),
             (err: unknown) => {
                 app.log.error({ err }, "shutdown failed");
-                process.exit(1);
+                exitAfterStdout(1);
             },
         );
     };

@@ -157,5 +157,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
     console.error(err);
-    process.exit(1);
+    process.exitCode = 1;
 });

@@ -3,6 +3,7 @@
  */
 import { createApp } from "./app";
 import { ConfigError, parseConfig } from "./config";
+import { exitAfterStdout } from "./exit";
 import { jsonLogger } from "./log";
 
 // Kubernetes waits terminationGracePeriodSeconds (30 s by default) after SIGTERM; finish well before.
@@ -16,7 +17,8 @@ async function main(): Promise<void> {
     } catch (err) {
         if (err instanceof ConfigError) {
             logger.log("error", err.message, { problems: err.problems });
-            process.exit(2);
+            exitAfterStdout(2);
+            return;
         }
         throw err;
     }
@@ -38,12 +40,12 @@ async function main(): Promise<void> {
         logger.log("info", "shutting down", { signal });
         const force = setTimeout(() => {
             logger.log("warn", "in-flight requests did not finish in time; exiting");
-            process.exit(1);
+            exitAfterStdout(1);
         }, SHUTDOWN_GRACE_MS);
         force.unref();
         void app.close().then(() => {
             logger.log("info", "stopped");
-            process.exit(0);
+            exitAfterStdout(0);
         });
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
@@ -52,5 +54,5 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", error: String(err) })}\n`);
-    process.exit(1);
+    exitAfterStdout(1);
 });
