@@ -185,7 +185,7 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     let section: unknown;
     // Every key of the local block has a default: a newcomer's stack needs no block at all.
     if (v[environment] === undefined && environment === "local") {
-        section = collect(sectionSchema, {}, "local.", problems);
+        section = collect(sectionSchema, {}, "local.", problems, file);
     } else if (v[environment] === undefined) {
         problems.push({
             key: environment,
