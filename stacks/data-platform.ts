@@ -2,7 +2,7 @@
 // and the AIOps workloads (detector, MCP tool, kagent agent, alerts). Wiring only.
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
-import type { ClusterPlacement } from "./platform";
+import type { ClusterPlacement } from "./placement";
 import type { Footprint, HasFootprint } from "../components/platform/footprint";
 import { KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../components/platform/kubeflow-pipelines";
 import { MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, Mlflow, mlflowFootprint } from "../components/platform/mlflow";

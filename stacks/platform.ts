@@ -5,9 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
 import { dataPlatformFootprints, deployDataPlatform } from "./data-platform";
+import type { ClusterPlacement } from "./placement";
 import type { ClusterContract } from "../components/cluster/contract";
 import { STATEFUL_LABEL } from "../components/cluster/k3s/scripts";
-import type { ArgoTarget, Delivery } from "../components/delivery";
+import type { Delivery } from "../components/delivery";
 import {
     ArgoCd,
     ArgoProject,
@@ -38,15 +39,6 @@ export interface PlatformArgs {
     readonly servingCluster?: ClusterContract;
     /** The EKS cluster's IAM OIDC provider ARN; objectStore s3 needs it (IRSA). */
     readonly oidcProviderArn?: pulumi.Input<string>;
-}
-
-/** What a service component needs to be placed on one cluster. */
-export interface ClusterPlacement {
-    readonly cluster: ClusterContract;
-    /** Provider of that cluster, and a wait for its readiness on every Kubernetes object. */
-    readonly opts: pulumi.ComponentResourceOptions;
-    /** Application target for that cluster when delivery is argocd. */
-    readonly argocd?: ArgoTarget;
 }
 
 export interface Platform {
