@@ -1,7 +1,6 @@
 // The object store: each implementation's values and resources, the interface's grants, the
 // per-environment rule, and the switch by config on real stacks.
 import { expect } from "chai";
-import * as pulumi from "@pulumi/pulumi";
 import {
     GcsObjectStore,
     IN_CLUSTER_HOST,
