@@ -45,9 +45,8 @@ export default tseslint.config(
         // Components take typed args and never know which environment or stack config they serve.
         files: ["components/**/*.ts"],
         rules: {
-            // "warn" until the domain types have moved out of stacks/config (issue 11, step 3).
             "no-restricted-imports": [
-                "warn",
+                "error",
                 {
                     patterns: [
                         {

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, awsSchema, homelabSchema, hybridSchema, platformSchema } from "./schema";
 import type { AwsConfig, HomelabConfig, HybridConfig, PlatformSettings } from "./schema";
-import { objectStoreProblem } from "../../components/platform/object-store/rules";
+import { objectStoreProblem } from "./object-store";
 // Pure helpers of the cluster and network layers, so config is refused before anything is planned.
 import { cidrContains, isPrivateCidr, planVpcSubnets } from "../../components/network/cidr";
 import { unknownInstanceTypes } from "../../components/cluster/eks/allocatable";
