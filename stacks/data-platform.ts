@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
 import type { ClusterPlacement } from "./placement";
+import type { ServiceRelease } from "../components/delivery";
 import type { Footprint, HasFootprint } from "../components/platform/footprint";
 import { KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../components/platform/kubeflow-pipelines";
 import { MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, Mlflow, mlflowFootprint } from "../components/platform/mlflow";
@@ -114,6 +115,8 @@ export interface DataPlatform {
     /** Components on each cluster, for the capacity plan's cross-check. */
     readonly platformComponents: HasFootprint[];
     readonly servingComponents: HasFootprint[];
+    /** Every service release declared here, for the AppProject. */
+    readonly releases: readonly ServiceRelease[];
     readonly outputs: Record<string, unknown>;
 }
 
@@ -203,6 +206,7 @@ export function deployDataPlatform(
         mcpTool,
         platformComponents: [objectStore, kubeflowPipelines, mlflow, mcpTool, ...(separateServing ? [] : [detector])],
         servingComponents: separateServing ? [detector] : [],
+        releases: [...(objectStore.releases ?? []), ...kubeflowPipelines.releases, ...mlflow.releases],
         outputs: {
             objectStore: objectStore.kind,
             objectStoreEndpoint: objectStore.endpointUrl,

@@ -221,11 +221,12 @@ export function deployPlatform(args: PlatformArgs): Platform {
         statefulNodeSelector(config),
     );
 
-    // 4. The AppProject allows exactly the repositories and destinations declared above.
+    // 4. The AppProject allows exactly the repositories and destinations of the releases declared above.
     if (argocd) {
+        const services = [certManager, ...(args.servingCluster ? [servingCertManager] : []), monitoring, kserve, kagent];
         new ArgoProject(
             `${cluster.clusterName}-platform-project`,
-            { scope: argocd.scope, extraRepos: [config.platform.gitopsRepoUrl] },
+            { releases: [...services.flatMap((s) => s.releases), ...data.releases], extraRepos: [config.platform.gitopsRepoUrl] },
             { ...platformOpts, dependsOn: [argocd.release.resource] },
         );
     }

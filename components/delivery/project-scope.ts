@@ -1,14 +1,21 @@
 // Collects what the `platform` AppProject must allow: the repositories and the (cluster, namespace)
 // destinations of every Application the stack declares, so the project allows exactly those.
 import { argoRepoUrl } from "./source";
-import type { ApplicationScope, ServiceSource } from "./source";
+import type { ServiceSource } from "./source";
 
 export interface ProjectDestination {
     readonly name: string;
     readonly namespace: string;
 }
 
-export class ProjectScope implements ApplicationScope {
+/** What one Argo CD Application needs its AppProject to allow. */
+export interface ProjectEntry {
+    readonly source: ServiceSource;
+    readonly cluster: string;
+    readonly namespace: string;
+}
+
+export class ProjectScope {
     private readonly repos = new Set<string>();
     private readonly dests = new Map<string, ProjectDestination>();
 

@@ -36,13 +36,6 @@ export interface ArgoTarget {
     readonly provider?: pulumi.ProviderResource;
     /** What every Application waits for: the Argo CD release that installs the Application CRD. */
     readonly dependsOn?: readonly pulumi.Resource[];
-    /** Collects each Application's repository and destination for the AppProject (a ProjectScope). */
-    readonly scope?: ApplicationScope;
-}
-
-/** What a target records each Application into; ProjectScope implements it (declared here: no import cycle). */
-export interface ApplicationScope {
-    add(source: ServiceSource, cluster: string, namespace: string): void;
 }
 
 /** Argo CD reads OCI charts as "ghcr.io/org/charts" (no scheme) with `chart` set separately. */

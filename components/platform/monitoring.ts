@@ -43,6 +43,8 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
     readonly alertmanagerService = `${KPS_FULLNAME}-alertmanager`;
     readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
+    /** Every release this service declares (the AppProject allows the Argo CD ones). */
+    readonly releases: readonly ServiceRelease[];
     /**
      * The Helm release that installs the ServiceMonitor/PodMonitor/PrometheusRule CRDs: kube-prometheus-stack
      * itself with delivery helm, Pulumi's prometheus-operator-crds release with delivery argocd. Every
@@ -110,6 +112,7 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
             { parent: this, dependsOn: [ns, secret, ...(crdRelease ? [crdRelease.resource] : [])] },
         );
         this.crds = (crdRelease ?? this.release).resource;
+        this.releases = [...(crdRelease ? [crdRelease] : []), this.release];
         this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword });
     }
 }
