@@ -80,7 +80,6 @@ export function platformFootprints(args: PlatformArgs): { platform: Footprint[];
         ...certManagerPlan(s.profile).footprint,
         ...monitoringPlan({
             profile: s.profile,
-            distribution: cluster.distribution,
             storageClass: cluster.storageClass,
             retention: config.platform.prometheusRetention,
             storage: config.platform.prometheusStorage,

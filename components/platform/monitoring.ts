@@ -16,7 +16,7 @@ export const PROMETHEUS_OPERATOR_CRDS_RELEASE = "prometheus-operator-crds";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 
 export interface MonitoringArgs extends PlatformServiceArgs {
-    readonly cluster: Pick<ClusterContract, "distribution" | "storageClass" | "nodePools">;
+    readonly cluster: Pick<ClusterContract, "storageClass" | "nodePools">;
     /** Prometheus retention, e.g. "10d". */
     readonly retention: string;
     /** Prometheus PVC size, e.g. "20Gi". */
@@ -57,7 +57,6 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
         requireTarget("Monitoring", args);
         const plan = monitoringPlan({
             profile: args.profile,
-            distribution: args.cluster.distribution,
             storageClass: args.cluster.storageClass,
             retention: args.retention,
             storage: args.storage,
