@@ -1,8 +1,7 @@
 // The data platform, wired from stacks/platform.ts: the object store, Kubeflow Pipelines, MLflow
 // and the AIOps workloads (detector, MCP tool, kagent agent, alerts). Wiring only.
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./config";
-import type { ClusterPlacement } from "./placement";
+import type { ClusterPlacement, PlatformConfig, PlatformSite } from "./placement";
 import type { ServiceRelease } from "../components/delivery";
 import type { Footprint, HasFootprint } from "../components/platform/footprint";
 import { KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../components/platform/kubeflow-pipelines";
@@ -13,7 +12,6 @@ import {
     AiopsAlerts,
     AnomalyDetector,
     DETECTOR_NAME,
-    DETECTOR_TAILNET_NODE_PORT,
     DETECTOR_NAMESPACE,
     McpTool,
     detectorFootprint,
@@ -33,23 +31,16 @@ export interface DataPlatformDeps {
 }
 
 export interface DataPlatformArgs {
-    readonly config: StackConfig;
+    readonly config: PlatformConfig;
     readonly platform: ClusterPlacement;
     readonly serving: ClusterPlacement;
-    /** The EKS cluster's OIDC provider ARN (objectStore s3 uses IRSA). */
-    readonly oidcProviderArn?: pulumi.Input<string>;
-}
-
-/** On hybrid the MCP tool (control cluster) reaches the edge's predictor over Tailscale. */
-function servingTailnet(config: StackConfig): { address: string; nodePort: number } | undefined {
-    return config.environment === "hybrid"
-        ? { address: config.hybrid.edge.tailscaleAddress, nodePort: DETECTOR_TAILNET_NODE_PORT }
-        : undefined;
+    /** Cloud store arguments, OIDC provider and how the serving cluster is reached. */
+    readonly site: PlatformSite;
 }
 
 /** The data platform's footprints per cluster, from the same pure functions the components use. */
 export function dataPlatformFootprints(args: {
-    config: StackConfig;
+    config: PlatformConfig;
     platform: Pick<ClusterPlacement, "cluster">;
     separateServing: boolean;
 }): { platform: Footprint[]; serving: Footprint[] } {
@@ -67,7 +58,7 @@ export function dataPlatformFootprints(args: {
 }
 
 function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<string, string> | undefined): ObjectStoreArgs {
-    const { config, platform } = args;
+    const { config, platform, site } = args;
     const base = {
         delivery: config.platform.delivery,
         profile: config.platform.profile,
@@ -84,23 +75,23 @@ function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<st
             return {
                 kind: "s3",
                 s3: {
-                    namePrefix: config.clusterName,
-                    region: config.environment === "aws" ? config.aws.region : "",
-                    oidcProviderArn: args.oidcProviderArn,
+                    namePrefix: site.objectStore.namePrefix,
+                    region: site.objectStore.s3?.region ?? "",
+                    oidcProviderArn: site.oidcProviderArn,
                     serviceAccounts: [
                         { namespace: MLFLOW_NAMESPACE, name: MLFLOW_SERVICE_ACCOUNT },
                         { namespace: DETECTOR_NAMESPACE, name: DETECTOR_NAME },
                     ],
-                    tags: config.environment === "aws" ? config.aws.tags : {},
+                    tags: site.objectStore.s3?.tags ?? {},
                 },
             };
         case "gcs":
             return {
                 kind: "gcs",
                 gcs: {
-                    namePrefix: config.clusterName,
-                    project: config.environment === "hybrid" ? config.hybrid.gcp.project : undefined,
-                    location: config.environment === "hybrid" ? config.hybrid.gcp.region : undefined,
+                    namePrefix: site.objectStore.namePrefix,
+                    project: site.objectStore.gcs?.project,
+                    location: site.objectStore.gcs?.location,
                 },
             };
     }
@@ -171,7 +162,7 @@ export function deployDataPlatform(
             objectStore,
             podMonitor: !separateServing,
             imageRepository: config.platform.imageRepository,
-            tailnet: servingTailnet(config),
+            tailnet: args.site.servingTailnet,
         },
         pulumi.mergeOptions(serving.opts, { dependsOn: separateServing ? [deps.kserveCrds] : [deps.kserveCrds, deps.monitoringCrds] }),
     );
@@ -219,6 +210,6 @@ export function deployDataPlatform(
 }
 
 /** MinIO and SeaweedFS run in the platform cluster; S3 and GCS are cloud services. */
-function objectStoreArgsIsInCluster(config: StackConfig): boolean {
+function objectStoreArgsIsInCluster(config: PlatformConfig): boolean {
     return config.platform.objectStore === "minio" || config.platform.objectStore === "seaweedfs";
 }

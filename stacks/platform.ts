@@ -3,11 +3,9 @@
 // namespaces and the CRD charts its own custom resources need, Argo CD the rest). Wiring only; each
 // service is a component under components/platform.
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./config";
 import { dataPlatformFootprints, deployDataPlatform } from "./data-platform";
-import type { ClusterPlacement } from "./placement";
+import type { ClusterPlacement, PlatformConfig, PlatformSite } from "./placement";
 import type { ClusterContract } from "../components/cluster/contract";
-import { STATEFUL_LABEL } from "../components/cluster/k3s/scripts";
 import type { Delivery } from "../components/delivery";
 import {
     ArgoCd,
@@ -32,13 +30,9 @@ import {
 } from "../components/platform";
 
 export interface PlatformArgs {
-    readonly config: StackConfig;
-    /** The cluster the platform runs on (hybrid: the GCP control cluster, where Argo CD manages both). */
-    readonly cluster: ClusterContract;
-    /** A separate cluster for model serving (hybrid: the k3d edge); KServe goes there instead. */
-    readonly servingCluster?: ClusterContract;
-    /** The EKS cluster's IAM OIDC provider ARN; objectStore s3 needs it (IRSA). */
-    readonly oidcProviderArn?: pulumi.Input<string>;
+    /** Platform settings only: whatever differs by environment comes resolved in `site`. */
+    readonly config: PlatformConfig;
+    readonly site: PlatformSite;
 }
 
 export interface Platform {
@@ -61,19 +55,15 @@ interface Sizing {
     readonly delivery: Delivery;
 }
 
-/** Node selector for stateful pods: the homelab's `statefulNode`, which the k3s component labels. */
-function statefulNodeSelector(config: StackConfig): Record<string, string> | undefined {
-    return config.environment === "homelab" && config.homelab.statefulNode ? { [STATEFUL_LABEL]: "true" } : undefined;
-}
-
 /**
  * Footprints of every always-on service, per cluster, computed from the same pure value builders the
  * components use, so the capacity check runs before any resource is declared.
  */
 export function platformFootprints(args: PlatformArgs): { platform: Footprint[]; serving: Footprint[] } {
-    const { config, cluster } = args;
+    const { config } = args;
+    const { cluster } = args.site;
     const s: Sizing = { profile: config.platform.profile, delivery: config.platform.delivery };
-    const separateServing = args.servingCluster !== undefined;
+    const separateServing = args.site.servingCluster !== undefined;
     const data = dataPlatformFootprints({ config, platform: { cluster }, separateServing });
     const platform = [
         ...(s.delivery === "argocd" ? argocdPlan({ profile: s.profile }).footprint : []),
@@ -99,14 +89,14 @@ export function platformFootprints(args: PlatformArgs): { platform: Footprint[];
     const serving = separateServing
         ? [
               ...certManagerPlan(s.profile).footprint,
-              ...kservePlan({ profile: s.profile, ingressClass: args.servingCluster?.ingressClass }).footprint,
+              ...kservePlan({ profile: s.profile, ingressClass: args.site.servingCluster?.ingressClass }).footprint,
               ...data.serving,
           ]
         : [];
     return { platform, serving };
 }
 
-function llmEndpoint(config: StackConfig): string | undefined {
+function llmEndpoint(config: PlatformConfig): string | undefined {
     if (config.platform.llmProvider === "ollama") return config.platform.ollamaHost;
     return config.platform.llmProvider === "azureopenai" ? config.platform.azureOpenAIEndpoint : undefined;
 }
@@ -141,9 +131,10 @@ export function assertPlanned(planned: readonly Footprint[], components: readonl
 }
 
 export function deployPlatform(args: PlatformArgs): Platform {
-    const { config, cluster } = args;
+    const { config, site } = args;
+    const { cluster } = site;
     const { delivery, profile } = config.platform;
-    const servingCluster = args.servingCluster ?? cluster;
+    const servingCluster = site.servingCluster ?? cluster;
 
     // 1. Does it fit? Throws with a table before any platform resource is declared.
     const footprints = platformFootprints(args);
@@ -152,7 +143,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
         nodes: planNodes(cluster),
         footprints: footprints.platform,
     });
-    if (args.servingCluster) {
+    if (site.servingCluster) {
         new CapacityPlan(`${servingCluster.clusterName}-capacity`, {
             cluster: servingCluster.clusterName,
             nodes: planNodes(servingCluster),
@@ -167,14 +158,14 @@ export function deployPlatform(args: PlatformArgs): Platform {
     // The serving cluster is registered in Argo CD by the cluster components (ArgoClusterRegistration,
     // named after the cluster), which wait for `argocd.release`.
     const platform: ClusterPlacement = { cluster, opts: platformOpts, argocd: argocd?.target(IN_CLUSTER) };
-    const serving: ClusterPlacement = args.servingCluster
+    const serving: ClusterPlacement = site.servingCluster
         ? { cluster: servingCluster, opts: placementOpts(servingCluster), argocd: argocd?.target(servingCluster.clusterName) }
         : platform;
     const base = { delivery, profile };
 
     // 3. The services.
     const certManager = new CertManager(`${cluster.clusterName}-cert-manager`, { ...base, argocd: platform.argocd }, platform.opts);
-    const servingCertManager = args.servingCluster
+    const servingCertManager = site.servingCluster
         ? new CertManager(`${servingCluster.clusterName}-cert-manager`, { ...base, argocd: serving.argocd }, serving.opts)
         : certManager;
     const monitoring = new Monitoring(
@@ -185,7 +176,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
             cluster,
             retention: config.platform.prometheusRetention,
             storage: config.platform.prometheusStorage,
-            statefulNodeSelector: statefulNodeSelector(config),
+            statefulNodeSelector: site.statefulNodeSelector,
         },
         platform.opts,
     );
@@ -210,19 +201,19 @@ export function deployPlatform(args: PlatformArgs): Platform {
     );
     // The data platform: the object store, Kubeflow Pipelines, MLflow and the AIOps workloads (stacks/data-platform.ts).
     const data = deployDataPlatform(
-        { config, platform, serving, oidcProviderArn: args.oidcProviderArn },
+        { config, platform, serving, site },
         {
             prometheus: { service: monitoring.prometheusService, namespace: monitoring.namespace },
             kagent: { namespace: kagent.namespace, modelConfigName: kagent.modelConfigName, crds: kagent.crds.resource },
             kserveCrds: kserve.crds.resource,
             monitoringCrds: monitoring.crds,
         },
-        statefulNodeSelector(config),
+        site.statefulNodeSelector,
     );
 
     // 4. The AppProject allows exactly the repositories and destinations of the releases declared above.
     if (argocd) {
-        const services = [certManager, ...(args.servingCluster ? [servingCertManager] : []), monitoring, kserve, kagent];
+        const services = [certManager, ...(site.servingCluster ? [servingCertManager] : []), monitoring, kserve, kagent];
         new ArgoProject(
             `${cluster.clusterName}-platform-project`,
             { releases: [...services.flatMap((s) => s.releases), ...data.releases], extraRepos: [config.platform.gitopsRepoUrl] },
@@ -236,12 +227,12 @@ export function deployPlatform(args: PlatformArgs): Platform {
             certManager,
             monitoring,
             kagent,
-            ...(args.servingCluster ? [] : [kserve]),
+            ...(site.servingCluster ? [] : [kserve]),
             ...data.platformComponents,
         ],
         cluster.clusterName,
     );
-    if (args.servingCluster)
+    if (site.servingCluster)
         assertPlanned(footprints.serving, [servingCertManager, kserve, ...data.servingComponents], servingCluster.clusterName);
 
     return {
