@@ -31,7 +31,14 @@ export function deployAws(config: AwsStack): Record<string, unknown> {
         autoscaler: aws.autoscaler,
         tags,
     });
-    const platform = deployPlatform({ config, cluster, oidcProviderArn: cluster.oidcProviderArn });
+    const platform = deployPlatform({
+        config,
+        site: {
+            cluster,
+            objectStore: { namePrefix: config.clusterName, s3: { region: aws.region, tags: aws.tags } },
+            oidcProviderArn: cluster.oidcProviderArn,
+        },
+    });
     return {
         ...platform.outputs,
         clusterName: cluster.clusterName,

@@ -1,8 +1,8 @@
 // The data platform, wired from stacks/platform.ts: the object store, Kubeflow Pipelines, MLflow
 // and the AIOps workloads (detector, MCP tool, kagent agent, alerts). Wiring only.
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./config";
-import type { ClusterPlacement } from "./platform";
+import type { ClusterPlacement, PlatformConfig, PlatformSite } from "./placement";
+import type { ServiceRelease } from "../components/delivery";
 import type { Footprint, HasFootprint } from "../components/platform/footprint";
 import { KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../components/platform/kubeflow-pipelines";
 import { MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, Mlflow, mlflowFootprint } from "../components/platform/mlflow";
@@ -12,7 +12,6 @@ import {
     AiopsAlerts,
     AnomalyDetector,
     DETECTOR_NAME,
-    DETECTOR_TAILNET_NODE_PORT,
     DETECTOR_NAMESPACE,
     McpTool,
     detectorFootprint,
@@ -30,32 +29,26 @@ export interface DataPlatformDeps {
 }
 
 export interface DataPlatformArgs {
-    readonly config: StackConfig;
+    readonly config: PlatformConfig;
     readonly platform: ClusterPlacement;
     readonly serving: ClusterPlacement;
-    /** The EKS cluster's OIDC provider ARN (objectStore s3 uses IRSA). */
-    readonly oidcProviderArn?: pulumi.Input<string>;
-}
-
-/** On hybrid the MCP tool (control cluster) reaches the edge's predictor over Tailscale. */
-function servingTailnet(config: StackConfig): { address: string; nodePort: number } | undefined {
-    return config.environment === "hybrid"
-        ? { address: config.hybrid.edge.tailscaleAddress, nodePort: DETECTOR_TAILNET_NODE_PORT }
-        : undefined;
+    /** Cloud store arguments, OIDC provider and how the serving cluster is reached. */
+    readonly site: PlatformSite;
 }
 
 /** The data platform's footprints per cluster, from the same pure functions the components use. */
 export function dataPlatformFootprints(args: {
-    config: StackConfig;
+    config: PlatformConfig;
     platform: Pick<ClusterPlacement, "cluster">;
     separateServing: boolean;
+    site: Pick<PlatformSite, "kubeflowPipelines">;
 }): { platform: Footprint[]; serving: Footprint[] } {
     const { config } = args;
     const profile = config.platform.profile;
     const variant = selectKfpVariant({ cluster: args.platform.cluster, storeInCluster: objectStoreArgsIsInCluster(config), profile });
     const platform = [
         ...objectStoreFootprint(config.platform.objectStore, profile),
-        ...(kfpEnabled(config) ? kfpFootprint(variant, config.platform.amd64OnlyImages) : []),
+        ...(kfpEnabled(args.site) ? kfpFootprint(variant, config.platform.amd64OnlyImages) : []),
         ...mlflowFootprint(profile),
         ...mcpToolFootprint(profile),
     ];
@@ -64,7 +57,7 @@ export function dataPlatformFootprints(args: {
 }
 
 function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<string, string> | undefined): ObjectStoreArgs {
-    const { config, platform } = args;
+    const { config, platform, site } = args;
     const base = {
         delivery: config.platform.delivery,
         profile: config.platform.profile,
@@ -81,23 +74,23 @@ function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<st
             return {
                 kind: "s3",
                 s3: {
-                    namePrefix: config.clusterName,
-                    region: config.environment === "aws" ? config.aws.region : "",
-                    oidcProviderArn: args.oidcProviderArn,
+                    namePrefix: site.objectStore.namePrefix,
+                    region: site.objectStore.s3?.region ?? "",
+                    oidcProviderArn: site.oidcProviderArn,
                     serviceAccounts: [
                         { namespace: MLFLOW_NAMESPACE, name: MLFLOW_SERVICE_ACCOUNT },
                         { namespace: DETECTOR_NAMESPACE, name: DETECTOR_NAME },
                     ],
-                    tags: config.environment === "aws" ? config.aws.tags : {},
+                    tags: site.objectStore.s3?.tags ?? {},
                 },
             };
         case "gcs":
             return {
                 kind: "gcs",
                 gcs: {
-                    namePrefix: config.clusterName,
-                    project: config.environment === "hybrid" ? config.hybrid.gcp.project : undefined,
-                    location: config.environment === "hybrid" ? config.hybrid.gcp.region : undefined,
+                    namePrefix: site.objectStore.namePrefix,
+                    project: site.objectStore.gcs?.project,
+                    location: site.objectStore.gcs?.location,
                 },
             };
     }
@@ -113,6 +106,8 @@ export interface DataPlatform {
     /** Components on each cluster, for the capacity plan's cross-check. */
     readonly platformComponents: HasFootprint[];
     readonly servingComponents: HasFootprint[];
+    /** Every service release declared here, for the AppProject. */
+    readonly releases: readonly ServiceRelease[];
     readonly outputs: Record<string, unknown>;
 }
 
@@ -132,7 +127,7 @@ export function deployDataPlatform(
         objectStoreArgs(args, statefulNodeSelector),
         objectStoreArgsIsInCluster(config) ? platform.opts : {},
     );
-    const kubeflowPipelines = !kfpEnabled(config)
+    const kubeflowPipelines = !kfpEnabled(args.site)
         ? undefined
         : new KubeflowPipelines(
               `${prefix}-kubeflow-pipelines`,
@@ -158,7 +153,7 @@ export function deployDataPlatform(
             storageClass: platform.cluster.storageClass,
             objectStore,
             nodeSelector: statefulNodeSelector,
-            ...(config.environment === "local" ? { ingress: { className: "traefik", host: "mlflow.localhost" } } : {}),
+            ...(args.site.mlflowIngress ? { ingress: args.site.mlflowIngress } : {}),
         },
         platform.opts,
     );
@@ -171,7 +166,7 @@ export function deployDataPlatform(
             objectStore,
             podMonitor: !separateServing,
             imageRepository: config.platform.imageRepository,
-            tailnet: servingTailnet(config),
+            tailnet: args.site.servingTailnet,
         },
         pulumi.mergeOptions(serving.opts, { dependsOn: [deps.kserveCrds] }),
     );
@@ -212,6 +207,7 @@ export function deployDataPlatform(
             ...(separateServing ? [] : [detector]),
         ],
         servingComponents: separateServing ? [detector] : [],
+        releases: [...(objectStore.releases ?? []), ...(kubeflowPipelines?.releases ?? []), ...mlflow.releases],
         outputs: {
             objectStore: objectStore.kind,
             objectStoreEndpoint: objectStore.endpointUrl,
@@ -224,11 +220,11 @@ export function deployDataPlatform(
 }
 
 /**
- * Kubeflow Pipelines is on everywhere but on local, where `local.kubeflowPipelines` turns it on. Where it is
- * off, training runs as a CronJob (workloads/detector/src/pipeline/cronjob.ts).
+ * Kubeflow Pipelines is on unless the site turns it off (local, by default). Where it is off, training runs
+ * as a CronJob (workloads/detector/src/pipeline/cronjob.ts).
  */
-export function kfpEnabled(config: StackConfig): boolean {
-    return config.environment !== "local" || config.local.kubeflowPipelines;
+export function kfpEnabled(site: Pick<PlatformSite, "kubeflowPipelines">): boolean {
+    return site.kubeflowPipelines !== false;
 }
 
 /** MinIO and SeaweedFS run in the platform cluster; S3 and GCS are cloud services. */
@@ -237,7 +233,7 @@ export function kfpEnabled(config: StackConfig): boolean {
  * set (both, validated together). Unset, the component has Pulumi apply them from this checkout, so a
  * fresh fork deploys without the upstream repository's tags.
  */
-export function gitopsSource(platform: Pick<StackConfig["platform"], "gitopsRepoUrl" | "gitopsRevision">): {
+export function gitopsSource(platform: Pick<PlatformConfig["platform"], "gitopsRepoUrl" | "gitopsRevision">): {
     gitops?: { repoUrl: string; revision: string };
 } {
     return platform.gitopsRepoUrl && platform.gitopsRevision
@@ -245,6 +241,6 @@ export function gitopsSource(platform: Pick<StackConfig["platform"], "gitopsRepo
         : {};
 }
 
-function objectStoreArgsIsInCluster(config: StackConfig): boolean {
+function objectStoreArgsIsInCluster(config: PlatformConfig): boolean {
     return config.platform.objectStore === "minio" || config.platform.objectStore === "seaweedfs";
 }

@@ -1,6 +1,7 @@
 // homelab: k3s on an ARM64 server and x86_64 agents over SSH, then the platform. Wiring only.
 import type { StackConfig } from "./config";
 import { K3sCluster } from "../components/cluster";
+import { STATEFUL_LABEL } from "../components/cluster/k3s/scripts";
 import { deployPlatform } from "./platform";
 
 type HomelabStack = Extract<StackConfig, { environment: "homelab" }>;
@@ -20,7 +21,15 @@ export function deployHomelab(config: HomelabStack): Record<string, unknown> {
         statefulNode: lab.statefulNode,
         sshPrivateKey,
     });
-    const platform = deployPlatform({ config, cluster });
+    const platform = deployPlatform({
+        config,
+        site: {
+            cluster,
+            // Stateful services are pinned to the `statefulNode`, which the k3s component labels.
+            statefulNodeSelector: lab.statefulNode ? { [STATEFUL_LABEL]: "true" } : undefined,
+            objectStore: { namePrefix: config.clusterName },
+        },
+    });
     return {
         ...platform.outputs,
         clusterName: cluster.clusterName,

@@ -56,7 +56,16 @@ export function deployHybrid(config: HybridStack): Record<string, unknown> {
 
     // With GitOps delivery, Argo CD on the control cluster also manages the edge: register it once
     // Argo CD (and so its namespace) exists. With Helm delivery Pulumi reaches both clusters itself.
-    const platform = deployPlatform({ config, cluster: control, servingCluster: edge });
+    const platform = deployPlatform({
+        config,
+        site: {
+            cluster: control,
+            servingCluster: edge,
+            // The MCP tool (control cluster) reaches the edge's predictor over Tailscale.
+            servingTailnet: { address: h.edge.tailscaleAddress, nodePort: DETECTOR_TAILNET_NODE_PORT },
+            objectStore: { namePrefix: config.clusterName, gcs: { project: h.gcp.project, location: h.gcp.region } },
+        },
+    });
     const edgeRegistration = platform.argocd
         ? new ArgoClusterRegistration(`${config.clusterName}-edge-argocd`, {
               cluster: edge,

@@ -100,7 +100,18 @@ export function deployLocal(stack: LocalStack): Record<string, unknown> {
           }
         : cluster;
 
-    const platform = deployPlatform({ config, cluster: target });
+    const platform = deployPlatform({
+        config,
+        site: {
+            cluster: target,
+            objectStore: { namePrefix: config.clusterName },
+            kubeflowPipelines: local.kubeflowPipelines,
+            // The MLflow chart makes its own Ingress, on the same host scheme as the other UIs.
+            mlflowIngress: { className: "traefik", host: "mlflow.localhost" },
+            // local deploys without a key: the agent answers once `llmApiKey` is set (README, "Ask the agent").
+            llmApiKeyOptional: true,
+        },
+    });
     const routes: UiRoute[] = [
         {
             name: "grafana",

@@ -3,11 +3,10 @@
 // namespaces and the CRD charts its own custom resources need, Argo CD the rest). Wiring only; each
 // service is a component under components/platform.
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "./config";
 import { DataPlatform, dataPlatformFootprints, deployDataPlatform } from "./data-platform";
+import type { ClusterPlacement, PlatformConfig, PlatformSite } from "./placement";
 import type { ClusterContract } from "../components/cluster/contract";
-import { STATEFUL_LABEL } from "../components/cluster/k3s/scripts";
-import type { ArgoTarget, Delivery } from "../components/delivery";
+import type { Delivery } from "../components/delivery";
 import { awaitMonitoringCrds } from "../components/delivery/monitoring-crds";
 import {
     ArgoCd,
@@ -32,22 +31,9 @@ import {
 } from "../components/platform";
 
 export interface PlatformArgs {
-    readonly config: StackConfig;
-    /** The cluster the platform runs on (hybrid: the GCP control cluster, where Argo CD manages both). */
-    readonly cluster: ClusterContract;
-    /** A separate cluster for model serving (hybrid: the k3d edge); KServe goes there instead. */
-    readonly servingCluster?: ClusterContract;
-    /** The EKS cluster's IAM OIDC provider ARN; objectStore s3 needs it (IRSA). */
-    readonly oidcProviderArn?: pulumi.Input<string>;
-}
-
-/** What a service component needs to be placed on one cluster. */
-export interface ClusterPlacement {
-    readonly cluster: ClusterContract;
-    /** Provider of that cluster, and a wait for its readiness on every Kubernetes object. */
-    readonly opts: pulumi.ComponentResourceOptions;
-    /** Application target for that cluster when delivery is argocd. */
-    readonly argocd?: ArgoTarget;
+    /** Platform settings only: whatever differs by environment comes resolved in `site`. */
+    readonly config: PlatformConfig;
+    readonly site: PlatformSite;
 }
 
 export interface Platform {
@@ -72,26 +58,21 @@ interface Sizing {
     readonly delivery: Delivery;
 }
 
-/** Node selector for stateful pods: the homelab's `statefulNode`, which the k3s component labels. */
-function statefulNodeSelector(config: StackConfig): Record<string, string> | undefined {
-    return config.environment === "homelab" && config.homelab.statefulNode ? { [STATEFUL_LABEL]: "true" } : undefined;
-}
-
 /**
  * Footprints of every always-on service, per cluster, computed from the same pure value builders the
  * components use, so the capacity check runs before any resource is declared.
  */
 export function platformFootprints(args: PlatformArgs): { platform: Footprint[]; serving: Footprint[] } {
-    const { config, cluster } = args;
+    const { config } = args;
+    const { cluster } = args.site;
     const s: Sizing = { profile: config.platform.profile, delivery: config.platform.delivery };
-    const separateServing = args.servingCluster !== undefined;
-    const data = dataPlatformFootprints({ config, platform: { cluster }, separateServing });
+    const separateServing = args.site.servingCluster !== undefined;
+    const data = dataPlatformFootprints({ config, platform: { cluster }, separateServing, site: args.site });
     const platform = [
         ...(s.delivery === "argocd" ? argocdPlan({ profile: s.profile }).footprint : []),
         ...certManagerPlan(s.profile).footprint,
         ...monitoringPlan({
             profile: s.profile,
-            distribution: cluster.distribution,
             storageClass: cluster.storageClass,
             retention: config.platform.prometheusRetention,
             storage: config.platform.prometheusStorage,
@@ -111,14 +92,14 @@ export function platformFootprints(args: PlatformArgs): { platform: Footprint[];
     const serving = separateServing
         ? [
               ...certManagerPlan(s.profile).footprint,
-              ...kservePlan({ profile: s.profile, ingressClass: args.servingCluster?.ingressClass }).footprint,
+              ...kservePlan({ profile: s.profile, ingressClass: args.site.servingCluster?.ingressClass }).footprint,
               ...data.serving,
           ]
         : [];
     return { platform, serving };
 }
 
-function llmEndpoint(config: StackConfig): string | undefined {
+function llmEndpoint(config: PlatformConfig): string | undefined {
     if (config.platform.llmProvider === "ollama") return config.platform.ollamaHost;
     return config.platform.llmProvider === "azureopenai" ? config.platform.azureOpenAIEndpoint : undefined;
 }
@@ -157,9 +138,10 @@ export function assertPlanned(planned: readonly Footprint[], components: readonl
 }
 
 export function deployPlatform(args: PlatformArgs): Platform {
-    const { config, cluster } = args;
+    const { config, site } = args;
+    const { cluster } = site;
     const { delivery, profile } = config.platform;
-    const servingCluster = args.servingCluster ?? cluster;
+    const servingCluster = site.servingCluster ?? cluster;
 
     // 1. Does it fit? Throws with a table before any platform resource is declared.
     const footprints = platformFootprints(args);
@@ -168,7 +150,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
         nodes: planNodes(cluster),
         footprints: footprints.platform,
     });
-    if (args.servingCluster) {
+    if (site.servingCluster) {
         new CapacityPlan(`${servingCluster.clusterName}-capacity`, {
             cluster: servingCluster.clusterName,
             nodes: planNodes(servingCluster),
@@ -195,7 +177,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
             cluster,
             retention: config.platform.prometheusRetention,
             storage: config.platform.prometheusStorage,
-            statefulNodeSelector: statefulNodeSelector(config),
+            statefulNodeSelector: site.statefulNodeSelector,
         },
         baseOpts,
     );
@@ -206,7 +188,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
         opts: withMonitoringRule(baseOpts, awaitMonitoringCrds(monitoring.crds, cluster.clusterName)),
         argocd: platformTarget,
     };
-    const serving: ClusterPlacement = args.servingCluster
+    const serving: ClusterPlacement = site.servingCluster
         ? {
               cluster: servingCluster,
               opts: withMonitoringRule(placementOpts(servingCluster), awaitMonitoringCrds(undefined, servingCluster.clusterName)),
@@ -216,7 +198,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
 
     // 4. The other services.
     const certManager = new CertManager(`${cluster.clusterName}-cert-manager`, { ...base, argocd: platform.argocd }, platform.opts);
-    const servingCertManager = args.servingCluster
+    const servingCertManager = site.servingCluster
         ? new CertManager(`${servingCluster.clusterName}-cert-manager`, { ...base, argocd: serving.argocd }, serving.opts)
         : certManager;
     const kserve = new KServe(
@@ -233,8 +215,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
             model: config.platform.llmModel,
             endpoint: llmEndpoint(config),
             apiKey: config.secrets.llmApiKey,
-            // local deploys without a key: the agent answers once `llmApiKey` is set (README, "Ask the agent").
-            apiKeyOptional: config.environment === "local",
+            apiKeyOptional: site.llmApiKeyOptional ?? false,
             storageClass: cluster.storageClass,
             otlpEndpoint: config.platform.otlpEndpoint,
         },
@@ -242,20 +223,24 @@ export function deployPlatform(args: PlatformArgs): Platform {
     );
     // The data platform: the object store, Kubeflow Pipelines, MLflow and the AIOps workloads (stacks/data-platform.ts).
     const data = deployDataPlatform(
-        { config, platform, serving, oidcProviderArn: args.oidcProviderArn },
+        { config, platform, serving, site },
         {
             prometheus: { service: monitoring.prometheusService, namespace: monitoring.namespace },
             kagent: { namespace: kagent.namespace, modelConfigName: kagent.modelConfigName, crds: kagent.crds.resource },
             kserveCrds: kserve.crds.resource,
         },
-        statefulNodeSelector(config),
+        site.statefulNodeSelector,
     );
 
-    // 5. The AppProject allows exactly the repositories and destinations declared above.
+    // 4. The AppProject allows exactly the repositories and destinations of the releases declared above.
     if (argocd) {
+        const services = [certManager, ...(site.servingCluster ? [servingCertManager] : []), monitoring, kserve, kagent];
         new ArgoProject(
             `${cluster.clusterName}-platform-project`,
-            { scope: argocd.scope, extraRepos: config.platform.gitopsRepoUrl ? [config.platform.gitopsRepoUrl] : [] },
+            {
+                releases: [...services.flatMap((s) => s.releases), ...data.releases],
+                extraRepos: config.platform.gitopsRepoUrl ? [config.platform.gitopsRepoUrl] : [],
+            },
             { ...baseOpts, dependsOn: [argocd.release.resource] },
         );
     }
@@ -266,12 +251,12 @@ export function deployPlatform(args: PlatformArgs): Platform {
             certManager,
             monitoring,
             kagent,
-            ...(args.servingCluster ? [] : [kserve]),
+            ...(site.servingCluster ? [] : [kserve]),
             ...data.platformComponents,
         ],
         cluster.clusterName,
     );
-    if (args.servingCluster)
+    if (site.servingCluster)
         assertPlanned(footprints.serving, [servingCertManager, kserve, ...data.servingComponents], servingCluster.clusterName);
 
     return {

@@ -2,7 +2,7 @@
 // they run on: they get the provider through resource options and read only these plain facts.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Arch, Taint } from "../../stacks/config/schema";
+import type { Arch, Taint } from "../shared/node";
 
 /** A group of identical nodes. Capacity is per node, in cores and bytes, as the fit check needs it. */
 export interface NodePool {

@@ -8,6 +8,13 @@ export interface ProjectDestination {
     readonly namespace: string;
 }
 
+/** What one Argo CD Application needs its AppProject to allow. */
+export interface ProjectEntry {
+    readonly source: ServiceSource;
+    readonly cluster: string;
+    readonly namespace: string;
+}
+
 export class ProjectScope {
     private readonly repos = new Set<string>();
     private readonly dests = new Map<string, ProjectDestination>();

@@ -3,6 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { handDown } from "./depends-on";
+import type { ProjectEntry } from "./project-scope";
 import { ArgoTarget, Delivery, ServiceSource, applicationSpec, helmChartRef } from "./source";
 
 export interface ServiceReleaseArgs {
@@ -37,6 +38,8 @@ export class ServiceRelease extends pulumi.ComponentResource {
     /** The Helm release, kustomize directory or Argo CD Application that carries the service. */
     readonly resource: pulumi.Resource;
     readonly releaseName: string;
+    /** With delivery argocd: the source and destination the AppProject must allow (ArgoProject reads it). */
+    readonly projectEntry?: ProjectEntry;
 
     constructor(name: string, args: ServiceReleaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:delivery:ServiceRelease", name, {}, opts);
@@ -53,7 +56,7 @@ export class ServiceRelease extends pulumi.ComponentResource {
                 throw new Error(
                     `ServiceRelease '${name}': delivery argocd needs the kustomize source's repoURL and targetRevision (got '${args.source.repoURL}' at '${args.source.targetRevision}')`,
                 );
-            target.scope?.add(args.source, target.cluster, args.namespace);
+            this.projectEntry = { source: args.source, cluster: target.cluster, namespace: args.namespace };
             this.resource = new k8s.apiextensions.CustomResource(
                 name,
                 {

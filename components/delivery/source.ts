@@ -1,6 +1,5 @@
 // One description of what to install, delivered either by Pulumi (Helm/kustomize) or by Argo CD.
 import * as pulumi from "@pulumi/pulumi";
-import type { ProjectScope } from "./project-scope";
 
 export type Delivery = "helm" | "argocd";
 
@@ -37,8 +36,6 @@ export interface ArgoTarget {
     readonly provider?: pulumi.ProviderResource;
     /** What every Application waits for: the Argo CD release that installs the Application CRD. */
     readonly dependsOn?: readonly pulumi.Resource[];
-    /** Collects each Application's repository and destination for the AppProject. */
-    readonly scope?: ProjectScope;
 }
 
 /** Argo CD reads OCI charts as "ghcr.io/org/charts" (no scheme) with `chart` set separately. */

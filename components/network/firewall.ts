@@ -1,5 +1,5 @@
 // Which inbound firewall rules a k3s VM gets: only what config allows, never the whole internet.
-import { isOpenToWorld } from "../../stacks/config/net";
+import { isOpenToWorld } from "./net";
 
 export interface FirewallRule {
     /** Stable key, used in the resource name. */

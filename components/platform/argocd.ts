@@ -26,8 +26,6 @@ export class ArgoCd extends pulumi.ComponentResource implements HasFootprint {
     readonly adminPassword: pulumi.Output<string>;
     readonly release: ServiceRelease;
     readonly serverService = "argocd-server";
-    /** Collects every Application's repository and destination for the `platform` AppProject. */
-    readonly scope = new ProjectScope();
     private readonly provider?: pulumi.ProviderResource;
 
     constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -70,32 +68,34 @@ export class ArgoCd extends pulumi.ComponentResource implements HasFootprint {
             cluster,
             provider: this.provider,
             dependsOn: [this.release.resource],
-            scope: this.scope,
         };
     }
 }
 
 export interface ArgoProjectArgs {
-    /** Filled by every Application declared with an ArgoCd's target(); read when this is constructed. */
-    readonly scope: ProjectScope;
+    /** Every release of the stack; those delivered by Argo CD are what the project allows (others are skipped). */
+    readonly releases: readonly ServiceRelease[];
     /** Repositories Argo CD may read besides the charts (e.g. the GitOps repository). */
     readonly extraRepos?: readonly string[];
 }
 
-/** The `platform` AppProject: construct it after every service, so the scope is complete. */
+/** The `platform` AppProject: allows exactly the sources and destinations of the releases it is given. */
 export class ArgoProject extends pulumi.ComponentResource {
     readonly name = PLATFORM_PROJECT;
 
     constructor(name: string, args: ArgoProjectArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:ArgoProject", name, {}, opts);
-        for (const repo of args.extraRepos ?? []) args.scope.addRepo(repo);
+        const scope = new ProjectScope();
+        for (const r of args.releases)
+            if (r.projectEntry) scope.add(r.projectEntry.source, r.projectEntry.cluster, r.projectEntry.namespace);
+        for (const repo of args.extraRepos ?? []) scope.addRepo(repo);
         new k8s.apiextensions.CustomResource(
             name,
             {
                 apiVersion: "argoproj.io/v1alpha1",
                 kind: "AppProject",
                 metadata: { name: PLATFORM_PROJECT, namespace: ARGOCD_NAMESPACE, labels: { ...PART_OF_LABEL } },
-                spec: appProjectSpec({ sourceRepos: args.scope.sourceRepos(), destinations: args.scope.destinations() }),
+                spec: appProjectSpec({ sourceRepos: scope.sourceRepos(), destinations: scope.destinations() }),
             },
             { parent: this },
         );

@@ -2,7 +2,7 @@
 // config declares, and a component that records the plan (for the policy pack) and refuses to go on
 // when it does not fit, before anything is installed.
 import * as pulumi from "@pulumi/pulumi";
-import type { Arch } from "../../stacks/config/schema";
+import type { Arch } from "../shared/node";
 import type { ClusterContract } from "../cluster/contract";
 import { schedulablePools } from "../cluster/contract";
 import { formatCpu, formatMemory } from "../shared/quantity";

@@ -14,6 +14,8 @@ export class CertManager extends pulumi.ComponentResource implements HasFootprin
     readonly namespace: string = CERT_MANAGER_NAMESPACE;
     readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
+    /** Every release this service declares (the AppProject allows the Argo CD ones). */
+    readonly releases: readonly ServiceRelease[];
 
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:CertManager", name, {}, opts);
@@ -43,6 +45,7 @@ export class CertManager extends pulumi.ComponentResource implements HasFootprin
             },
             { parent: this, dependsOn: [ns] },
         );
+        this.releases = [this.release];
         this.registerOutputs({});
     }
 }

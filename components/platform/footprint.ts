@@ -1,6 +1,6 @@
 // What each platform service asks the scheduler for, so the stack can add it up against the nodes
 // before anything is deployed.
-import type { Arch } from "../../stacks/config/schema";
+import type { Arch } from "../shared/node";
 
 /** Requests of one always-on workload of a service (all replicas together), in cores and bytes. */
 export interface Footprint {

@@ -50,6 +50,8 @@ export class Kagent extends pulumi.ComponentResource implements HasFootprint {
     /** The kagent-crds chart, always installed by Pulumi; ModelConfigs, RemoteMCPServers and Agents depend on `crds.resource`. */
     readonly crds: ServiceRelease;
     readonly release: ServiceRelease;
+    /** Every release this service declares (the AppProject allows the Argo CD ones). */
+    readonly releases: readonly ServiceRelease[];
 
     constructor(name: string, args: KagentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:Kagent", name, {}, opts);
@@ -109,6 +111,7 @@ export class Kagent extends pulumi.ComponentResource implements HasFootprint {
             },
             { parent: this, dependsOn: [...waitFor, this.crds.resource] },
         );
+        this.releases = [this.crds, this.release];
         this.registerOutputs({});
     }
 }

@@ -23,6 +23,8 @@ export class KServe extends pulumi.ComponentResource implements HasFootprint {
     /** The kserve-crd chart, always installed by Pulumi (see below); InferenceServices depend on `crds.resource`. */
     readonly crds: ServiceRelease;
     readonly release: ServiceRelease;
+    /** Every release this service declares (the AppProject allows the Argo CD ones). */
+    readonly releases: readonly ServiceRelease[];
 
     constructor(name: string, args: KServeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:KServe", name, {}, opts);
@@ -59,6 +61,7 @@ export class KServe extends pulumi.ComponentResource implements HasFootprint {
             },
             { parent: this, dependsOn: [ns, this.crds.resource, args.certManager] },
         );
+        this.releases = [this.crds, this.release];
         this.registerOutputs({});
     }
 }

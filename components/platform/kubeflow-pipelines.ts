@@ -94,6 +94,8 @@ export class KubeflowPipelines extends pulumi.ComponentResource implements HasFo
     readonly apiUrl = `http://ml-pipeline.${KFP_NAMESPACE}.svc.cluster.local:8888`;
     readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
+    /** Every release this service declares (the AppProject allows the Argo CD ones). */
+    readonly releases: readonly ServiceRelease[];
 
     constructor(name: string, args: KubeflowPipelinesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:KubeflowPipelines", name, {}, opts);
@@ -142,6 +144,7 @@ export class KubeflowPipelines extends pulumi.ComponentResource implements HasFo
             { parent: this, dependsOn: ready },
         );
         this.footprint = kfpFootprint(this.variant, args.amd64OnlyImages);
+        this.releases = [crds, this.release];
         this.registerOutputs({ apiUrl: this.apiUrl });
     }
 }

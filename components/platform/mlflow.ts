@@ -156,6 +156,8 @@ export class Mlflow extends pulumi.ComponentResource implements HasFootprint {
     readonly trackingUri = `http://${MLFLOW_SERVICE}.${MLFLOW_NAMESPACE}.svc.cluster.local:${MLFLOW_SERVICE_PORT}`;
     readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
+    /** Every release this service declares (the AppProject allows the Argo CD ones). */
+    readonly releases: readonly ServiceRelease[];
     readonly database: Postgres;
 
     constructor(name: string, args: MlflowArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -222,6 +224,7 @@ export class Mlflow extends pulumi.ComponentResource implements HasFootprint {
             { parent: this, dependsOn: handDown(opts?.dependsOn, [ns, this.database, ...(grant.secret ? [grant.secret] : [])]) },
         );
         this.footprint = [footprint("mlflow/server", [MLFLOW_SIZES[args.profile].server]), ...this.database.footprint];
+        this.releases = [this.release];
         this.registerOutputs({ trackingUri: this.trackingUri });
     }
 }

@@ -16,7 +16,7 @@ export const PROMETHEUS_OPERATOR_CRDS_RELEASE = "prometheus-operator-crds";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 
 export interface MonitoringArgs extends PlatformServiceArgs {
-    readonly cluster: Pick<ClusterContract, "distribution" | "storageClass" | "nodePools">;
+    readonly cluster: Pick<ClusterContract, "storageClass" | "nodePools">;
     /** Prometheus retention, e.g. "10d". */
     readonly retention: string;
     /** Prometheus PVC size, e.g. "20Gi". */
@@ -43,6 +43,8 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
     readonly alertmanagerService = `${KPS_FULLNAME}-alertmanager`;
     readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
+    /** Every release this service declares (the AppProject allows the Argo CD ones). */
+    readonly releases: readonly ServiceRelease[];
     /**
      * The Helm release that installs the ServiceMonitor/PodMonitor/PrometheusRule CRDs: kube-prometheus-stack
      * itself with delivery helm, Pulumi's prometheus-operator-crds release with delivery argocd. Every
@@ -55,7 +57,6 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
         requireTarget("Monitoring", args);
         const plan = monitoringPlan({
             profile: args.profile,
-            distribution: args.cluster.distribution,
             storageClass: args.cluster.storageClass,
             retention: args.retention,
             storage: args.storage,
@@ -120,6 +121,7 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
             { parent: this, dependsOn: [ns, secret, ...(crdRelease ? [crdRelease.resource] : [])] },
         );
         this.crds = (crdRelease ?? this.release).resource;
+        this.releases = [...(crdRelease ? [crdRelease] : []), this.release];
         this.registerOutputs({ grafanaAdminPassword: this.grafanaAdminPassword });
     }
 }

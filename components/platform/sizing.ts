@@ -1,6 +1,6 @@
 // Container sizes written once and used twice: as the `resources` block a chart receives and as the
 // footprint the capacity check adds up, so the two can never disagree.
-import type { Arch } from "../../stacks/config/schema";
+import type { Arch } from "../shared/node";
 import { parseCpu, parseMemory } from "../shared/quantity";
 import type { Footprint } from "./footprint";
 

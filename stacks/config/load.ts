@@ -20,6 +20,7 @@ export type StackSecrets = Partial<Record<SecretKey, pulumi.Output<string>>>;
 export type StackConfig = ValidStackConfig & { secrets: StackSecrets };
 
 // `isConfigSecret` is exported by the runtime but missing from its typings.
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- an untyped internal module
 const runtimeConfig: { isConfigSecret?: (key: string) => boolean } = require("@pulumi/pulumi/runtime/config");
 
 /** Collects the raw values Pulumi holds for this project (pure apart from reading config). */

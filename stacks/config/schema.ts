@@ -1,13 +1,17 @@
 // The whole stack configuration as one typed, validated shape. Every key a stack may set is declared
 // here; `load.ts` reads them from Pulumi config and `validate.ts` turns zod's issues into one error.
 import { z } from "zod";
-import { isCidr, isIpAddress, isOpenToWorld } from "./net";
+import { isCidr, isIpAddress, isOpenToWorld } from "../../components/network/net";
+import type { AwsNodeGroupConfig as EksNodeGroup } from "../../components/cluster/eks/node-groups";
+import type { HomelabNodeConfig as K3sNode } from "../../components/cluster/k3s/k3s-cluster";
+import { ARCHES, TAINT_EFFECTS } from "../../components/shared/node";
+import type { Arch, Capacity as NodeCapacity, Taint as NodeTaint } from "../../components/shared/node";
 
 export const ENVIRONMENTS = ["aws", "homelab", "hybrid", "local"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
-export const ARCHES = ["amd64", "arm64"] as const;
-export type Arch = (typeof ARCHES)[number];
+export { ARCHES };
+export type { Arch };
 
 /** Kubernetes quantities as users write them in stack files ("10Gi", "500m", 4). */
 const cpuQuantity = z.union([
@@ -28,7 +32,7 @@ const labelMap = z.record(
 const taint = z.strictObject({
     key: z.string().min(1),
     value: z.string().optional(),
-    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+    effect: z.enum(TAINT_EFFECTS),
 });
 const cidr = z.string().refine(isCidr, { error: "must be an IPv4 CIDR such as 203.0.113.0/24" });
 /** A source range for an admin port: never the whole internet. */
@@ -242,3 +246,13 @@ export type HybridConfig = z.output<typeof hybridSchema>;
 export type PlatformSettings = z.output<typeof platformSchema>;
 export type Taint = z.output<typeof taint>;
 export type Capacity = z.output<typeof capacity>;
+
+// The schema describes what the components take: each output type must equal the component's own type
+// (both ways assignable, same keys), so a field added on one side and not the other fails the type-check.
+type Same<A, B> = [A, keyof A] extends [B, keyof B] ? ([B, keyof B] extends [A, keyof A] ? true : false) : false;
+export const SCHEMA_MATCHES_COMPONENTS: [
+    Same<Taint, NodeTaint>,
+    Same<Capacity, NodeCapacity>,
+    Same<AwsNodeGroupConfig, EksNodeGroup>,
+    Same<HomelabNodeConfig, K3sNode>,
+] = [true, true, true, true];

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { ENVIRONMENTS, Environment, awsSchema, homelabSchema, hybridSchema, localSchema, platformSchema } from "./schema";
 import type { AwsConfig, HomelabConfig, HybridConfig, LocalConfig, PlatformSettings } from "./schema";
-import { objectStoreProblem } from "../../components/platform/object-store/rules";
+import { objectStoreProblem } from "./object-store";
 // Pure helpers of the cluster and network layers, so config is refused before anything is planned.
 import { cidrContains, isPrivateCidr, planVpcSubnets } from "../../components/network/cidr";
 import { unknownInstanceTypes } from "../../components/cluster/eks/allocatable";
@@ -134,6 +134,13 @@ const DEFAULT_DELIVERY: Record<Environment, "helm" | "argocd"> = { aws: "helm", 
 const DEFAULT_PROFILE: Record<Environment, "standard" | "lean"> = { aws: "standard", homelab: "lean", hybrid: "lean", local: "lean" };
 // hybrid serves models on the edge, which cannot reach an in-cluster store on the control plane.
 const DEFAULT_OBJECT_STORE: Record<Environment, "minio" | "gcs"> = { aws: "minio", homelab: "minio", hybrid: "gcs", local: "minio" };
+/** Keys whose value `auto` (Pulumi.yaml's default) means "the environment's default" from these tables. */
+export const AUTO_DEFAULTS: Record<string, Record<Environment, string>> = {
+    delivery: DEFAULT_DELIVERY,
+    profile: DEFAULT_PROFILE,
+    objectStore: DEFAULT_OBJECT_STORE,
+};
+export const DEFAULT_CLUSTER_NAME = "aiops";
 
 export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     const problems: ConfigProblem[] = [];
@@ -164,7 +171,7 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
     }
     const environment = env as Environment;
 
-    const clusterName = v.clusterName ?? "aiops";
+    const clusterName = v.clusterName ?? DEFAULT_CLUSTER_NAME;
     if (typeof clusterName !== "string" || !/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/.test(clusterName)) {
         problems.push({
             key: "clusterName",

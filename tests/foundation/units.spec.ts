@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { formatCpu, formatMemory, parseCpu, parseMemory } from "../../components/shared/quantity";
-import { isCidr, isIpAddress, isOpenToWorld } from "../../stacks/config/net";
+import { isCidr, isIpAddress, isOpenToWorld } from "../../components/network/net";
 
 describe("quantities", () => {
     it("parses CPU in cores and millicores", () => {

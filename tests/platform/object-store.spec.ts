@@ -1,7 +1,6 @@
 // The object store: each implementation's values and resources, the interface's grants, the
 // per-environment rule, and the switch by config on real stacks.
 import { expect } from "chai";
-import * as pulumi from "@pulumi/pulumi";
 import {
     GcsObjectStore,
     IN_CLUSTER_HOST,
@@ -15,7 +14,6 @@ import {
     issuerFromProviderArn,
     minioValues,
     objectStoreFootprint,
-    objectStoreProblem,
     seaweedfsInitScript,
     validateGcsArgs,
     validateS3Args,
@@ -23,6 +21,7 @@ import {
 import { containsSecret, runStack } from "../harness";
 import { ofType, only, plain, runComponents } from "../workloads/support/components";
 import { ConfigError } from "../../stacks/config";
+import { objectStoreProblem } from "../../stacks/config/object-store";
 
 const OIDC_ARN = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC123";
 

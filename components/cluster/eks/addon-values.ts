@@ -1,5 +1,5 @@
 // Helm values and custom resources of the EKS add-ons, as pure functions of their inputs.
-import type { Arch } from "../../../stacks/config/schema";
+import type { Arch } from "../../shared/node";
 
 /** Service accounts the add-ons run as; their IRSA trust policies name exactly these. */
 export const ADDON_SERVICE_ACCOUNTS = {

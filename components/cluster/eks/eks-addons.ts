@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Arch } from "../../../stacks/config/schema";
+import type { Arch } from "../../shared/node";
 import {
     ADDON_SERVICE_ACCOUNTS,
     clusterAutoscalerValues,

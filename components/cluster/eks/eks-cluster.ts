@@ -5,7 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsNodeGroupConfig } from "../../../stacks/config/schema";
+import type { AwsNodeGroupConfig } from "./node-groups";
 import type { ClusterContract, NodePool } from "../contract";
 import { ADDON_SERVICE_ACCOUNTS } from "./addon-values";
 import { EksAddons } from "./eks-addons";

@@ -1,8 +1,24 @@
 // From a config node group to what eks.ManagedNodeGroup and the cluster contract need: pure.
-import type { AwsNodeGroupConfig, Taint } from "../../../stacks/config/schema";
+import type { Arch, Capacity, Taint } from "../../shared/node";
 import { parseCapacity } from "../../shared/quantity";
 import type { NodePool } from "../contract";
 import { groupAllocatable } from "./allocatable";
+
+/** One managed node group as the stack declares it (stacks/config/schema.ts is checked against this). */
+export interface AwsNodeGroupConfig {
+    readonly name: string;
+    readonly instanceTypes: string[];
+    readonly arch: Arch;
+    readonly capacityType: "ON_DEMAND" | "SPOT";
+    readonly minSize: number;
+    readonly desiredSize: number;
+    readonly maxSize: number;
+    readonly diskSizeGiB: number;
+    readonly labels: Record<string, string>;
+    readonly taints: Taint[];
+    /** Per-node allocatable override; without it the instance type is looked up in the table. */
+    readonly allocatable?: Capacity;
+}
 
 /** AL2023 is the supported EKS AMI family; AL2 AMIs stop with Kubernetes 1.33. */
 export function amiTypeFor(arch: AwsNodeGroupConfig["arch"]): "AL2023_x86_64_STANDARD" | "AL2023_ARM_64_STANDARD" {

@@ -4,7 +4,7 @@ import * as command from "@pulumi/command";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Capacity } from "../../../stacks/config/schema";
+import type { Capacity } from "../../shared/node";
 import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
 import { hostKubeconfig } from "../kubeconfig";

@@ -3,7 +3,7 @@
 import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Arch, Capacity } from "../../../stacks/config/schema";
+import type { Arch, Capacity } from "../../shared/node";
 import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
 import { hostKubeconfig } from "../kubeconfig";

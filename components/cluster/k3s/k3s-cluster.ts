@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { HomelabNodeConfig } from "../../../stacks/config/schema";
+import type { Arch, Capacity, Taint } from "../../shared/node";
 import { parseCapacity } from "../../shared/quantity";
 import type { ClusterContract, NodePool } from "../contract";
 import { hostKubeconfig } from "../kubeconfig";
@@ -24,6 +24,20 @@ import {
     uninstallCommand,
     waitReadyCommand,
 } from "./scripts";
+
+/** One machine of the cluster, reached over SSH (stacks/config/schema.ts is checked against this). */
+export interface HomelabNodeConfig {
+    readonly name: string;
+    readonly address: string;
+    readonly sshUser: string;
+    readonly sshPort: number;
+    readonly arch: Arch;
+    readonly role: "server" | "agent";
+    readonly labels: Record<string, string>;
+    readonly taints: Taint[];
+    /** What the node offers to pods (after the OS and k3s take their share). */
+    readonly allocatable: Capacity;
+}
 
 export interface K3sClusterArgs {
     /** Name of the cluster in the kubeconfig and in the platform. */

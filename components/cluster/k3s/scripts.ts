@@ -1,6 +1,6 @@
 // Shell text for installing and operating k3s over SSH. Pure and deterministic: the same config
 // always yields the same command text, so a re-run with unchanged config changes nothing.
-import type { Arch, Taint } from "../../../stacks/config/schema";
+import type { Arch, Taint } from "../../shared/node";
 
 /** POSIX single-quoting. */
 export function shq(value: string): string {

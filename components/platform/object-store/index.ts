@@ -12,7 +12,6 @@ import { SeaweedfsObjectStore, SeaweedfsObjectStoreArgs } from "./seaweedfs";
 import type { ObjectStore, ObjectStoreKind } from "./types";
 
 export * from "./types";
-export { OBJECT_STORE_ENVIRONMENTS, objectStoreProblem } from "./rules";
 export { GcsObjectStore, validateGcsArgs } from "./gcs";
 export type { GcsObjectStoreArgs } from "./gcs";
 export { MINIO_CHART, MINIO_IMAGE, MINIO_MC_IMAGE, MINIO_SIZES, MinioObjectStore, minioValues } from "./minio";

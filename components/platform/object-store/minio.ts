@@ -89,6 +89,7 @@ export class MinioObjectStore extends InClusterObjectStore {
     readonly kind = "minio" as const;
     readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
+    readonly releases: readonly ServiceRelease[];
     protected readonly serviceKeys: KeyPair;
     protected readonly server: pulumi.Resource;
 
@@ -131,6 +132,7 @@ export class MinioObjectStore extends InClusterObjectStore {
         );
         this.server = this.release;
         this.footprint = [footprint("minio/server", [MINIO_SIZES[args.profile].server])];
+        this.releases = [this.release];
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }

@@ -4,6 +4,7 @@
 // infrastructure next to the network and cluster (`aiops:storage:*`), declared with no cluster at all.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { ServiceRelease } from "../../delivery";
 import type { HasFootprint } from "../footprint";
 
 export const OBJECT_STORE_KINDS = ["minio", "seaweedfs", "s3", "gcs"] as const;
@@ -51,6 +52,8 @@ export interface ObjectStore extends HasFootprint {
     readonly region: string;
     readonly useHttps: boolean;
     readonly buckets: BucketNames;
+    /** Releases the store declares (the AppProject allows the Argo CD ones); none for cloud stores. */
+    readonly releases?: readonly ServiceRelease[];
     /**
      * Gives one namespace access to the buckets. Resources it creates take `opts` (pass the consumer as
      * parent and the consumer's cluster provider), so a detector on another cluster gets its own copy.

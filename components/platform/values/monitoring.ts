@@ -81,7 +81,6 @@ export const MONITORING_SIZES: Record<Profile, MonitoringSizes> = {
 
 export interface MonitoringValuesArgs {
     readonly profile: Profile;
-    readonly distribution: "eks" | "k3s" | "k3d";
     readonly storageClass: string;
     /** Prometheus duration, e.g. "10d". */
     readonly retention: string;

@@ -1,6 +1,7 @@
-// Which object store each environment can provide; the config module enforces it before anything is declared.
-import type { Environment } from "../../../stacks/config/schema";
-import type { ObjectStoreKind } from "./types";
+// Which object store each environment can provide: an environment fact, so it lives with the stack config,
+// which enforces it before anything is declared (the store components know nothing of environments).
+import type { ObjectStoreKind } from "../../components/platform/object-store/types";
+import type { Environment } from "./schema";
 
 /**
  * Which environments can provide each store: s3 needs EKS's OIDC provider, gcs the hybrid's GCP project.
@@ -16,7 +17,7 @@ export const OBJECT_STORE_ENVIRONMENTS: Record<ObjectStoreKind, readonly Environ
 
 /**
  * The config rule for `objectStore`: undefined when the environment can provide the store, else a
- * message naming the fix. stacks/config/validate.ts calls this (pure, tested directly).
+ * message naming the fix. validate.ts calls this (pure, tested directly).
  */
 export function objectStoreProblem(kind: ObjectStoreKind, environment: Environment): string | undefined {
     const allowed = OBJECT_STORE_ENVIRONMENTS[kind];

@@ -16,7 +16,8 @@ export function isCidr(value: string): boolean {
     return hostBits === 32 ? addr === 0 : addr % 2 ** hostBits === 0;
 }
 
-/** True when the CIDR matches every IPv4 address. */
+/** True when the CIDR matches every address: any zero prefix, however written ("/0", "/00"). */
 export function isOpenToWorld(cidr: string): boolean {
-    return /\/0$/.test(cidr.trim());
+    const prefix = /\/(\d+)$/.exec(cidr.trim())?.[1];
+    return prefix !== undefined && Number(prefix) === 0;
 }
