@@ -6,6 +6,7 @@ import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, F
 import { DEFAULT_DRIFT_WINDOW, DetectorMetrics, DriftWindow, ModelStatus } from "./metrics";
 import { featureRows, scoreRows } from "./model";
 import { buildInferResponse, buildModelMetadata, INFER_REQUEST_SCHEMA, InferRequestBody, OipRequestError, parseInferRequest } from "./oip";
+import { NO_MODEL_YET } from "@aiops/contract";
 import { describeFailures, isReady, LoadedModel, LoadFailure, loadModelRepository, ModelRepository } from "./registry";
 
 export const SERVER_NAME = "aiops-detector";
@@ -33,6 +34,17 @@ export interface ServerOptions {
     logger?: FastifyServerOptions["logger"];
     /** Export node's default process metrics. Default true. */
     defaultMetrics?: boolean;
+    /**
+     * When the first training runs (env MODEL_TRAINING_HINT), appended to the "no model trained yet" answer
+     * the server gives while its model directory holds only the trainer's placeholder. Default none.
+     */
+    trainingHint?: string;
+}
+
+/** The 503 body of every model route before the first training: the contract's words and the hint. */
+export function noModelYetBody(hint: string | undefined): { error: string; hint?: string } {
+    const h = hint?.trim();
+    return h === undefined || h === "" ? { error: NO_MODEL_YET } : { error: `${NO_MODEL_YET}: ${h}`, hint: h };
 }
 
 /** A loaded model with its drift window. */
@@ -113,7 +125,8 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         repo = next;
         served = nextServed;
         failed = new Map(next.failures.map((f) => [f.name, f]));
-        if (!isReady(next)) app.log.warn({ modelDir: opts.modelDir }, `server is not ready: ${describeFailures(next)}`);
+        if (next.noModelYet === true) app.log.warn({ modelDir: opts.modelDir }, noModelYetBody(opts.trainingHint).error);
+        else if (!isReady(next)) app.log.warn({ modelDir: opts.modelDir }, `server is not ready: ${describeFailures(next)}`);
     }
 
     app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -168,6 +181,10 @@ export function buildServer(opts: ServerOptions): DetectorServer {
             reply.code(503).send({ error: `model '${name}' failed to load from ${f.file}: ${f.error}` });
             return undefined;
         }
+        if (repo.noModelYet === true) {
+            reply.code(503).send(noModelYetBody(opts.trainingHint));
+            return undefined;
+        }
         const known = [...served.keys()];
         reply.code(404).send({
             error: `unknown model '${name}'; ${known.length > 0 ? `this server serves: ${known.join(", ")}` : "no model is loaded"}`,
@@ -178,6 +195,8 @@ export function buildServer(opts: ServerOptions): DetectorServer {
     app.get("/v2/health/live", async () => ({ live: true }));
 
     app.get("/v2/health/ready", async (_req, reply) => {
+        // Ready on purpose (see isReady): the message says why no model is served.
+        if (repo.noModelYet === true) return { ready: true, models: 0, message: noModelYetBody(opts.trainingHint).error };
         if (ready()) return { ready: true };
         return reply.code(503).send({ ready: false, error: describeFailures(repo) });
     });

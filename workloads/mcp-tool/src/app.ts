@@ -3,6 +3,8 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { Config, hostnameOf } from "./config";
 import { DetectorClient } from "./detector";
+import { ModelInfoCache } from "./history";
+import { TRAINING_HINT_ENV } from "@aiops/contract";
 import { Logger, jsonLogger } from "./log";
 import { PrometheusClient } from "./prometheus";
 import { Telemetry } from "./telemetry";
@@ -19,6 +21,11 @@ export interface AppOptions {
     readonly logger?: Logger;
     /** A fresh registry per app; set false to skip process metrics (tests creating many apps). */
     readonly defaultMetrics?: boolean;
+    /**
+     * When the first training runs, appended to "no model trained yet" answers. Default: env
+     * MODEL_TRAINING_HINT (set by the Pulumi component), else the hint the detector gives.
+     */
+    readonly trainingHint?: string;
 }
 
 export interface App {
@@ -47,6 +54,11 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         models: config.models,
         defaultInstance: config.defaultInstance,
         now: opts.now ?? Date.now,
+        modelInfo: new ModelInfoCache(
+            config.inferenceServiceUrl,
+            config.inferenceTimeoutMs,
+            opts.trainingHint ?? (process.env[TRAINING_HINT_ENV]?.trim() || undefined),
+        ),
         telemetry,
         logger,
     };
