@@ -201,9 +201,10 @@ describe("mcp-tool dependency clients", () => {
     it("refuses an instance that matches several targets, naming them", async () => {
         const series = (instance: string) => ({
             metric: { instance },
+            // inside the asked window (now = 1,000,000 s): history alone is not data for the window
             values: [
-                [10, "1"],
-                [20, "2"],
+                [999_980, "1"],
+                [999_990, "2"],
             ],
         });
         const stub = await cannedServer(
