@@ -14,10 +14,19 @@ import {
     DETECTOR_NAME,
     DETECTOR_TAILNET_NODE_PORT,
     DETECTOR_NAMESPACE,
+    DetectorTraining,
+    KFP_STEP_ACCOUNT,
     McpTool,
+    Scorer,
+    TRAINER_SERVICE_ACCOUNT,
+    TRAINING_NAMESPACE,
+    TrainingOrchestrator,
     detectorFootprint,
     mcpToolFootprint,
+    scorerFootprint,
+    trainingHint,
 } from "../components/workloads";
+import type { Profile } from "../components/platform/sizing";
 
 /** The cluster-side facts the data platform needs from the core services. */
 export interface DataPlatformDeps {
@@ -60,6 +69,7 @@ export function dataPlatformFootprints(args: {
         ...kfpFootprint(variant, config.platform.amd64OnlyImages),
         ...mlflowFootprint(profile),
         ...mcpToolFootprint(profile),
+        ...scorerFootprint(profile),
     ];
     const detector = detectorFootprint(profile);
     return args.separateServing ? { platform, serving: detector } : { platform: [...platform, ...detector], serving: [] };
@@ -89,6 +99,9 @@ function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<st
                     serviceAccounts: [
                         { namespace: MLFLOW_NAMESPACE, name: MLFLOW_SERVICE_ACCOUNT },
                         { namespace: DETECTOR_NAMESPACE, name: DETECTOR_NAME },
+                        // The trainer (bootstrap Job, CronJob) and, with KFP, the pipeline's steps.
+                        { namespace: TRAINING_NAMESPACE, name: TRAINER_SERVICE_ACCOUNT },
+                        { namespace: KFP_STEP_ACCOUNT.namespace, name: KFP_STEP_ACCOUNT.name },
                     ],
                     tags: config.environment === "aws" ? config.aws.tags : {},
                 },
@@ -111,6 +124,8 @@ export interface DataPlatform {
     readonly mlflow: Mlflow;
     readonly detector: AnomalyDetector;
     readonly mcpTool: McpTool;
+    readonly training: DetectorTraining;
+    readonly scorer: Scorer;
     /** Components on each cluster, for the capacity plan's cross-check. */
     readonly platformComponents: HasFootprint[];
     readonly servingComponents: HasFootprint[];
@@ -160,6 +175,15 @@ export function deployDataPlatform(
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }),
     );
 
+    const schedule = {
+        schedule: config.platform.trainingSchedule,
+        trainingHours: config.platform.trainingHours,
+        historyWait: config.platform.trainingHistoryWait,
+    };
+    // One sentence, from the same settings the trainer runs on, for every "no model trained yet" answer.
+    const hint = trainingHint(schedule);
+    const prometheusUrl = `http://${deps.prometheus.service}.${deps.prometheus.namespace}.svc.cluster.local:9090`;
+
     // The edge of hybrid runs no Prometheus operator, so no PodMonitor there.
     const detector = new AnomalyDetector(
         `${serving.cluster.clusterName}-anomaly-detector`,
@@ -169,6 +193,7 @@ export function deployDataPlatform(
             podMonitor: !separateServing,
             imageRepository: config.platform.imageRepository,
             tailnet: servingTailnet(config),
+            trainingHint: hint,
         },
         pulumi.mergeOptions(serving.opts, { dependsOn: separateServing ? [deps.kserveCrds] : [deps.kserveCrds, deps.monitoringCrds] }),
     );
@@ -176,11 +201,35 @@ export function deployDataPlatform(
         `${prefix}-aiops-mcp`,
         {
             profile,
-            prometheusUrl: `http://${deps.prometheus.service}.${deps.prometheus.namespace}.svc.cluster.local:9090`,
+            prometheusUrl,
             inferenceServiceUrl: detector.url,
             imageRepository: config.platform.imageRepository,
+            trainingHint: hint,
         },
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds] }),
+    );
+    const scorer = new Scorer(
+        `${prefix}-aiops-scorer`,
+        { profile, prometheusUrl, inferenceServiceUrl: detector.url, trainingHint: hint, imageRepository: config.platform.imageRepository },
+        pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds, mcpTool.namespaceResource] }),
+    );
+    // The trainer runs where Prometheus, MLflow and KFP are; it rolls the predictor only on the same cluster.
+    const orchestrator = selectTrainingOrchestrator(config.platform.trainingOrchestrator, profile, separateServing);
+    const training = new DetectorTraining(
+        `${prefix}-detector-training`,
+        {
+            objectStore,
+            prometheusUrl,
+            mlflowTrackingUri: mlflow.trackingUri,
+            orchestrator,
+            kfpApiUrl: orchestrator === "kfp" ? kubeflowPipelines.apiUrl : undefined,
+            schedule,
+            inferenceService: separateServing ? undefined : { namespace: DETECTOR_NAMESPACE, name: DETECTOR_NAME },
+            imageRepository: config.platform.imageRepository,
+        },
+        pulumi.mergeOptions(platform.opts, {
+            dependsOn: [mlflow, ...(orchestrator === "kfp" ? [kubeflowPipelines] : []), ...(separateServing ? [] : [detector])],
+        }),
     );
     new AiopsAgent(
         `${prefix}-aiops-agent`,
@@ -201,7 +250,9 @@ export function deployDataPlatform(
         mlflow,
         detector,
         mcpTool,
-        platformComponents: [objectStore, kubeflowPipelines, mlflow, mcpTool, ...(separateServing ? [] : [detector])],
+        training,
+        scorer,
+        platformComponents: [objectStore, kubeflowPipelines, mlflow, mcpTool, scorer, ...(separateServing ? [] : [detector])],
         servingComponents: separateServing ? [detector] : [],
         outputs: {
             objectStore: objectStore.kind,
@@ -210,6 +261,9 @@ export function deployDataPlatform(
             mlflowTrackingUri: mlflow.trackingUri,
             detectorUrl: detector.url,
             mcpUrl: mcpTool.url,
+            scorerMetricsUrl: scorer.metricsUrl,
+            trainingOrchestrator: training.orchestrator,
+            modelStoreUri: training.modelStoreUri,
         },
     };
 }
@@ -217,4 +271,19 @@ export function deployDataPlatform(
 /** MinIO and SeaweedFS run in the platform cluster; S3 and GCS are cloud services. */
 function objectStoreArgsIsInCluster(config: StackConfig): boolean {
     return config.platform.objectStore === "minio" || config.platform.objectStore === "seaweedfs";
+}
+
+/**
+ * kfp or cronjob: the setting, with auto = kfp on the standard profile and cronjob on lean (KFP's pods are
+ * the heaviest part of a homelab). A detector on another cluster (hybrid) always gets the CronJob: the
+ * pipeline's promote step must roll the predictor, which pods of this cluster cannot patch. Pure.
+ */
+export function selectTrainingOrchestrator(
+    setting: "auto" | TrainingOrchestrator,
+    profile: Profile,
+    separateServing: boolean,
+): TrainingOrchestrator {
+    if (separateServing) return "cronjob";
+    if (setting !== "auto") return setting;
+    return profile === "standard" ? "kfp" : "cronjob";
 }

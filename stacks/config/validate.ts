@@ -137,6 +137,14 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
             message: `must suit the environment: ${storeProblem}`,
             fix: `pulumi config set ${PROJECT}:objectStore auto`,
         });
+    if (environment === "hybrid" && platform?.trainingOrchestrator === "kfp") {
+        problems.push({
+            key: "trainingOrchestrator",
+            message:
+                "cannot be kfp on hybrid: the pipeline's promote step rolls the detector, which runs on the edge cluster the control cluster's pods cannot patch",
+            fix: `pulumi config set ${PROJECT}:trainingOrchestrator auto`,
+        });
+    }
     if (platform?.llmProvider === "azureopenai" && platform.azureOpenAIEndpoint === "") {
         problems.push({
             key: "azureOpenAIEndpoint",
