@@ -226,11 +226,8 @@ export const platformSchema = z.strictObject({
         .regex(/^(\S+\s+){4,5}\S+$/, { error: "must be a cron expression of 5 fields (or 6 with seconds first), e.g. '0 2 * * *'" })
         .default("0 2 * * *"),
     /** Hours of history each scheduled training reads (stack files give strings). */
-    trainingHours: z.coerce
-        .number({ error: "must be a whole number of hours, e.g. 168" })
-        .int({ error: "must be a whole number of hours, e.g. 168" })
-        .min(1)
-        .max(2160)
+    trainingHours: z
+        .preprocess((v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(1).max(2160))
         .default(168),
     /** History Prometheus must hold before the first (bootstrap) training. */
     trainingHistoryWait: z
