@@ -148,7 +148,9 @@ export class Scorer extends pulumi.ComponentResource implements HasFootprint {
                 spec: {
                     selector: { matchLabels: labels },
                     // Twice per round: the gauges change once a minute.
-                    endpoints: [{ port: "http-metrics", path: "/metrics", interval: "30s" }],
+                    // honorLabels: the series' `instance` is the scored node, not the scorer pod; without it
+                    // Prometheus renames it exported_instance and every node's score collides on one label set.
+                    endpoints: [{ port: "http-metrics", path: "/metrics", interval: "30s", honorLabels: true }],
                 },
             },
             { parent: this, dependsOn: handDown(opts?.dependsOn, [service]) },

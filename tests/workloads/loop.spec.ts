@@ -185,6 +185,8 @@ describe("MLOps loop: what every stack renders", function () {
                 expect(c.ports).to.deep.equal([{ name: "http-metrics", containerPort: 9102 }]);
                 for (const [k, v] of Object.entries(sm.spec.selector.matchLabels)) expect(svc.metadata.labels[k], k).to.equal(v);
                 expect(sm.spec.endpoints.map((e: Obj) => e.port)).to.deep.equal(svc.spec.ports.map((p: Obj) => p.name));
+                // the scored node's `instance` must survive the scrape (see loop-e2e.spec.ts, which fails without it)
+                expect(sm.spec.endpoints.map((e: Obj) => e.honorLabels)).to.deep.equal([true]);
                 for (const [k, v] of Object.entries(svc.spec.selector))
                     expect(pod.metadata?.labels?.[k] ?? dep.spec.template.metadata.labels[k], k).to.equal(v);
                 expect(c.livenessProbe.httpGet.path).to.equal("/healthz");
