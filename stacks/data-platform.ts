@@ -214,7 +214,12 @@ export function deployDataPlatform(
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds, mcpTool.namespaceResource] }),
     );
     // The trainer runs where Prometheus, MLflow and KFP are; it rolls the predictor only on the same cluster.
-    const orchestrator = selectTrainingOrchestrator(config.platform.trainingOrchestrator, profile, separateServing);
+    const orchestrator = selectTrainingOrchestrator(
+        config.platform.trainingOrchestrator,
+        profile,
+        separateServing,
+        config.platform.objectStore,
+    );
     const training = new DetectorTraining(
         `${prefix}-detector-training`,
         {
@@ -276,14 +281,18 @@ function objectStoreArgsIsInCluster(config: StackConfig): boolean {
 /**
  * kfp or cronjob: the setting, with auto = kfp on the standard profile and cronjob on lean (KFP's pods are
  * the heaviest part of a homelab). A detector on another cluster (hybrid) always gets the CronJob: the
- * pipeline's promote step must roll the predictor, which pods of this cluster cannot patch. Pure.
+ * pipeline's promote step must roll the predictor, which pods of this cluster cannot patch. So does the
+ * `s3` store (IRSA): the config refuses an explicit kfp for both. Pure.
  */
 export function selectTrainingOrchestrator(
     setting: "auto" | TrainingOrchestrator,
     profile: Profile,
     separateServing: boolean,
+    objectStore?: string,
 ): TrainingOrchestrator {
     if (separateServing) return "cronjob";
+    // KFP's steps run as its pipeline-runner, which carries no IRSA role: on S3 only our own account can write.
+    if (objectStore === "s3") return "cronjob";
     if (setting !== "auto") return setting;
     return profile === "standard" ? "kfp" : "cronjob";
 }

@@ -137,6 +137,14 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
             message: `must suit the environment: ${storeProblem}`,
             fix: `pulumi config set ${PROJECT}:objectStore auto`,
         });
+    if (platform?.trainingOrchestrator === "kfp" && platform.objectStore === "s3") {
+        problems.push({
+            key: "trainingOrchestrator",
+            message:
+                "cannot be kfp with objectStore s3: the pipeline's steps run as KFP's pipeline-runner, which has no IRSA role for the models bucket",
+            fix: `pulumi config set ${PROJECT}:trainingOrchestrator auto`,
+        });
+    }
     if (environment === "hybrid" && platform?.trainingOrchestrator === "kfp") {
         problems.push({
             key: "trainingOrchestrator",

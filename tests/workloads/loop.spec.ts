@@ -243,6 +243,8 @@ describe("MLOps loop: settings", () => {
         expect(selectTrainingOrchestrator("kfp", "lean", false)).to.equal("kfp");
         expect(selectTrainingOrchestrator("cronjob", "standard", false)).to.equal("cronjob");
         expect(selectTrainingOrchestrator("kfp", "standard", true)).to.equal("cronjob");
+        expect(selectTrainingOrchestrator("auto", "standard", false, "s3")).to.equal("cronjob");
+        expect(selectTrainingOrchestrator("auto", "standard", false, "minio")).to.equal("kfp");
     });
 
     it("validates schedule, window and history wait with messages that name the setting", () => {
