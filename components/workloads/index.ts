@@ -50,6 +50,7 @@ export {
     trainingCronJobSpec,
     trainingHint,
     trainingSettings,
+    validateDetectorTrainingArgs,
     validateTrainingSchedule,
 } from "./training";
 export type { DetectorTrainingArgs, TrainingOrchestrator, TrainingSchedule } from "./training";

@@ -351,6 +351,20 @@ export interface DetectorTrainingArgs {
     readonly imageRepository?: string;
 }
 
+/** Every problem with the arguments, each naming the argument and the fix. Pure, tested directly. */
+export function validateDetectorTrainingArgs(
+    args: Pick<DetectorTrainingArgs, "schedule" | "orchestrator" | "kfpApiUrl" | "inferenceService">,
+): string[] {
+    const problems = validateTrainingSchedule(args.schedule);
+    if (args.orchestrator === "kfp" && !args.kfpApiUrl)
+        problems.push("kfpApiUrl is required with orchestrator kfp: pass KubeflowPipelines.apiUrl");
+    if (args.orchestrator === "kfp" && !args.inferenceService)
+        problems.push(
+            "orchestrator kfp needs the InferenceService on this cluster (the pipeline's promote step rolls it); use trainingOrchestrator cronjob where the detector runs on another cluster",
+        );
+    return problems;
+}
+
 /** Place it with the platform cluster's provider (where Prometheus, MLflow and KFP run). */
 export class DetectorTraining extends pulumi.ComponentResource {
     readonly namespace = TRAINING_NAMESPACE;
@@ -361,12 +375,7 @@ export class DetectorTraining extends pulumi.ComponentResource {
 
     constructor(name: string, args: DetectorTrainingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:workloads:DetectorTraining", name, {}, opts);
-        const problems = validateTrainingSchedule(args.schedule);
-        if (args.orchestrator === "kfp" && !args.kfpApiUrl) problems.push("kfpApiUrl is required with orchestrator kfp");
-        if (args.orchestrator === "kfp" && !args.inferenceService)
-            problems.push(
-                "orchestrator kfp needs the InferenceService on this cluster (the pipeline's promote step rolls it); use trainingOrchestrator cronjob where the detector runs on another cluster",
-            );
+        const problems = validateDetectorTrainingArgs(args);
         if (problems.length > 0) throw new Error(`DetectorTraining '${name}':\n  - ${problems.join("\n  - ")}`);
         this.orchestrator = args.orchestrator;
         this.hint = trainingHint(args.schedule);

@@ -22,7 +22,13 @@ import { loadModelRepository } from "../../workloads/detector/src/registry";
 import { settingsFromEnv } from "../../workloads/detector/src/pipeline/settings";
 import { smallModel, tempDir, removeDir, writeModel } from "../../workloads/detector/test/server-helpers";
 import { monitoringPlan } from "../../components/platform";
-import { BOOTSTRAP_DEADLINE_SECONDS, historyWaitSeconds, trainingHint, validateTrainingSchedule } from "../../components/workloads";
+import {
+    BOOTSTRAP_DEADLINE_SECONDS,
+    historyWaitSeconds,
+    trainingHint,
+    validateDetectorTrainingArgs,
+    validateTrainingSchedule,
+} from "../../components/workloads";
 import { selectTrainingOrchestrator } from "../../stacks/data-platform";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -262,6 +268,19 @@ describe("MLOps loop: settings", () => {
             5400,
             undefined,
             undefined,
+        ]);
+    });
+
+    it("DetectorTraining refuses kfp without KFP's URL or without an InferenceService to roll", () => {
+        const schedule = { schedule: "0 2 * * *", trainingHours: 168, historyWait: "1h" };
+        const isvc = { namespace: "aiops-serving", name: "anomaly-detector" };
+        expect(
+            validateDetectorTrainingArgs({ schedule, orchestrator: "kfp", kfpApiUrl: "http://kfp:8888", inferenceService: isvc }),
+        ).to.deep.equal([]);
+        expect(validateDetectorTrainingArgs({ schedule, orchestrator: "cronjob" })).to.deep.equal([]);
+        expect(validateDetectorTrainingArgs({ schedule, orchestrator: "kfp" })).to.deep.equal([
+            "kfpApiUrl is required with orchestrator kfp: pass KubeflowPipelines.apiUrl",
+            "orchestrator kfp needs the InferenceService on this cluster (the pipeline's promote step rolls it); use trainingOrchestrator cronjob where the detector runs on another cluster",
         ]);
     });
 
