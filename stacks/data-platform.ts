@@ -13,10 +13,19 @@ import {
     AnomalyDetector,
     DETECTOR_NAME,
     DETECTOR_NAMESPACE,
+    DetectorTraining,
+    KFP_STEP_ACCOUNT,
     McpTool,
+    Scorer,
+    TRAINER_SERVICE_ACCOUNT,
+    TRAINING_NAMESPACE,
+    TrainingOrchestrator,
     detectorFootprint,
     mcpToolFootprint,
+    scorerFootprint,
+    trainingHint,
 } from "../components/workloads";
+import type { Profile } from "../components/platform/sizing";
 
 /** The cluster-side facts the data platform needs from the core services. */
 export interface DataPlatformDeps {
@@ -51,6 +60,7 @@ export function dataPlatformFootprints(args: {
         ...(kfpEnabled(args.site) ? kfpFootprint(variant, config.platform.amd64OnlyImages) : []),
         ...mlflowFootprint(profile),
         ...mcpToolFootprint(profile),
+        ...scorerFootprint(profile),
     ];
     const detector = detectorFootprint(profile);
     return args.separateServing ? { platform, serving: detector } : { platform: [...platform, ...detector], serving: [] };
@@ -80,6 +90,9 @@ function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<st
                     serviceAccounts: [
                         { namespace: MLFLOW_NAMESPACE, name: MLFLOW_SERVICE_ACCOUNT },
                         { namespace: DETECTOR_NAMESPACE, name: DETECTOR_NAME },
+                        // The trainer (bootstrap Job, CronJob) and, with KFP, the pipeline's steps.
+                        { namespace: TRAINING_NAMESPACE, name: TRAINER_SERVICE_ACCOUNT },
+                        { namespace: KFP_STEP_ACCOUNT.namespace, name: KFP_STEP_ACCOUNT.name },
                     ],
                     tags: site.objectStore.s3?.tags ?? {},
                 },
@@ -103,6 +116,8 @@ export interface DataPlatform {
     readonly mlflow: Mlflow;
     readonly detector: AnomalyDetector;
     readonly mcpTool: McpTool;
+    readonly training: DetectorTraining;
+    readonly scorer: Scorer;
     /** Components on each cluster, for the capacity plan's cross-check. */
     readonly platformComponents: HasFootprint[];
     readonly servingComponents: HasFootprint[];
@@ -158,6 +173,15 @@ export function deployDataPlatform(
         platform.opts,
     );
 
+    const schedule = {
+        schedule: config.platform.trainingSchedule,
+        trainingHours: config.platform.trainingHours,
+        historyWait: config.platform.trainingHistoryWait,
+    };
+    // One sentence, from the same settings the trainer runs on, for every "no model trained yet" answer.
+    const hint = trainingHint(schedule);
+    const prometheusUrl = `http://${deps.prometheus.service}.${deps.prometheus.namespace}.svc.cluster.local:9090`;
+
     // The edge of hybrid runs no Prometheus operator, so no PodMonitor there.
     const detector = new AnomalyDetector(
         `${serving.cluster.clusterName}-anomaly-detector`,
@@ -167,6 +191,7 @@ export function deployDataPlatform(
             podMonitor: !separateServing,
             imageRepository: config.platform.imageRepository,
             tailnet: args.site.servingTailnet,
+            trainingHint: hint,
         },
         pulumi.mergeOptions(serving.opts, { dependsOn: [deps.kserveCrds] }),
     );
@@ -174,11 +199,41 @@ export function deployDataPlatform(
         `${prefix}-aiops-mcp`,
         {
             profile,
-            prometheusUrl: `http://${deps.prometheus.service}.${deps.prometheus.namespace}.svc.cluster.local:9090`,
+            prometheusUrl,
             inferenceServiceUrl: detector.url,
             imageRepository: config.platform.imageRepository,
+            trainingHint: hint,
         },
         platform.opts,
+    );
+    const scorer = new Scorer(
+        `${prefix}-aiops-scorer`,
+        { profile, prometheusUrl, inferenceServiceUrl: detector.url, trainingHint: hint, imageRepository: config.platform.imageRepository },
+        pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }),
+    );
+    // The trainer runs where Prometheus, MLflow and KFP are; it rolls the predictor only on the same cluster.
+    const orchestrator = selectTrainingOrchestrator(
+        config.platform.trainingOrchestrator,
+        profile,
+        separateServing,
+        config.platform.objectStore,
+        kubeflowPipelines !== undefined,
+    );
+    const training = new DetectorTraining(
+        `${prefix}-detector-training`,
+        {
+            objectStore,
+            prometheusUrl,
+            mlflowTrackingUri: mlflow.trackingUri,
+            orchestrator,
+            kfpApiUrl: orchestrator === "kfp" ? kubeflowPipelines?.apiUrl : undefined,
+            schedule,
+            inferenceService: separateServing ? undefined : { namespace: DETECTOR_NAMESPACE, name: DETECTOR_NAME },
+            imageRepository: config.platform.imageRepository,
+        },
+        pulumi.mergeOptions(platform.opts, {
+            dependsOn: [mlflow, ...(orchestrator === "kfp" && kubeflowPipelines ? [kubeflowPipelines] : []), ...(separateServing ? [] : [detector])],
+        }),
     );
     new AiopsAgent(
         `${prefix}-aiops-agent`,
@@ -199,11 +254,14 @@ export function deployDataPlatform(
         mlflow,
         detector,
         mcpTool,
+        training,
+        scorer,
         platformComponents: [
             objectStore,
             ...(kubeflowPipelines ? [kubeflowPipelines] : []),
             mlflow,
             mcpTool,
+            scorer,
             ...(separateServing ? [] : [detector]),
         ],
         servingComponents: separateServing ? [detector] : [],
@@ -215,6 +273,9 @@ export function deployDataPlatform(
             mlflowTrackingUri: mlflow.trackingUri,
             detectorUrl: detector.url,
             mcpUrl: mcpTool.url,
+            scorerMetricsUrl: scorer.metricsUrl,
+            trainingOrchestrator: training.orchestrator,
+            modelStoreUri: training.modelStoreUri,
         },
     };
 }
@@ -243,4 +304,26 @@ export function gitopsSource(platform: Pick<PlatformConfig["platform"], "gitopsR
 
 function objectStoreArgsIsInCluster(config: PlatformConfig): boolean {
     return config.platform.objectStore === "minio" || config.platform.objectStore === "seaweedfs";
+}
+
+/**
+ * kfp or cronjob: the setting, with auto = kfp on the standard profile and cronjob on lean (KFP's pods are
+ * the heaviest part of a homelab). A detector on another cluster (hybrid) always gets the CronJob: the
+ * pipeline's promote step must roll the predictor, which pods of this cluster cannot patch. So does the
+ * `s3` store (IRSA): the config refuses an explicit kfp for both. Pure.
+ */
+export function selectTrainingOrchestrator(
+    setting: "auto" | TrainingOrchestrator,
+    profile: Profile,
+    separateServing: boolean,
+    objectStore?: string,
+    kfpInstalled = true,
+): TrainingOrchestrator {
+    // Without Kubeflow Pipelines (local, by default) the same container runs as a CronJob.
+    if (!kfpInstalled) return "cronjob";
+    if (separateServing) return "cronjob";
+    // KFP's steps run as its pipeline-runner, which carries no IRSA role: on S3 only our own account can write.
+    if (objectStore === "s3") return "cronjob";
+    if (setting !== "auto") return setting;
+    return profile === "standard" ? "kfp" : "cronjob";
 }

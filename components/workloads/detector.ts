@@ -8,6 +8,8 @@ import type { ObjectStore } from "../platform/object-store/types";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
 import { handDown } from "../delivery";
+import { TRAINING_HINT_ENV } from "@aiops/contract";
+import { SERVING_MODEL_PATH } from "./training";
 
 /** workloads/detector at the pinned release; multi-arch, so the predictor carries no arch pin. */
 export const DETECTOR_IMAGE = workloadImage("detector");
@@ -57,6 +59,8 @@ export interface InferenceServiceArgs {
     readonly profile: Profile;
     /** Predictor image. Default DETECTOR_IMAGE. */
     readonly image?: string;
+    /** When the first training runs (MODEL_TRAINING_HINT), appended to "no model trained yet". Default none. */
+    readonly trainingHint?: string;
 }
 
 /** The InferenceService object. Pure, validated against the KServe v0.20 CRD in tests. */
@@ -100,14 +104,16 @@ export function detectorInferenceService(args: InferenceServiceArgs): Record<str
                         name: "kserve-container",
                         image: args.image ?? DETECTOR_IMAGE,
                         args: ["serve", "--model-dir", "/mnt/models", "--port", String(DETECTOR_PORT)],
+                        // No MODEL_NAME: the serving copy holds all four models (node-cpu.json ... node-network.json),
+                        // each served under its own name; an override would make the set a load failure.
                         env: [
                             { name: "STORAGE_URI", value: args.storageUri },
-                            { name: "MODEL_NAME", value: args.name },
                             // KServe v0.20 takes a custom predictor's protocol from this variable on its first
                             // container (CustomPredictor.GetProtocol in pkg/apis/serving/v1beta1/predictor_custom.go,
                             // constants.CustomSpecProtocolEnvVarKey) and assumes v1 without it; the detector speaks
                             // the Open Inference Protocol (v2), which is what predict paths and InferenceGraphs use.
                             { name: "PROTOCOL", value: "v2" },
+                            ...(args.trainingHint !== undefined ? [{ name: TRAINING_HINT_ENV, value: args.trainingHint }] : []),
                         ],
                         ports: [{ name: "http", containerPort: DETECTOR_PORT, protocol: "TCP" }],
                         startupProbe: { ...probe("/v2/health/live", 5), failureThreshold: 24 },
@@ -145,8 +151,10 @@ export interface AnomalyDetectorArgs {
     readonly profile: Profile;
     /** Where the model lives; the store grants the predictor's ServiceAccount read access. */
     readonly objectStore: ObjectStore;
-    /** Model path inside the models bucket. Default `anomaly-detector/current`. */
+    /** Model path inside the models bucket. Default SERVING_MODEL_PATH (`anomaly-detector/current`, the trainer's serving copy). */
     readonly modelPath?: string;
+    /** When the first training runs (DetectorTraining.hint), for the "no model trained yet" answers. Default none. */
+    readonly trainingHint?: string;
     /** Labels Prometheus' PodMonitor selector wants. Default none. */
     readonly monitorLabels?: Record<string, string>;
     /** Create the PodMonitor: only where the Prometheus operator runs (not on the hybrid edge). Default true. */
@@ -218,7 +226,7 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
             },
             { parent: this, dependsOn: [ns] },
         );
-        this.storageUri = pulumi.interpolate`s3://${store.buckets.models}/${args.modelPath ?? "anomaly-detector/current"}`;
+        this.storageUri = pulumi.interpolate`s3://${store.buckets.models}/${args.modelPath ?? SERVING_MODEL_PATH}`;
         this.inferenceService = new k8s.apiextensions.CustomResource(
             name,
             detectorInferenceService({
@@ -228,6 +236,7 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
                 storageUri: this.storageUri,
                 profile: args.profile,
                 image: workloadImage("detector", args.imageRepository),
+                trainingHint: args.trainingHint,
             }) as k8s.apiextensions.CustomResourceArgs,
             { parent: this, dependsOn: handDown(opts?.dependsOn, [sa, ...(grant.secret ? [grant.secret] : [])]) },
         );

@@ -31,3 +31,28 @@ export { AGENT_NAME, AiopsAgent, MCP_SERVER_NAME, MCP_TOOL_NAMES, SRE_SYSTEM_MES
 export type { AiopsAgentArgs } from "./agent";
 export { AiopsAlerts, DETECTOR_JOB, MCP_JOB, aiopsRuleGroups, downRule, rulesFileYaml } from "./alerts";
 export type { AiopsAlertsArgs, AlertRule, RuleGroup } from "./alerts";
+export {
+    BOOTSTRAP_DEADLINE_SECONDS,
+    DetectorTraining,
+    KFP_STEP_ACCOUNT,
+    MODEL_STORE_PREFIX,
+    SERVING_MODEL_PATH,
+    TRAINER_NODE_OPTIONS,
+    TRAINER_S3_SECRET,
+    TRAINER_SERVICE_ACCOUNT,
+    TRAINER_SIZE,
+    TRAINING_NAMESPACE,
+    bootstrapJob,
+    historyWaitSeconds,
+    promotionRbac,
+    registrationJob,
+    trainerEnv,
+    trainingCronJobSpec,
+    trainingHint,
+    trainingSettings,
+    validateDetectorTrainingArgs,
+    validateTrainingSchedule,
+} from "./training";
+export type { DetectorTrainingArgs, TrainingOrchestrator, TrainingSchedule } from "./training";
+export { SCORE_INTERVAL_SECONDS, SCORER_NAME, SCORER_PORT, SCORER_SIZES, Scorer, scorerFootprint, scorerPodTemplate } from "./scorer";
+export type { ScorerArgs } from "./scorer";

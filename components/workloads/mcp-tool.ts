@@ -8,6 +8,7 @@ import { PART_OF_LABEL, PLATFORM_NAMESPACES, platformNamespace } from "../platfo
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
 import { handDown } from "../delivery";
+import { TRAINING_HINT_ENV } from "@aiops/contract";
 
 /** workloads/mcp-tool at the pinned release. */
 export const MCP_TOOL_IMAGE = workloadImage("mcp-tool");
@@ -46,6 +47,8 @@ export interface McpPodArgs {
     readonly labels: Record<string, string>;
     /** Default MCP_TOOL_IMAGE. */
     readonly image?: string;
+    /** MODEL_TRAINING_HINT: when the first training runs, for "no model trained yet" answers. Default none. */
+    readonly trainingHint?: string;
 }
 
 /** The pod template. Pure, tested directly. */
@@ -66,6 +69,7 @@ export function mcpPodTemplate(args: McpPodArgs): k8sInput.core.v1.PodTemplateSp
                         { name: "PROMETHEUS_URL", value: args.prometheusUrl },
                         { name: "INFERENCE_SERVICE_URL", value: args.inferenceServiceUrl },
                         { name: "ALLOWED_HOSTS", value: mcpAllowedHosts().join(",") },
+                        ...(args.trainingHint !== undefined ? [{ name: TRAINING_HINT_ENV, value: args.trainingHint }] : []),
                     ],
                     livenessProbe: probe("/healthz", 20),
                     // /readyz checks Prometheus and the detector, so a broken dependency takes the pod out of rotation.
@@ -94,6 +98,8 @@ export interface McpToolArgs {
     readonly monitorLabels?: Record<string, string>;
     /** Registry path of this project's images. Default ghcr.io/aiops-mlops. */
     readonly imageRepository?: string;
+    /** When the first training runs (DetectorTraining.hint). Default none. */
+    readonly trainingHint?: string;
 }
 
 /** Place it with the platform cluster's provider (hybrid: the control cluster, next to kagent). */
@@ -150,6 +156,7 @@ export class McpTool extends pulumi.ComponentResource implements HasFootprint {
                         profile: args.profile,
                         labels,
                         image: workloadImage("mcp-tool", args.imageRepository),
+                        trainingHint: args.trainingHint,
                     }),
                 },
             },

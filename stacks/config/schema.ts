@@ -228,6 +228,25 @@ export const platformSchema = z.strictObject({
         .string()
         .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)+$/, { error: "must be a registry path such as ghcr.io/my-org" })
         .default("ghcr.io/aiops-mlops"),
+    /**
+     * Where the detector's scheduled training runs: kfp (a Kubeflow Pipelines recurring run, registered by
+     * a Job), cronjob (a Kubernetes CronJob, same steps), auto (kfp on the standard profile, cronjob on lean).
+     */
+    trainingOrchestrator: z.enum(["auto", "kfp", "cronjob"]).default("auto"),
+    /** When the scheduled training runs: cron, 5 fields (or KFP's 6, seconds first), UTC. */
+    trainingSchedule: z
+        .string()
+        .regex(/^(\S+\s+){4,5}\S+$/, { error: "must be a cron expression of 5 fields (or 6 with seconds first), e.g. '0 2 * * *'" })
+        .default("0 2 * * *"),
+    /** Hours of history each scheduled training reads (stack files give strings). */
+    trainingHours: z
+        .preprocess((v) => (typeof v === "string" && /^\d+$/.test(v) ? Number(v) : v), z.number().int().min(1).max(2160))
+        .default(168),
+    /** History Prometheus must hold before the first (bootstrap) training. */
+    trainingHistoryWait: z
+        .string()
+        .regex(/^(\d+h)?(\d+m)?$/, { error: "must be a duration such as 1h, 90m or 1h30m" })
+        .default("1h"),
     /** Images with no arm64 build; the platform pins them to amd64 nodes. */
     amd64OnlyImages: z
         .array(z.string().min(1))

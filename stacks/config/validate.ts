@@ -229,6 +229,29 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
             fix: `pulumi config set ${PROJECT}:${missing} ${example}  (or unset both: Pulumi then applies the overlays from this checkout)`,
         });
     }
+    if (platform?.trainingOrchestrator === "kfp" && platform.objectStore === "s3") {
+        problems.push({
+            key: "trainingOrchestrator",
+            message:
+                "cannot be kfp with objectStore s3: the pipeline's steps run as KFP's pipeline-runner, which has no IRSA role for the models bucket",
+            fix: `pulumi config set ${PROJECT}:trainingOrchestrator auto`,
+        });
+    }
+    if (environment === "hybrid" && platform?.trainingOrchestrator === "kfp") {
+        problems.push({
+            key: "trainingOrchestrator",
+            message:
+                "cannot be kfp on hybrid: the pipeline's promote step rolls the detector, which runs on the edge cluster the control cluster's pods cannot patch",
+            fix: `pulumi config set ${PROJECT}:trainingOrchestrator auto`,
+        });
+    }
+    if (environment === "local" && platform?.trainingOrchestrator === "kfp" && (section as LocalConfig | undefined)?.kubeflowPipelines !== true) {
+        problems.push({
+            key: "trainingOrchestrator",
+            message: "cannot be kfp while local.kubeflowPipelines is off: there is no Kubeflow Pipelines to run the pipeline",
+            fix: `pulumi config set ${PROJECT}:trainingOrchestrator auto  (or pulumi config set --path ${PROJECT}:local.kubeflowPipelines true)`,
+        });
+    }
     if (platform?.llmProvider === "azureopenai" && platform.azureOpenAIEndpoint === "") {
         problems.push({
             key: "azureOpenAIEndpoint",

@@ -3,6 +3,7 @@ import type { HelmSource } from "../../delivery/source";
 import { parseMemory } from "../../shared/quantity";
 import type { Footprint } from "../footprint";
 import { Profile, Size, footprint, resources, size } from "../sizing";
+import { TRAINER_DEFAULTS } from "@aiops/contract";
 
 /** https://github.com/prometheus-community/helm-charts/blob/kube-prometheus-stack-88.5.3/charts/kube-prometheus-stack/Chart.yaml (operator v0.93.1). */
 export const KPS_CHART: HelmSource = {
@@ -210,7 +211,13 @@ export function monitoringPlan(args: MonitoringValuesArgs): MonitoringPlan {
             ...pin,
         },
         "kube-state-metrics": { resources: resources(s.kubeStateMetrics) },
-        "prometheus-node-exporter": { resources: resources(s.nodeExporter) },
+        "prometheus-node-exporter": {
+            resources: resources(s.nodeExporter),
+            // Scrape node-exporter at the step the detector trains and scores at (TRAINING_STEP_SECONDS): a coarser
+            // scrape would repeat samples inside every step and hand the models flat runs they never see live.
+            // Key checked against kube-prometheus-stack 88.5.3's values (prometheus-node-exporter.prometheus.monitor.interval).
+            prometheus: { monitor: { interval: `${TRAINER_DEFAULTS.trainingStepSeconds}s` } },
+        },
     };
 
     const footprints = [

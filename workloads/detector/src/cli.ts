@@ -9,6 +9,7 @@ import { fetchSeries } from "./prometheus";
 import { readCsvSeries, Point } from "./series";
 import { exitAfterStdout } from "./exit";
 import { buildServer } from "./server";
+import { TRAINING_HINT_ENV } from "@aiops/contract";
 
 export const USAGE = `usage:
   detector train --csv FILE --name NAME --out MODEL.json [training options]
@@ -28,8 +29,9 @@ training options:
   --max-samples N           subsample per tree (default 256)
   --seed S                  random seed (default 42)
 
-serve reads MODEL_DIR (default /mnt/models), PORT (default 8080), HOST (default 0.0.0.0), MODEL_NAME and
-LOG_LEVEL (default info) from the environment; flags win. SIGHUP reloads the models, SIGTERM stops.`;
+serve reads MODEL_DIR (default /mnt/models), PORT (default 8080), HOST (default 0.0.0.0), MODEL_NAME,
+MODEL_TRAINING_HINT (appended to "no model trained yet") and LOG_LEVEL (default info) from the environment;
+flags win. SIGHUP reloads the models, SIGTERM stops.`;
 
 /** A mistake in the command line: exit code 2 with the usage. */
 export class UsageError extends Error {}
@@ -298,6 +300,7 @@ async function serve(args: string[], io: Io): Promise<number> {
     const server = buildServer({
         modelDir: v["model-dir"] ?? io.env.MODEL_DIR ?? "/mnt/models",
         modelName: v["model-name"] ?? (io.env.MODEL_NAME || undefined),
+        trainingHint: io.env[TRAINING_HINT_ENV],
         driftWindow,
         logger: { level: io.env.LOG_LEVEL ?? "info" },
     });

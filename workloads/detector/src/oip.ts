@@ -4,6 +4,9 @@
  * sklearn's score_samples) and `label` (INT64, -1 anomaly / 1 normal) come out.
  * Spec: https://github.com/kserve/open-inference-protocol/blob/main/specification/protocol/inference_rest.md
  */
+import { MODEL_PROPERTY } from "@aiops/contract";
+import { lookbackPoints } from "./training/manifest";
+import type { ModelFile } from "./model";
 import type { Point } from "./series";
 import type { LoadedModel } from "./registry";
 
@@ -316,6 +319,14 @@ export function buildModelMetadata(m: LoadedModel): ModelMetadata {
             training_end: new Date(model.training.end * 1000).toISOString(),
             training_points: String(model.training.points),
             score_convention: "lower is more anomalous; label -1 = anomaly, 1 = normal",
+            // Clients (the MCP tool, the scorer) fetch this much history before the window they score.
+            [MODEL_PROPERTY.lookbackPoints]: String(modelLookbackPoints(model)),
         },
     };
+}
+
+/** The history a model's features need: the value the model file records, else its feature set's. */
+export function modelLookbackPoints(model: ModelFile): number {
+    const recorded = (model as ModelFile & { lookbackPoints?: unknown }).lookbackPoints;
+    return typeof recorded === "number" && Number.isInteger(recorded) && recorded >= 0 ? recorded : lookbackPoints(model.featureSet);
 }

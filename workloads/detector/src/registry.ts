@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { MODEL_FILES } from "@aiops/contract";
 import { ModelFile, parseModelFile } from "./model";
@@ -24,6 +24,11 @@ export interface ModelRepository {
     dir: string;
     models: Map<string, LoadedModel>;
     failures: LoadFailure[];
+    /**
+     * No model file, but the trainer's placeholder (MODEL_FILES.placeholder): the first training has not run
+     * yet. A state, not a failure: the server is ready and answers every model with "no model trained yet".
+     */
+    noModelYet?: boolean;
 }
 
 export interface LoadOptions {
@@ -34,9 +39,13 @@ export interface LoadOptions {
     nameOverride?: string;
 }
 
-/** The server is ready when at least one model loaded and nothing failed. */
+/**
+ * The server is ready when at least one model loaded and nothing failed, or when the directory holds only
+ * the trainer's placeholder: then it must be reachable (KServe routes only to ready pods) to tell clients
+ * "no model trained yet" instead of leaving them with a refused connection.
+ */
 export function isReady(repo: ModelRepository): boolean {
-    return repo.models.size > 0 && repo.failures.length === 0;
+    return (repo.models.size > 0 && repo.failures.length === 0) || repo.noModelYet === true;
 }
 
 /** One line per problem, for logs and the ready endpoint. */
@@ -76,6 +85,10 @@ export function loadModelRepository(dir: string, opts: LoadOptions = {}): ModelR
         files = findModelFiles(dir);
     } catch (err) {
         repo.failures.push({ name: basename(dir), file: dir, error: `cannot read model directory: ${errorMessage(err)}` });
+        return repo;
+    }
+    if (files.length === 0 && existsSync(join(dir, MODEL_FILES.placeholder))) {
+        repo.noModelYet = true;
         return repo;
     }
     if (files.length === 0) {

@@ -8,6 +8,7 @@ import { parseOrDefer, rawBodyText } from "./body";
 import { buildInferResponse, buildModelMetadata, INFER_REQUEST_SCHEMA, InferRequestBody, OipRequestError, parseInferRequest } from "./oip";
 import { LoadedModel, LoadFailure, loadModelRepository } from "./registry";
 import { ScorerBusyError, ScoringPool } from "./scoring";
+import { NO_MODEL_YET } from "@aiops/contract";
 
 export const SERVER_NAME = "aiops-detector";
 /**
@@ -37,6 +38,17 @@ export interface ServerOptions {
     logger?: FastifyServerOptions["logger"];
     /** Export node's default process metrics. Default true. */
     defaultMetrics?: boolean;
+    /**
+     * When the first training runs (env MODEL_TRAINING_HINT), appended to the "no model trained yet" answer
+     * the server gives while its model directory holds only the trainer's placeholder. Default none.
+     */
+    trainingHint?: string;
+}
+
+/** The 503 body of every model route before the first training: the contract's words and the hint. */
+export function noModelYetBody(hint: string | undefined): { error: string; hint?: string } {
+    const h = hint?.trim();
+    return h === undefined || h === "" ? { error: NO_MODEL_YET } : { error: `${NO_MODEL_YET}: ${h}`, hint: h };
 }
 
 /** A loaded model with its drift window. */
@@ -91,6 +103,8 @@ export function buildServer(opts: ServerOptions): DetectorServer {
     let failed = new Map<string, LoadFailure>();
     /** Why nothing serves when the directory itself failed (missing, unreadable, no model files). */
     let dirFailure: LoadFailure | undefined;
+    /** Only the trainer's placeholder is in the directory: ready on purpose, every model answers "no model trained yet". */
+    let noModelYet = false;
     const scorer = new ScoringPool();
     app.addHook("onClose", async () => scorer.close());
 
@@ -107,7 +121,7 @@ export function buildServer(opts: ServerOptions): DetectorServer {
     ];
     const metrics = new DetectorMetrics(statuses, { defaultMetrics: opts.defaultMetrics });
     /** Ready while at least one model serves and every file that failed has a last good version serving. */
-    const ready = () => served.size > 0 && failed.size === 0;
+    const ready = () => noModelYet || (served.size > 0 && failed.size === 0);
 
     /**
      * Re-reads the model directory. A file that fails to load where a good version of the same model was
@@ -142,8 +156,10 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         }
         served = nextServed;
         failed = nextFailed;
+        noModelYet = next.noModelYet === true;
         metrics.reloads.inc({ result: next.failures.length === 0 ? "success" : "failure" });
-        if (!ready()) app.log.warn({ modelDir: opts.modelDir }, `server is not ready: ${notReadyReason(false)}`);
+        if (noModelYet) app.log.warn({ modelDir: opts.modelDir }, noModelYetBody(opts.trainingHint).error);
+        else if (!ready()) app.log.warn({ modelDir: opts.modelDir }, `server is not ready: ${notReadyReason(false)}`);
     }
 
     /** Why the server is not ready; `forClient` leaves out server filesystem paths. */
@@ -226,6 +242,10 @@ export function buildServer(opts: ServerOptions): DetectorServer {
                 .send({ error: `model '${name}' failed to load from ${basename(f.file)}: ${redactPaths(f.error, opts.modelDir)}` });
             return undefined;
         }
+        if (noModelYet) {
+            reply.code(503).send(noModelYetBody(opts.trainingHint));
+            return undefined;
+        }
         const known = [...served.keys()];
         // Nothing serves (emptied or missing directory, no model trained yet): the model may well exist
         // soon, so 503 (retry) rather than 404 (wrong name).
@@ -240,6 +260,8 @@ export function buildServer(opts: ServerOptions): DetectorServer {
     app.get("/v2/health/live", async () => ({ live: true }));
 
     app.get("/v2/health/ready", async (_req, reply) => {
+        // Ready on purpose (see isReady): the message says why no model is served.
+        if (noModelYet) return { ready: true, models: 0, message: noModelYetBody(opts.trainingHint).error };
         if (ready()) return { ready: true };
         return reply.code(503).send({ ready: false, error: notReadyReason(true) });
     });

@@ -1,4 +1,5 @@
 import { DetectorClient } from "./detector";
+import { ModelInfoCache, queryRangeChunked, scoreWindow, withHistory } from "./history";
 import { ToolError } from "./errors";
 import { describeInstance, InstanceInfo, listInstances } from "./instances";
 import { buildQuery, isMetricName, isValidInstance, METRIC_NAMES, MetricName } from "@aiops/contract";
@@ -14,6 +15,11 @@ export interface AnalysisDeps {
     readonly defaultInstance: string | undefined;
     /** Milliseconds since the epoch; injectable so tests can analyse backfilled data. */
     readonly now: () => number;
+    /**
+     * The served models' lookback (and "no model trained yet"): history before the window is fetched and
+     * scored so the first points see fully formed features. Without it, the window is scored alone.
+     */
+    readonly modelInfo?: Pick<ModelInfoCache, "get">;
 }
 
 export interface AnalysisRequest {
@@ -84,8 +90,13 @@ export function validateRequest(
 export async function analyse(deps: AnalysisDeps, req: AnalysisRequest): Promise<Analysis> {
     const { instance, hours, metric } = validateRequest(req, deps.defaultInstance);
     const window = windowEndingAt(deps.now(), hours);
-    const series = await deps.prometheus.queryRange(buildQuery(metric, instance), window.start, window.end, window.step);
-    const withData = series.filter((s) => s.points.length > 0);
+    const model = deps.models[metric];
+    // Throws NoModelError (a ToolError: "no model trained yet ...") before the trainer's first run.
+    const lookback = deps.modelInfo === undefined ? 0 : (await deps.modelInfo.get(model)).lookbackPoints;
+    const range = withHistory(window, lookback);
+    const series = await queryRangeChunked(deps.prometheus, buildQuery(metric, instance), range.start, range.end, window.step);
+    // Only series with points inside the asked window count; history alone is not "data for the window".
+    const withData = series.filter((s) => s.points.some(([t]) => t >= window.start));
 
     if (withData.length === 0) {
         const known = await knownInstances(deps, window);
@@ -98,10 +109,10 @@ export async function analyse(deps: AnalysisDeps, req: AnalysisRequest): Promise
 
     const only = withData[0];
     const resolved = only.labels.instance ?? instance;
-    const timestamps = only.points.map(([t]) => t);
-    const values = only.points.map(([, v]) => v);
-    const model = deps.models[metric];
-    const prediction = await deps.detector.infer(model, timestamps, values);
+    // History and window in one infer call; only the window's points are reported.
+    const windowScore = await scoreWindow(deps.detector, model, only, window.start);
+    if (windowScore === undefined) throw new ToolError(`no samples for instance ${instance} (metric ${metric}) in the last ${hours} h`);
+    const { timestamps, values, prediction } = windowScore;
     const scored: ScoredPoint[] = timestamps.map((timestamp, i) => ({
         timestamp,
         value: values[i],

@@ -4,6 +4,8 @@ import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/
 import { Config, hostnameOf, originOf } from "./config";
 import { DetectorClient } from "./detector";
 import { GlobalPointBudget, Limiter, MAX_BATCH_MESSAGES, PointBudget } from "./limits";
+import { ModelInfoCache } from "./history";
+import { TRAINING_HINT_ENV } from "@aiops/contract";
 import { Logger, jsonLogger } from "./log";
 import { PrometheusClient } from "./prometheus";
 import { Telemetry } from "./telemetry";
@@ -28,6 +30,11 @@ export interface AppOptions {
     readonly defaultMetrics?: boolean;
     /** How old (ms) the dependency state behind /readyz may be before a probe refreshes it. Default READY_CACHE_MS. */
     readonly readyCacheMs?: number;
+    /**
+     * When the first training runs, appended to "no model trained yet" answers. Default: env
+     * MODEL_TRAINING_HINT (set by the Pulumi component), else the hint the detector gives.
+     */
+    readonly trainingHint?: string;
 }
 
 export interface App {
@@ -56,6 +63,11 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         models: config.models,
         defaultInstance: config.defaultInstance,
         now: opts.now ?? Date.now,
+        modelInfo: new ModelInfoCache(
+            config.inferenceServiceUrl,
+            config.inferenceTimeoutMs,
+            opts.trainingHint ?? (process.env[TRAINING_HINT_ENV]?.trim() || undefined),
+        ),
         telemetry,
         logger,
         limiter: new Limiter(),

@@ -207,7 +207,7 @@ describe("mcp-tool end to end (real Prometheus + detector)", function () {
         const r = await call(c, "predict_anomalies", { instance_ip: "10.0.0.11", hours: 1 });
         expect(r.isError).to.equal(true);
         expect(textOf(r)).to.equal(
-            `the detector at http://127.0.0.1:${closed}/v2/models/node-cpu/infer is unreachable (ECONNREFUSED). Retry later or check the INFERENCE_SERVICE_URL setting.`,
+            `the detector at http://127.0.0.1:${closed}/v2/models/node-cpu is unreachable (ECONNREFUSED). Retry later or check the INFERENCE_SERVICE_URL setting.`,
         );
     });
 
@@ -217,7 +217,7 @@ describe("mcp-tool end to end (real Prometheus + detector)", function () {
         expect(r.isError).to.equal(true);
         expect(textOf(r)).to.match(
             new RegExp(
-                `^the detector at ${stack.detectorUrl}/v2/models/node-memory-v9/infer answered HTTP 404 for model node-memory-v9: .*node-memory-v9.* \\(is the model deployed\\? check the MODEL_\\* settings\\)\\.$`,
+                `^the detector at ${stack.detectorUrl}/v2/models/node-memory-v9 answered HTTP 404 for model node-memory-v9: .*node-memory-v9.* \\(is the model deployed\\? check the MODEL_\\* settings\\)\\.$`,
             ),
         );
     });

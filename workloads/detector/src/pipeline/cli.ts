@@ -24,6 +24,7 @@ settings (flags win over env):
   --service-account NAME    PIPELINE_SERVICE_ACCOUNT (default pipeline-runner)
   --pipeline-name NAME      PIPELINE_NAME (default aiops-detector-training)
   --experiment NAME         PIPELINE_EXPERIMENT (default aiops-detector)
+  --object-store-secret N   OBJECT_STORE_SECRET, the Secret in KFP's namespace with the steps' store keys
   env only: PROMETHEUS_URL, MLFLOW_TRACKING_URI, MODEL_STORE_URI, INFERENCE_SERVICE (required);
   S3_ENDPOINT_URL, S3_FORCE_PATH_STYLE, AWS_REGION, OBJECT_STORE_SECRET, TRAINING_HOURS (24),
   TRAINING_STEP_SECONDS (60), PROMOTION_MIN_FLAG_RATE, PROMOTION_MAX_FLAG_RATE; the steps get them as env.
@@ -42,6 +43,7 @@ const SETTINGS_FLAGS = {
     "service-account": { type: "string" },
     "pipeline-name": { type: "string" },
     experiment: { type: "string" },
+    "object-store-secret": { type: "string" },
 } as const;
 
 class Usage extends Error {}
@@ -61,6 +63,7 @@ function overrides(v: Record<string, string | boolean | undefined>): SettingsOve
         serviceAccount: v["service-account"],
         pipelineName: v["pipeline-name"],
         experiment: v.experiment,
+        credentialsSecret: v["object-store-secret"],
         paused: v.paused === true ? true : undefined,
     };
     return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as SettingsOverrides;

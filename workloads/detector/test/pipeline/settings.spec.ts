@@ -161,3 +161,17 @@ describe("training settings from env", () => {
         );
     });
 });
+
+describe("training settings: the object-store Secret's name as a flag", () => {
+    it("--object-store-secret wins over OBJECT_STORE_SECRET and is checked the same way", () => {
+        expect(
+            settingsFromEnv(platformEnv({ OBJECT_STORE_SECRET: "from-env" }), { credentialsSecret: "from-flag" }).credentialsSecret,
+        ).to.equal("from-flag");
+        expect(settingsFromEnv(platformEnv({ OBJECT_STORE_SECRET: undefined }), { credentialsSecret: "k" }).credentialsSecret).to.equal(
+            "k",
+        );
+        expect(() => settingsFromEnv(platformEnv(), { credentialsSecret: "Not_A_Name" })).to.throw(
+            /OBJECT_STORE_SECRET must be a Secret name; got 'Not_A_Name'/,
+        );
+    });
+});

@@ -68,10 +68,16 @@ export interface RunningPrometheus {
  * Retention must be 100y: it counts back from the newest block, and the default 15 d would delete nothing
  * here but would as soon as old and new data share a DB (see shared/notes/workloads.md section 7).
  */
-export async function startPrometheus(dataDir: string, dir: string, timeoutMs = 30_000): Promise<RunningPrometheus> {
+export async function startPrometheus(
+    dataDir: string,
+    dir: string,
+    timeoutMs = 30_000,
+    /** prometheus.yml text; default: no scrape jobs (backfilled data only). */
+    config = "global:\n  scrape_interval: 15s\nscrape_configs: []\n",
+): Promise<RunningPrometheus> {
     const port = await freePort();
     const configFile = join(dir, "prometheus.yml");
-    writeFileSync(configFile, "global:\n  scrape_interval: 15s\nscrape_configs: []\n");
+    writeFileSync(configFile, config);
     const proc = spawn(
         "prometheus",
         [

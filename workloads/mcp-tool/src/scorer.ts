@@ -1,0 +1,54 @@
+/**
+ * Scorer entry point (`node dist/scorer.js`): validates the environment, scores every
+ * SCORE_INTERVAL_SECONDS, serves /metrics on PORT (9102) and stops cleanly on SIGTERM.
+ */
+import { ConfigError } from "./config";
+import { jsonLogger } from "./log";
+import { createScorerApp } from "./scoring/app";
+import { parseScorerConfig } from "./scoring/config";
+
+async function main(): Promise<void> {
+    const logger = jsonLogger();
+    let config;
+    try {
+        config = parseScorerConfig(process.env);
+    } catch (err) {
+        if (err instanceof ConfigError) {
+            logger.log("error", err.message, { problems: err.problems });
+            process.exitCode = 2;
+            return;
+        }
+        throw err;
+    }
+    const app = createScorerApp(config, { logger });
+    const port = await app.start();
+    logger.log("info", "scorer listening", {
+        address: `${config.host}:${port}`,
+        prometheus: config.prometheusUrl,
+        detector: config.inferenceServiceUrl,
+        intervalSeconds: config.intervalSeconds,
+        windowSeconds: config.windowSeconds,
+        concurrency: config.concurrency,
+        models: config.models,
+    });
+    let stopping = false;
+    const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.log("info", "shutting down", { signal });
+        // A round is bounded by its timeouts; do not wait longer than Kubernetes' grace period.
+        const force = setTimeout(() => process.exit(1), 20_000);
+        force.unref();
+        void app.close().then(() => {
+            logger.log("info", "stopped");
+            process.exitCode = 0;
+        });
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", error: String(err) })}\n`);
+    process.exitCode = 1;
+});
