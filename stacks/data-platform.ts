@@ -4,12 +4,21 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
 import type { ClusterPlacement } from "./platform";
 import type { Footprint, HasFootprint } from "../components/platform/footprint";
+import { schedulableNodeCount } from "../components/platform/monitoring";
 import { KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../components/platform/kubeflow-pipelines";
 import { MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, Mlflow, mlflowFootprint } from "../components/platform/mlflow";
 import { ObjectStore, ObjectStoreArgs, createObjectStore, objectStoreFootprint } from "../components/platform/object-store";
 import {
     AiopsAgent,
     AiopsAlerts,
+    AiopsDashboard,
+    AlertAnalyst,
+    EdgeMetricsAgent,
+    GATE_TAILNET_NODE_PORT,
+    RemoteWriteGate,
+    analystFootprint,
+    edgeAgentFootprint,
+    gateFootprint,
     AnomalyDetector,
     DETECTOR_NAME,
     DETECTOR_TAILNET_NODE_PORT,
@@ -46,11 +55,18 @@ function servingTailnet(config: StackConfig): { address: string; nodePort: numbe
         : undefined;
 }
 
+/** hybrid: the edge's metrics reach the central Prometheus (edge agent -> tailnet -> remote-write gate). */
+function edgeMetrics(config: StackConfig, separateServing: boolean): boolean {
+    return separateServing && config.environment === "hybrid";
+}
+
 /** The data platform's footprints per cluster, from the same pure functions the components use. */
 export function dataPlatformFootprints(args: {
     config: StackConfig;
     platform: Pick<ClusterPlacement, "cluster">;
     separateServing: boolean;
+    /** Schedulable nodes of the serving cluster (node-exporter on the hybrid edge). Default 0. */
+    servingNodeCount?: number;
 }): { platform: Footprint[]; serving: Footprint[] } {
     const { config } = args;
     const profile = config.platform.profile;
@@ -60,9 +76,12 @@ export function dataPlatformFootprints(args: {
         ...kfpFootprint(variant, config.platform.amd64OnlyImages),
         ...mlflowFootprint(profile),
         ...mcpToolFootprint(profile),
+        ...analystFootprint(profile),
+        ...(edgeMetrics(config, args.separateServing) ? gateFootprint(profile) : []),
     ];
     const detector = detectorFootprint(profile);
-    return args.separateServing ? { platform, serving: detector } : { platform: [...platform, ...detector], serving: [] };
+    const edge = edgeMetrics(config, args.separateServing) ? edgeAgentFootprint(profile, args.servingNodeCount ?? 0) : [];
+    return args.separateServing ? { platform, serving: [...detector, ...edge] } : { platform: [...platform, ...detector], serving: [] };
 }
 
 function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<string, string> | undefined): ObjectStoreArgs {
@@ -111,6 +130,7 @@ export interface DataPlatform {
     readonly mlflow: Mlflow;
     readonly detector: AnomalyDetector;
     readonly mcpTool: McpTool;
+    readonly analyst: AlertAnalyst;
     /** Components on each cluster, for the capacity plan's cross-check. */
     readonly platformComponents: HasFootprint[];
     readonly servingComponents: HasFootprint[];
@@ -187,13 +207,32 @@ export function deployDataPlatform(
         { namespace: deps.kagent.namespace, modelConfig: deps.kagent.modelConfigName, mcpUrl: mcpTool.url },
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.kagent.crds, mcpTool] }),
     );
-    // On hybrid the detector runs on the edge, out of the control cluster Prometheus' sight. The rule lives
-    // in the MCP tool's namespace, which McpTool creates: without the wait it races "namespaces not found".
-    new AiopsAlerts(
-        `${prefix}-aiops-alerts`,
-        { detectorScraped: !separateServing },
+    // Alertmanager's warning and critical alerts go here (Monitoring's alertWebhookUrl is analystWebhookUrl()).
+    const prometheusUrl = `http://${deps.prometheus.service}.${deps.prometheus.namespace}.svc.cluster.local:9090`;
+    const analyst = new AlertAnalyst(
+        `${prefix}-aiops-analyst`,
+        {
+            profile,
+            kagentNamespace: deps.kagent.namespace,
+            prometheusUrl,
+            inferenceServiceUrl: detector.url,
+            reportWebhookUrl: config.secrets.alertReportWebhookUrl,
+            imageRepository: config.platform.imageRepository,
+        },
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds, mcpTool.namespaceResource] }),
     );
+    // hybrid: the edge's Prometheus agent writes to the control cluster's gate over the tailnet.
+    const edge = edgeMetricsComponents(args, mcpTool, prometheusUrl);
+
+    // The rule lives in the MCP tool's namespace, which McpTool creates: without the wait it races
+    // "namespaces not found". On hybrid the edge's Prometheus agent remote-writes the detector's metrics
+    // (DETECTOR_JOB, label cluster) here, so the detector rules apply on every stack.
+    new AiopsAlerts(
+        `${prefix}-aiops-alerts`,
+        { detectorScraped: !separateServing || edge !== undefined },
+        pulumi.mergeOptions(platform.opts, { dependsOn: [deps.monitoringCrds, mcpTool.namespaceResource] }),
+    );
+    new AiopsDashboard(`${prefix}-aiops-dashboard`, {}, pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }));
 
     return {
         objectStore,
@@ -201,8 +240,17 @@ export function deployDataPlatform(
         mlflow,
         detector,
         mcpTool,
-        platformComponents: [objectStore, kubeflowPipelines, mlflow, mcpTool, ...(separateServing ? [] : [detector])],
-        servingComponents: separateServing ? [detector] : [],
+        analyst,
+        platformComponents: [
+            objectStore,
+            kubeflowPipelines,
+            mlflow,
+            mcpTool,
+            analyst,
+            ...(edge ? [edge.gate] : []),
+            ...(separateServing ? [] : [detector]),
+        ],
+        servingComponents: separateServing ? [detector, ...(edge ? [edge.agent] : [])] : [],
         outputs: {
             objectStore: objectStore.kind,
             objectStoreEndpoint: objectStore.endpointUrl,
@@ -210,8 +258,38 @@ export function deployDataPlatform(
             mlflowTrackingUri: mlflow.trackingUri,
             detectorUrl: detector.url,
             mcpUrl: mcpTool.url,
+            analystUrl: analyst.url,
         },
     };
+}
+
+function edgeMetricsComponents(
+    args: DataPlatformArgs,
+    mcpTool: McpTool,
+    prometheusUrl: string,
+): { gate: RemoteWriteGate; agent: EdgeMetricsAgent } | undefined {
+    const { config, platform, serving } = args;
+    if (config.environment !== "hybrid" || serving.cluster === platform.cluster) return undefined;
+    const { profile, delivery } = config.platform;
+    const gate = new RemoteWriteGate(
+        `${platform.cluster.clusterName}-remote-write-gate`,
+        { profile, upstreamUrl: `${prometheusUrl}/api/v1/write`, imageRepository: config.platform.imageRepository },
+        pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }),
+    );
+    const agent = new EdgeMetricsAgent(
+        `${serving.cluster.clusterName}-edge-metrics`,
+        {
+            profile,
+            delivery,
+            argocd: serving.argocd,
+            cluster: serving.cluster.clusterName,
+            remoteWriteUrl: `http://${config.hybrid.tailnetHostname}:${GATE_TAILNET_NODE_PORT}/api/v1/write`,
+            password: gate.password,
+            nodeCount: schedulableNodeCount(serving.cluster),
+        },
+        serving.opts,
+    );
+    return { gate, agent };
 }
 
 /** MinIO and SeaweedFS run in the platform cluster; S3 and GCS are cloud services. */

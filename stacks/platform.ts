@@ -29,6 +29,7 @@ import {
     GRAFANA_ADMIN_SECRET,
     IN_CLUSTER,
 } from "../components/platform";
+import { analystWebhookUrl } from "../components/workloads";
 
 export interface PlatformArgs {
     readonly config: StackConfig;
@@ -82,7 +83,12 @@ export function platformFootprints(args: PlatformArgs): { platform: Footprint[];
     const { config, cluster } = args;
     const s: Sizing = { profile: config.platform.profile, delivery: config.platform.delivery };
     const separateServing = args.servingCluster !== undefined;
-    const data = dataPlatformFootprints({ config, platform: { cluster }, separateServing });
+    const data = dataPlatformFootprints({
+        config,
+        platform: { cluster },
+        separateServing,
+        servingNodeCount: args.servingCluster ? schedulableNodeCount(args.servingCluster) : 0,
+    });
     const platform = [
         ...(s.delivery === "argocd" ? argocdPlan({ profile: s.profile }).footprint : []),
         ...certManagerPlan(s.profile).footprint,
@@ -195,6 +201,10 @@ export function deployPlatform(args: PlatformArgs): Platform {
             retention: config.platform.prometheusRetention,
             storage: config.platform.prometheusStorage,
             statefulNodeSelector: statefulNodeSelector(config),
+            // Warning and critical alerts go to the alert analyst (stacks/data-platform.ts).
+            alertWebhookUrl: analystWebhookUrl(),
+            // hybrid: the edge's Prometheus agent remote-writes here (through the remote-write gate).
+            remoteWriteReceiver: args.servingCluster !== undefined,
         },
         platform.opts,
     );

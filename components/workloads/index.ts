@@ -31,3 +31,29 @@ export { AGENT_NAME, AiopsAgent, MCP_SERVER_NAME, MCP_TOOL_NAMES, SRE_SYSTEM_MES
 export type { AiopsAgentArgs } from "./agent";
 export { AiopsAlerts, DETECTOR_JOB, MCP_JOB, aiopsRuleGroups, downRule, rulesFileYaml } from "./alerts";
 export type { AiopsAlertsArgs, AlertRule, RuleGroup } from "./alerts";
+export {
+    ANALYST_NAME,
+    ANALYST_PORT,
+    ANALYST_SIZES,
+    AlertAnalyst,
+    analystFootprint,
+    analystPodTemplate,
+    analystRbacRules,
+    analystWebhookUrl,
+    kagentA2aUrl,
+} from "./analyst";
+export type { AlertAnalystArgs } from "./analyst";
+export { AiopsDashboard, DASHBOARD_UID, GRAFANA_DASHBOARD_LABEL, aiopsDashboard } from "./dashboard";
+export type { AiopsDashboardArgs, Dashboard } from "./dashboard";
+export {
+    EDGE_METRICS_NAMESPACE,
+    EDGE_PROMETHEUS_IMAGE,
+    EdgeMetricsAgent,
+    GATE_TAILNET_NODE_PORT,
+    NODE_EXPORTER_CHART,
+    RemoteWriteGate,
+    edgeAgentConfig,
+    edgeAgentFootprint,
+    gateFootprint,
+} from "./edge-metrics";
+export type { EdgeMetricsAgentArgs, RemoteWriteGateArgs } from "./edge-metrics";

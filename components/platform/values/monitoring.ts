@@ -100,6 +100,11 @@ export interface MonitoringValuesArgs {
      * true; false when PROMETHEUS_OPERATOR_CRDS_CHART carries them, so the two never own the same CRDs.
      */
     readonly crdsInChart?: boolean;
+    /**
+     * Prometheus accepts remote write on /api/v1/write (hybrid: the edge's agent, through the remote-write
+     * gate that checks its credentials; the receiver itself is not exposed outside the cluster). Default false.
+     */
+    readonly remoteWriteReceiver?: boolean;
 }
 
 export interface MonitoringPlan {
@@ -193,6 +198,7 @@ export function monitoringPlan(args: MonitoringValuesArgs): MonitoringPlan {
                 ruleSelectorNilUsesHelmValues: false,
                 probeSelectorNilUsesHelmValues: false,
                 scrapeConfigSelectorNilUsesHelmValues: false,
+                ...(args.remoteWriteReceiver ? { enableRemoteWriteReceiver: true } : {}),
                 ...pin,
             },
         },
