@@ -11,8 +11,8 @@ import * as path from "node:path";
 import Ajv from "ajv";
 import { expect } from "chai";
 import { stringify } from "yaml";
-import { REPO_ROOT } from "../harness";
-import { alertmanagerConfig } from "../../components/platform/values/monitoring";
+import { REPO_ROOT, runStack } from "../harness";
+import { analystWebhookUrl } from "../../components/workloads/analyst";
 
 const ANALYST = path.join(REPO_ROOT, "workloads/mcp-tool/dist/analyst.js");
 const A2A_SCHEMA = path.resolve(REPO_ROOT, "../shared/reference/a2a/a2a-v0.3.0.schema.json");
@@ -216,11 +216,20 @@ describe("alert analyst end to end (real Alertmanager -> analyst -> A2A peer -> 
         analyst.stderr!.on("data", (d) => (analystLog += d));
         await waitFor("the analyst to listen", async () => (await fetch(`${analystUrl}/healthz`).catch(() => undefined))?.ok);
 
-        // The stack's route, only faster: 30 s / 5 min grouping would make the test wait minutes.
-        const config = alertmanagerConfig(`${analystUrl}/alerts`) as { route: Record<string, unknown>; templates?: unknown };
-        config.route = { ...config.route, group_wait: "1s", group_interval: "2s", repeat_interval: "1h" };
-        delete config.templates;
-        fs.writeFileSync(path.join(dir, "alertmanager.yml"), stringify(config));
+        // The route the homelab stack renders into kube-prometheus-stack's values, pointed at this analyst and
+        // only faster: 30 s / 5 min grouping would make the test wait minutes.
+        const run = await runStack("homelab", { delivery: "helm" });
+        const kps = run.registrations.find(
+            (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).chart === "kube-prometheus-stack",
+        );
+        expect(kps, "the kube-prometheus-stack release").to.not.equal(undefined);
+        const config = JSON.parse(JSON.stringify((kps!.inputs as any).values.alertmanager.config));
+        const text = JSON.stringify(config);
+        expect(text).to.contain(analystWebhookUrl());
+        const local = JSON.parse(text.split(analystWebhookUrl()).join(`${analystUrl}/alerts`));
+        local.route = { ...local.route, group_wait: "1s", group_interval: "2s", repeat_interval: "1h" };
+        delete local.templates;
+        fs.writeFileSync(path.join(dir, "alertmanager.yml"), stringify(local));
         const amPort = await freePort();
         amUrl = `http://127.0.0.1:${amPort}`;
         am = spawn(

@@ -40,7 +40,8 @@ export function parseGateConfig(env: NodeJS.ProcessEnv): GateConfig {
     const port = Number(env.PORT ?? 9104);
     if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`PORT must be an integer 0-65535; got '${env.PORT}'`);
     const timeoutMs = Number(env.UPSTREAM_TIMEOUT_MS ?? 10_000);
-    if (!Number.isInteger(timeoutMs) || timeoutMs < 100) problems.push(`UPSTREAM_TIMEOUT_MS must be an integer >= 100; got '${env.UPSTREAM_TIMEOUT_MS}'`);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 100)
+        problems.push(`UPSTREAM_TIMEOUT_MS must be an integer >= 100; got '${env.UPSTREAM_TIMEOUT_MS}'`);
     if (problems.length) throw new Error(`invalid remote-write gate configuration: ${problems.join("; ")}`);
     return { port, upstreamUrl, username, password, timeoutMs };
 }
@@ -71,7 +72,9 @@ export function createGate(config: GateConfig, logger: Logger): { server: Server
         }
         if (!basicAuthMatches(req.headers.authorization, config.username, config.password)) {
             req.resume();
-            res.writeHead(401, { "www-authenticate": 'Basic realm="remote-write"' }).end("remote write needs the edge's basic-auth credentials\n");
+            res.writeHead(401, { "www-authenticate": 'Basic realm="remote-write"' }).end(
+                "remote write needs the edge's basic-auth credentials\n",
+            );
             return;
         }
         const chunks: Buffer[] = [];
