@@ -151,8 +151,9 @@ export function createAnalyst(config: AnalystConfig, deps: AnalystDeps): Analyst
             if (active.size > MAX_REMEMBERED) active.delete(active.values().next().value as string);
             queue.push(a);
             r.queued++;
+            // Hand it to an idle worker at once, so the queue holds only alerts that really wait.
+            pump();
         }
-        pump();
         return r;
     };
 

@@ -102,7 +102,10 @@ function toEvent(e: Record<string, any>): KubeEvent {
 
 /** The instance label without its port: node-1:9100 -> node-1 (the Node's name on most clusters). */
 export function hostOf(instance: string): string {
-    return instance.replace(/^\[(.*)\](:\d+)?$/, "$1").replace(/:\d+$/, "");
+    const bracketed = /^\[(.*)\](:\d+)?$/.exec(instance);
+    if (bracketed) return bracketed[1];
+    // A bare IPv6 address has several colons and no port.
+    return (instance.match(/:/g) ?? []).length === 1 ? instance.replace(/:\d+$/, "") : instance;
 }
 
 /** Gathers everything it can about one alert within the dependency timeouts. `now` in unix seconds. */
