@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { expect } from "chai";
-import { parse } from "yaml";
+import { parse, stringify } from "yaml";
 import { AiopsDashboard, DASHBOARD_UID, Dashboard, GRAFANA_DASHBOARD_LABEL, aiopsDashboard } from "../../components/workloads/dashboard";
 import { rulesFileYaml } from "../../components/workloads/alerts";
 import { REPO_ROOT } from "../harness";
@@ -109,6 +109,53 @@ describe("AIOps overview dashboard", () => {
             // And a broken one would be caught.
             fs.writeFileSync(file, rulesFileYaml([{ name: "d", rules: [{ record: "x:y", expr: "sum by (a (up)" } as never] }]));
             expect(spawnSync("promtool", ["check", "rules", file]).status).to.not.equal(0);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("the CPU panel's overlay shows the metric only while the scorer flags it (promtool on crafted series)", function () {
+        if (!hasPromtool) {
+            if (process.env.CI) throw new Error("promtool is required in CI");
+            this.skip();
+        }
+        const cpu = d.panels.find((p) => p.title === "CPU usage")!;
+        const [metric, overlay] = cpu.targets!.map((t) => substitute(t.expr));
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aiops-dash-"));
+        try {
+            fs.writeFileSync(path.join(dir, "none.rules.yaml"), rulesFileYaml([]));
+            const test = {
+                rule_files: ["none.rules.yaml"],
+                evaluation_interval: "1m",
+                tests: [
+                    {
+                        interval: "1m",
+                        input_series: [
+                            // Half idle: 50% CPU on both nodes; only node-1 is flagged, from minute 10.
+                            { series: 'node_cpu_seconds_total{mode="idle", instance="node-1:9100", cpu="0"}', values: "0+30x20" },
+                            { series: 'node_cpu_seconds_total{mode="idle", instance="node-2:9100", cpu="0"}', values: "0+30x20" },
+                            { series: 'aiops_anomalous{instance="node-1:9100", metric="cpu"}', values: "0x9 1x10" },
+                            { series: 'aiops_anomalous{instance="node-1:9100", metric="memory"}', values: "1x20" },
+                            { series: 'aiops_anomalous{instance="node-2:9100", metric="cpu"}', values: "0x20" },
+                        ],
+                        promql_expr_test: [
+                            {
+                                expr: metric,
+                                eval_time: "15m",
+                                exp_samples: [
+                                    { labels: '{instance="node-1:9100"}', value: 50 },
+                                    { labels: '{instance="node-2:9100"}', value: 50 },
+                                ],
+                            },
+                            { expr: overlay, eval_time: "5m", exp_samples: [] },
+                            { expr: overlay, eval_time: "15m", exp_samples: [{ labels: '{instance="node-1:9100"}', value: 50 }] },
+                        ],
+                    },
+                ],
+            };
+            fs.writeFileSync(path.join(dir, "overlay.test.yaml"), stringify(test));
+            const r = spawnSync("promtool", ["test", "rules", "overlay.test.yaml"], { cwd: dir, encoding: "utf8" });
+            expect(r.status, r.stdout + r.stderr).to.equal(0);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
