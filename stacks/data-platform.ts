@@ -4,12 +4,21 @@ import * as pulumi from "@pulumi/pulumi";
 import type { ClusterPlacement, PlatformConfig, PlatformSite } from "./placement";
 import type { ServiceRelease } from "../components/delivery";
 import type { Footprint, HasFootprint } from "../components/platform/footprint";
+import { schedulableNodeCount } from "../components/platform/monitoring";
 import { KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../components/platform/kubeflow-pipelines";
 import { MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, Mlflow, mlflowFootprint } from "../components/platform/mlflow";
 import { ObjectStore, ObjectStoreArgs, createObjectStore, objectStoreFootprint } from "../components/platform/object-store";
 import {
     AiopsAgent,
     AiopsAlerts,
+    AiopsDashboard,
+    AlertAnalyst,
+    EdgeMetricsAgent,
+    GATE_TAILNET_NODE_PORT,
+    RemoteWriteGate,
+    analystFootprint,
+    edgeAgentFootprint,
+    gateFootprint,
     AnomalyDetector,
     DETECTOR_NAME,
     DETECTOR_NAMESPACE,
@@ -45,12 +54,19 @@ export interface DataPlatformArgs {
     readonly site: PlatformSite;
 }
 
+/** hybrid: the edge's metrics reach the central Prometheus (edge agent -> tailnet -> remote-write gate). */
+function edgeMetrics(site: Pick<PlatformSite, "platformTailnetHost">, separateServing: boolean): boolean {
+    return separateServing && site.platformTailnetHost !== undefined;
+}
+
 /** The data platform's footprints per cluster, from the same pure functions the components use. */
 export function dataPlatformFootprints(args: {
     config: PlatformConfig;
     platform: Pick<ClusterPlacement, "cluster">;
     separateServing: boolean;
-    site: Pick<PlatformSite, "kubeflowPipelines">;
+    site: Pick<PlatformSite, "kubeflowPipelines" | "platformTailnetHost">;
+    /** Schedulable nodes of the serving cluster (node-exporter on the hybrid edge). Default 0. */
+    servingNodeCount?: number;
 }): { platform: Footprint[]; serving: Footprint[] } {
     const { config } = args;
     const profile = config.platform.profile;
@@ -61,9 +77,12 @@ export function dataPlatformFootprints(args: {
         ...mlflowFootprint(profile),
         ...mcpToolFootprint(profile),
         ...scorerFootprint(profile),
+        ...analystFootprint(profile),
+        ...(edgeMetrics(args.site, args.separateServing) ? gateFootprint(profile) : []),
     ];
     const detector = detectorFootprint(profile);
-    return args.separateServing ? { platform, serving: detector } : { platform: [...platform, ...detector], serving: [] };
+    const edge = edgeMetrics(args.site, args.separateServing) ? edgeAgentFootprint(profile, args.servingNodeCount ?? 0) : [];
+    return args.separateServing ? { platform, serving: [...detector, ...edge] } : { platform: [...platform, ...detector], serving: [] };
 }
 
 function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<string, string> | undefined): ObjectStoreArgs {
@@ -118,6 +137,7 @@ export interface DataPlatform {
     readonly mcpTool: McpTool;
     readonly training: DetectorTraining;
     readonly scorer: Scorer;
+    readonly analyst: AlertAnalyst;
     /** Components on each cluster, for the capacity plan's cross-check. */
     readonly platformComponents: HasFootprint[];
     readonly servingComponents: HasFootprint[];
@@ -240,13 +260,31 @@ export function deployDataPlatform(
         { namespace: deps.kagent.namespace, modelConfig: deps.kagent.modelConfigName, mcpUrl: mcpTool.url },
         pulumi.mergeOptions(platform.opts, { dependsOn: [deps.kagent.crds, mcpTool] }),
     );
-    // On hybrid the detector runs on the edge, out of the control cluster Prometheus' sight. The rule lives
-    // in the MCP tool's namespace, which McpTool creates: without the wait it races "namespaces not found".
-    new AiopsAlerts(
-        `${prefix}-aiops-alerts`,
-        { detectorScraped: !separateServing },
+    // Alertmanager's warning and critical alerts go here (Monitoring's alertWebhookUrl is analystWebhookUrl()).
+    const analyst = new AlertAnalyst(
+        `${prefix}-aiops-analyst`,
+        {
+            profile,
+            kagentNamespace: deps.kagent.namespace,
+            prometheusUrl,
+            inferenceServiceUrl: detector.url,
+            reportWebhookUrl: config.secrets.alertReportWebhookUrl,
+            imageRepository: config.platform.imageRepository,
+        },
         pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }),
     );
+    // hybrid: the edge's Prometheus agent writes to the control cluster's gate over the tailnet.
+    const edge = edgeMetricsComponents(args, mcpTool, prometheusUrl);
+
+    // The rule lives in the MCP tool's namespace, which McpTool creates: without the wait it races
+    // "namespaces not found". On hybrid the edge's Prometheus agent remote-writes the detector's metrics
+    // (DETECTOR_JOB, label cluster) here, so the detector rules apply on every stack.
+    new AiopsAlerts(
+        `${prefix}-aiops-alerts`,
+        { detectorScraped: !separateServing || edge !== undefined },
+        pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }),
+    );
+    new AiopsDashboard(`${prefix}-aiops-dashboard`, {}, pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }));
 
     return {
         objectStore,
@@ -266,6 +304,17 @@ export function deployDataPlatform(
         ],
         servingComponents: separateServing ? [detector] : [],
         releases: [...(objectStore.releases ?? []), ...(kubeflowPipelines?.releases ?? []), ...mlflow.releases],
+        analyst,
+        platformComponents: [
+            objectStore,
+            kubeflowPipelines,
+            mlflow,
+            mcpTool,
+            analyst,
+            ...(edge ? [edge.gate] : []),
+            ...(separateServing ? [] : [detector]),
+        ],
+        servingComponents: separateServing ? [detector, ...(edge ? [edge.agent] : [])] : [],
         outputs: {
             objectStore: objectStore.kind,
             objectStoreEndpoint: objectStore.endpointUrl,
@@ -273,9 +322,21 @@ export function deployDataPlatform(
             mlflowTrackingUri: mlflow.trackingUri,
             detectorUrl: detector.url,
             mcpUrl: mcpTool.url,
-            scorerMetricsUrl: scorer.metricsUrl,
-            trainingOrchestrator: training.orchestrator,
-            modelStoreUri: training.modelStoreUri,
+        training,
+        scorer,
+        analyst,
+        platformComponents: [
+            objectStore,
+            ...(kubeflowPipelines ? [kubeflowPipelines] : []),
+            mlflow,
+            mcpTool,
+            scorer,
+            analyst,
+            ...(edge ? [edge.gate] : []),
+            ...(separateServing ? [] : [detector]),
+        ],
+        servingComponents: separateServing ? [detector, ...(edge ? [edge.agent] : [])] : [],
+        releases: [...(objectStore.releases ?? []), ...(kubeflowPipelines?.releases ?? []), ...mlflow.releases],
         },
     };
 }
@@ -286,6 +347,33 @@ export function deployDataPlatform(
  */
 export function kfpEnabled(site: Pick<PlatformSite, "kubeflowPipelines">): boolean {
     return site.kubeflowPipelines !== false;
+function edgeMetricsComponents(
+    args: DataPlatformArgs,
+    mcpTool: McpTool,
+    prometheusUrl: string,
+): { gate: RemoteWriteGate; agent: EdgeMetricsAgent } | undefined {
+    const { config, platform, serving, site } = args;
+    if (site.platformTailnetHost === undefined || serving.cluster === platform.cluster) return undefined;
+    const { profile, delivery } = config.platform;
+    const gate = new RemoteWriteGate(
+        `${platform.cluster.clusterName}-remote-write-gate`,
+        { profile, upstreamUrl: `${prometheusUrl}/api/v1/write`, imageRepository: config.platform.imageRepository },
+        pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }),
+    );
+    const agent = new EdgeMetricsAgent(
+        `${serving.cluster.clusterName}-edge-metrics`,
+        {
+            profile,
+            delivery,
+            argocd: serving.argocd,
+            cluster: serving.cluster.clusterName,
+            remoteWriteUrl: `http://${site.platformTailnetHost}:${GATE_TAILNET_NODE_PORT}/api/v1/write`,
+            password: gate.password,
+            nodeCount: schedulableNodeCount(serving.cluster),
+        },
+        serving.opts,
+    );
+    return { gate, agent };
 }
 
 /** MinIO and SeaweedFS run in the platform cluster; S3 and GCS are cloud services. */

@@ -63,6 +63,8 @@ export function deployHybrid(config: HybridStack): Record<string, unknown> {
             servingCluster: edge,
             // The MCP tool (control cluster) reaches the edge's predictor over Tailscale.
             servingTailnet: { address: h.edge.tailscaleAddress, nodePort: DETECTOR_TAILNET_NODE_PORT },
+            // The edge's Prometheus agent remote-writes to the control VM's gate over Tailscale.
+            platformTailnetHost: h.tailnetHostname,
             objectStore: { namePrefix: config.clusterName, gcs: { project: h.gcp.project, location: h.gcp.region } },
         },
     });

@@ -26,6 +26,11 @@ export interface PlatformSite {
     readonly servingCluster?: ClusterContract;
     /** How the platform cluster reaches the serving cluster's predictor, when that is not a Service (hybrid: Tailscale). */
     readonly servingTailnet?: { readonly address: string; readonly nodePort: number };
+    /**
+     * The platform cluster's name on the tailnet, where the serving cluster reaches it (hybrid: the control
+     * VM's `tailnetHostname`); set, the serving cluster's Prometheus agent remote-writes there.
+     */
+    readonly platformTailnetHost?: string;
     /** Node selector for stateful pods (homelab: the `statefulNode`, which the k3s component labels). */
     readonly statefulNodeSelector?: Record<string, string>;
     /** Cloud object stores: their name prefix and the cloud's own arguments (only the environment's cloud is set). */

@@ -29,6 +29,7 @@ import {
     GRAFANA_ADMIN_SECRET,
     IN_CLUSTER,
 } from "../components/platform";
+import { analystWebhookUrl } from "../components/workloads";
 
 export interface PlatformArgs {
     /** Platform settings only: whatever differs by environment comes resolved in `site`. */
@@ -67,7 +68,13 @@ export function platformFootprints(args: PlatformArgs): { platform: Footprint[];
     const { cluster } = args.site;
     const s: Sizing = { profile: config.platform.profile, delivery: config.platform.delivery };
     const separateServing = args.site.servingCluster !== undefined;
-    const data = dataPlatformFootprints({ config, platform: { cluster }, separateServing, site: args.site });
+    const data = dataPlatformFootprints({
+        config,
+        platform: { cluster },
+        separateServing,
+        site: args.site,
+        servingNodeCount: args.site.servingCluster ? schedulableNodeCount(args.site.servingCluster) : 0,
+    });
     const platform = [
         ...(s.delivery === "argocd" ? argocdPlan({ profile: s.profile }).footprint : []),
         ...certManagerPlan(s.profile).footprint,
@@ -178,6 +185,10 @@ export function deployPlatform(args: PlatformArgs): Platform {
             retention: config.platform.prometheusRetention,
             storage: config.platform.prometheusStorage,
             statefulNodeSelector: site.statefulNodeSelector,
+            // Warning and critical alerts go to the alert analyst (stacks/data-platform.ts).
+            alertWebhookUrl: analystWebhookUrl(),
+            // hybrid: the edge's Prometheus agent remote-writes here (through the remote-write gate).
+            remoteWriteReceiver: site.servingCluster !== undefined,
         },
         baseOpts,
     );

@@ -25,6 +25,8 @@ export interface MonitoringArgs extends PlatformServiceArgs {
     readonly alertWebhookUrl?: string;
     /** Node selector for Prometheus, Alertmanager and Grafana (their volumes are node-local on k3s). */
     readonly statefulNodeSelector?: Readonly<Record<string, string>>;
+    /** Accept remote write (hybrid: the edge's metrics through the remote-write gate). Default false. */
+    readonly remoteWriteReceiver?: boolean;
 }
 
 /** Number of schedulable nodes, for the node-exporter DaemonSet's footprint. */
@@ -65,6 +67,7 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
             nodeCount: schedulableNodeCount(args.cluster),
             statefulNodeSelector: args.statefulNodeSelector,
             crdsInChart: args.delivery === "helm",
+            remoteWriteReceiver: args.remoteWriteReceiver,
         });
         this.footprint = plan.footprint;
 

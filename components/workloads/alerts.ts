@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { handDown } from "../delivery";
+import { SCORER_METRICS } from "@aiops/contract";
 import { DETECTOR_NAME, DETECTOR_NAMESPACE } from "./detector";
 import { MCP_NAMESPACE, MCP_SERVICE } from "./mcp-tool";
 
@@ -12,7 +13,7 @@ export interface AlertRule {
     readonly expr: string;
     readonly for: string;
     readonly labels: Record<string, string>;
-    readonly annotations: { readonly summary: string; readonly description: string; readonly runbook?: string };
+    readonly annotations: { readonly summary: string; readonly description: string; readonly runbook_url?: string };
 }
 
 export interface RuleGroup {
@@ -24,12 +25,48 @@ export interface RuleGroup {
 export const DETECTOR_JOB = `${DETECTOR_NAMESPACE}/${DETECTOR_NAME}`;
 export const MCP_JOB = MCP_SERVICE;
 
+/** docs/runbooks.md on the project's default branch; every alert links to its own section there. */
+export const DEFAULT_RUNBOOK_BASE_URL = "https://github.com/aiops-mlops/aiops-mlops-platform/blob/main/docs/runbooks.md";
+
+/**
+ * The namespaces the platform installs into: crash looping anywhere here pages. Kept as literals (the
+ * platform components import from components/delivery, which must not load the workloads); a test checks the
+ * list against each component's exported namespace constant.
+ */
+export const PLATFORM_NAMESPACES = [
+    "aiops",
+    "aiops-serving",
+    "argocd",
+    "cert-manager",
+    "kagent",
+    "kserve",
+    "kubeflow",
+    "mlflow",
+    "monitoring",
+    "object-store",
+] as const;
+
+/** Above this the detector's p99 inference latency is too slow for the scorer's round (seconds). */
+export const INFERENCE_P99_THRESHOLD_SECONDS = 0.5;
+/** The scorer is stale when its last successful round is older than this (seconds): several missed rounds. */
+export const SCORER_STALE_SECONDS = 600;
+
+/** The markdown anchor GitHub gives a `## <AlertName>` heading. */
+export function runbookAnchor(alert: string): string {
+    return alert
+        .toLowerCase()
+        .replace(/[^a-z0-9 -]/g, "")
+        .replace(/ /g, "-");
+}
+
 export interface AlertRulesArgs {
     /**
      * Whether this Prometheus scrapes the detector. False on hybrid, where the detector runs on the edge
      * cluster and the control cluster's Prometheus cannot see it (the detector rules would fire forever).
      */
     readonly detectorScraped: boolean;
+    /** Where docs/runbooks.md is published; each rule's runbook_url is `<this>#<alert>`. Default DEFAULT_RUNBOOK_BASE_URL. */
+    readonly runbookBaseUrl?: string;
 }
 
 /** Critical when no target of `job` has been up for 5 minutes (also when the job vanished altogether). */
@@ -91,7 +128,112 @@ export function aiopsRuleGroups(args: AlertRulesArgs): RuleGroup[] {
             ),
         ],
     };
-    return args.detectorScraped ? [detector, mcp] : [mcp];
+    const base = args.runbookBaseUrl ?? DEFAULT_RUNBOOK_BASE_URL;
+    const withRunbook = (g: RuleGroup): RuleGroup => ({
+        ...g,
+        rules: g.rules.map((r) => ({ ...r, annotations: { ...r.annotations, runbook_url: `${base}#${runbookAnchor(r.alert)}` } })),
+    });
+    const groups = args.detectorScraped ? [detector, serving(), mcp, loop()] : [mcp, loop()];
+    return [...groups, platform()].map(withRunbook);
+}
+
+/** The serving group: the detector's own latency and the model-serving pods' memory. */
+function serving(): RuleGroup {
+    const ns = `namespace="${DETECTOR_NAMESPACE}"`;
+    return {
+        name: "aiops-serving",
+        rules: [
+            {
+                alert: "DetectorInferenceSlow",
+                expr: `histogram_quantile(0.99, sum by (cluster, model, le) (rate(detector_inference_duration_seconds_bucket[5m]))) > ${INFERENCE_P99_THRESHOLD_SECONDS}`,
+                for: "10m",
+                labels: { severity: "warning", component: "detector" },
+                annotations: {
+                    summary: "Detector p99 inference latency of model {{ $labels.model }} is {{ $value | humanizeDuration }}",
+                    description: `The 99th percentile of the detector's inference time has stayed above ${INFERENCE_P99_THRESHOLD_SECONDS * 1000} ms for 10 minutes: the scorer's rounds and the agent's tools slow down with it. Check the predictor's CPU throttling and the request batch sizes.`,
+                },
+            },
+            {
+                alert: "ModelServingOOMKilled",
+                // kube-state-metrics says why the last container died; the restart in the same window says it
+                // just happened (the reason stays OOMKilled until the next termination). cAdvisor's OOM counter
+                // covers clusters whose kube-state-metrics is not scraped (the hybrid edge, via the agent).
+                expr:
+                    `max by (cluster, namespace, pod, container) ((increase(kube_pod_container_status_restarts_total{${ns}}[10m]) >= 1)` +
+                    ` and on (namespace, pod, container) (kube_pod_container_status_last_terminated_reason{${ns}, reason="OOMKilled"} == 1))` +
+                    ` or max by (cluster, namespace, pod, container) (increase(container_oom_events_total{${ns}, container!=""}[10m]) > 0)`,
+                for: "0m",
+                labels: { severity: "warning", component: "detector" },
+                annotations: {
+                    summary: "Model-serving container {{ $labels.namespace }}/{{ $labels.pod }}/{{ $labels.container }} was OOMKilled",
+                    description:
+                        "The kernel killed a model-serving container for exceeding its memory limit in the last 10 minutes. Requests to it failed while it restarted. Compare its working set with the limit (DETECTOR_SIZES) and the size of the loaded models.",
+                },
+            },
+        ],
+    };
+}
+
+/** The anomaly loop: what the scorer flags, and whether it still runs. */
+function loop(): RuleGroup {
+    const m = SCORER_METRICS;
+    return {
+        name: "aiops-anomaly-loop",
+        rules: [
+            {
+                alert: "NodeMetricAnomalous",
+                expr: `max by (cluster, instance, metric) (${m.anomalous}) > 0`,
+                for: "5m",
+                labels: { severity: "warning", component: "scorer" },
+                annotations: {
+                    summary: "{{ $labels.metric }} on {{ $labels.instance }} has been anomalous for 5 minutes",
+                    description:
+                        "The anomaly detector has flagged every recent point of {{ $labels.metric }} on {{ $labels.instance }} for 5 minutes. Look at the node's dashboard row and the analyst's report; ask the agent for the recent window.",
+                },
+            },
+            {
+                alert: "AnomalyScorerStale",
+                expr: `time() - max by (cluster) (${m.lastSuccess}) > ${SCORER_STALE_SECONDS}`,
+                for: "5m",
+                labels: { severity: "warning", component: "scorer" },
+                annotations: {
+                    summary: "The anomaly scorer has not completed a round for {{ $value | humanizeDuration }}",
+                    description: `The scorer runs but has reached neither Prometheus nor the detector for over ${SCORER_STALE_SECONDS / 60} minutes, so anomaly scores are old and NodeMetricAnomalous cannot fire. See ${m.errors} by dependency.`,
+                },
+            },
+            {
+                alert: "AnomalyScorerDown",
+                // Its series go stale when the target is down or gone, whatever its scrape job is called.
+                expr: `absent(${m.lastSuccess})`,
+                for: "5m",
+                labels: { severity: "critical", component: "scorer" },
+                annotations: {
+                    summary: "The anomaly scorer exports nothing",
+                    description: `Prometheus has had no ${m.lastSuccess} for 5 minutes: the scorer is down, not scraped, or has never completed a round. Nodes are not being watched for anomalies.`,
+                },
+            },
+        ],
+    };
+}
+
+/** Crash loops anywhere the platform runs. */
+function platform(): RuleGroup {
+    return {
+        name: "aiops-platform",
+        rules: [
+            {
+                alert: "PlatformPodCrashLooping",
+                expr: `max by (cluster, namespace, pod, container) (max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff", namespace=~"${PLATFORM_NAMESPACES.join("|")}"}[5m])) >= 1`,
+                for: "15m",
+                labels: { severity: "warning", component: "platform" },
+                annotations: {
+                    summary: "{{ $labels.namespace }}/{{ $labels.pod }} ({{ $labels.container }}) is crash looping",
+                    description:
+                        "The container has been waiting in CrashLoopBackOff for 15 minutes. `kubectl -n {{ $labels.namespace }} logs {{ $labels.pod }} -c {{ $labels.container }} --previous` shows why it exits.",
+                },
+            },
+        ],
+    };
 }
 
 /** The same groups as a Prometheus rules file. */

@@ -56,3 +56,29 @@ export {
 export type { DetectorTrainingArgs, TrainingOrchestrator, TrainingSchedule } from "./training";
 export { SCORE_INTERVAL_SECONDS, SCORER_NAME, SCORER_PORT, SCORER_SIZES, Scorer, scorerFootprint, scorerPodTemplate } from "./scorer";
 export type { ScorerArgs } from "./scorer";
+export {
+    ANALYST_NAME,
+    ANALYST_PORT,
+    ANALYST_SIZES,
+    AlertAnalyst,
+    analystFootprint,
+    analystPodTemplate,
+    analystRbacRules,
+    analystWebhookUrl,
+    kagentA2aUrl,
+} from "./analyst";
+export type { AlertAnalystArgs } from "./analyst";
+export { AiopsDashboard, DASHBOARD_UID, GRAFANA_DASHBOARD_LABEL, aiopsDashboard } from "./dashboard";
+export type { AiopsDashboardArgs, Dashboard } from "./dashboard";
+export {
+    EDGE_METRICS_NAMESPACE,
+    EDGE_PROMETHEUS_IMAGE,
+    EdgeMetricsAgent,
+    GATE_TAILNET_NODE_PORT,
+    NODE_EXPORTER_CHART,
+    RemoteWriteGate,
+    edgeAgentConfig,
+    edgeAgentFootprint,
+    gateFootprint,
+} from "./edge-metrics";
+export type { EdgeMetricsAgentArgs, RemoteWriteGateArgs } from "./edge-metrics";

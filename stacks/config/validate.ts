@@ -18,6 +18,8 @@ export const SECRET_KEYS = {
     tailscaleAuthKey: "a Tailscale auth key (reusable, pre-approved) for the control-plane VM and the edge",
     edgeSshPrivateKey: "the SSH private key for the k3d edge host",
     llmApiKey: "the API key of the LLM provider kagent uses",
+    alertReportWebhookUrl:
+        "a Slack-compatible incoming webhook URL the alert analyst posts its reports to (optional; unset: reports go to its log)",
 } as const;
 export type SecretKey = keyof typeof SECRET_KEYS;
 

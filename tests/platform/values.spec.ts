@@ -158,7 +158,12 @@ describe("platform values: kube-prometheus-stack", () => {
         expect(quiet.receivers).to.deep.equal([{ name: NULL_RECEIVER }]);
         const url = "http://aiops-api.aiops.svc:8080/api/alerts";
         const loud = at(monitoringPlan({ ...monitoringArgs, alertWebhookUrl: url }).values, "alertmanager.config") as Obj;
-        expect(at(loud, "route.receiver")).to.equal(WEBHOOK_RECEIVER);
+        // Only warning and critical reach the analyst; the rest (info, none) stays with the null receiver.
+        expect(at(loud, "route.receiver")).to.equal(NULL_RECEIVER);
+        expect((at(loud, "route.routes") as Obj[]).at(-1)).to.deep.equal({
+            receiver: WEBHOOK_RECEIVER,
+            matchers: ['severity =~ "warning|critical"'],
+        });
         expect(loud.receivers).to.deep.include({ name: WEBHOOK_RECEIVER, webhook_configs: [{ url, send_resolved: true, max_alerts: 0 }] });
         expect(() => monitoringPlan({ ...monitoringArgs, alertWebhookUrl: "aiops-api:8080" })).to.throw(
             /alertWebhookUrl must be an http\(s\) URL/,

@@ -177,10 +177,27 @@ describe("workload placement", () => {
             expect(providers, type).to.have.length.greaterThan(0);
             for (const p of providers) expect(p, type).to.match(/control/);
         }
-        // The edge runs no Prometheus operator: no PodMonitor there, and no detector alerts on the control cluster.
+        // The edge runs no Prometheus operator: no PodMonitor there. Its Prometheus agent remote-writes the
+        // detector's metrics to the control cluster, so the detector and serving rules apply there too.
         expect(run.registrations.filter((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PodMonitor")).to.have.length(0);
         const rule = run.registrations.find((r) => r.type === "kubernetes:monitoring.coreos.com/v1:PrometheusRule")!;
-        expect(((rule.inputs.spec as Json).groups as Json[]).map((g) => g.name)).to.deep.equal(["aiops-mcp-tool"]);
+        expect(((rule.inputs.spec as Json).groups as Json[]).map((g) => g.name)).to.deep.equal([
+            "aiops-detector",
+            "aiops-serving",
+            "aiops-mcp-tool",
+            "aiops-anomaly-loop",
+            "aiops-platform",
+        ]);
+        const agent = run.registrations.find((r) => r.type === "aiops:workloads:EdgeMetricsAgent")!;
+        expect(agent, "the edge metrics agent").to.not.equal(undefined);
+        for (const r of run.registrations.filter(
+            (x) => x.parent === `aiops:workloads:EdgeMetricsAgent::${agent.name}` && x.type.startsWith("kubernetes:"),
+        ))
+            expect(r.provider, r.name).to.match(/edge/);
+        const gate = run.registrations.find(
+            (r) => r.type === "kubernetes:core/v1:Service" && (r.inputs.metadata as Json).name === "remote-write-gate",
+        )!;
+        expect(gate.provider).to.match(/control/);
     });
 
     it("homelab: everything on the one cluster, the agent waiting for kagent's CRDs", async () => {

@@ -100,6 +100,11 @@ export interface MonitoringValuesArgs {
      * true; false when PROMETHEUS_OPERATOR_CRDS_CHART carries them, so the two never own the same CRDs.
      */
     readonly crdsInChart?: boolean;
+    /**
+     * Prometheus accepts remote write on /api/v1/write (hybrid: the edge's agent, through the remote-write
+     * gate that checks its credentials; the receiver itself is not exposed outside the cluster). Default false.
+     */
+    readonly remoteWriteReceiver?: boolean;
 }
 
 export interface MonitoringPlan {
@@ -112,9 +117,17 @@ export function retentionSize(storage: string): string {
     return `${Math.floor((parseMemory(storage) * 0.85) / 2 ** 20)}MiB`;
 }
 
-/** Alertmanager routing: everything to the AIOps webhook when there is one; Watchdog/InfoInhibitor dropped. */
+/** Severities Alertmanager hands to the alert analyst; `info` and `none` stay in Alertmanager's UI. */
+export const ANALYSED_SEVERITIES = ["warning", "critical"] as const;
+
+/**
+ * Alertmanager routing: `warning` and `critical` alerts to the AIOps webhook (the alert analyst) when there
+ * is one, everything else (and Watchdog/InfoInhibitor always) to the null receiver. `max_alerts: 0` sends
+ * every alert of a group; `send_resolved` lets the analyst forget resolved fingerprints.
+ */
 export function alertmanagerConfig(webhookUrl: string | undefined): Record<string, unknown> {
     const quiet = ["Watchdog", "InfoInhibitor"].map((alert) => ({ receiver: NULL_RECEIVER, matchers: [`alertname = "${alert}"`] }));
+    const analysed = webhookUrl ? [{ receiver: WEBHOOK_RECEIVER, matchers: [`severity =~ "${ANALYSED_SEVERITIES.join("|")}"`] }] : [];
     return {
         global: { resolve_timeout: "5m" },
         route: {
@@ -122,8 +135,8 @@ export function alertmanagerConfig(webhookUrl: string | undefined): Record<strin
             group_wait: "30s",
             group_interval: "5m",
             repeat_interval: "4h",
-            receiver: webhookUrl ? WEBHOOK_RECEIVER : NULL_RECEIVER,
-            routes: quiet,
+            receiver: NULL_RECEIVER,
+            routes: [...quiet, ...analysed],
         },
         receivers: [
             { name: NULL_RECEIVER },
@@ -185,6 +198,7 @@ export function monitoringPlan(args: MonitoringValuesArgs): MonitoringPlan {
                 ruleSelectorNilUsesHelmValues: false,
                 probeSelectorNilUsesHelmValues: false,
                 scrapeConfigSelectorNilUsesHelmValues: false,
+                ...(args.remoteWriteReceiver ? { enableRemoteWriteReceiver: true } : {}),
                 ...pin,
             },
         },

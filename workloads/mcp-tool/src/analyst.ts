@@ -1,0 +1,55 @@
+/**
+ * Entry point of the alert analyst (`node dist/analyst.js`): Alertmanager -> analyst -> agent over A2A -> report.
+ * Advisory only: it reads Prometheus and Kubernetes events and changes nothing.
+ */
+import { createAnalyst } from "./analyst/app";
+import { AnalystConfigError, parseAnalystConfig } from "./analyst/config";
+import { jsonLogger } from "./log";
+
+const SHUTDOWN_GRACE_MS = 20_000;
+
+async function main(): Promise<void> {
+    const logger = jsonLogger();
+    let config;
+    try {
+        config = parseAnalystConfig(process.env);
+    } catch (err) {
+        if (err instanceof AnalystConfigError) {
+            logger.log("error", err.message, { problems: err.problems });
+            process.exitCode = 2;
+            return;
+        }
+        throw err;
+    }
+    const app = createAnalyst(config, { logger });
+    const port = await app.listen();
+    logger.log("info", "listening", {
+        address: `${config.host}:${port}`,
+        a2a: config.a2aUrl,
+        prometheus: config.prometheusUrl,
+        reports: config.reportWebhookUrl === undefined ? "log" : "webhook",
+        kubernetes: config.kubernetesApiUrl ?? "none",
+        queueSize: config.queueSize,
+    });
+    let stopping = false;
+    const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.log("info", "shutting down", { signal });
+        setTimeout(() => {
+            logger.log("warn", "analyses did not finish in time; exiting");
+            process.exit(1);
+        }, SHUTDOWN_GRACE_MS).unref();
+        void app.close().then(() => {
+            logger.log("info", "stopped");
+            process.exit(0);
+        });
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+}
+
+main().catch((err: unknown) => {
+    process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: "error", msg: "fatal", error: String(err) })}\n`);
+    process.exitCode = 1;
+});
