@@ -294,27 +294,19 @@ export function deployDataPlatform(
         mcpTool,
         training,
         scorer,
+        analyst,
         platformComponents: [
             objectStore,
             ...(kubeflowPipelines ? [kubeflowPipelines] : []),
             mlflow,
             mcpTool,
             scorer,
-            ...(separateServing ? [] : [detector]),
-        ],
-        servingComponents: separateServing ? [detector] : [],
-        releases: [...(objectStore.releases ?? []), ...(kubeflowPipelines?.releases ?? []), ...mlflow.releases],
-        analyst,
-        platformComponents: [
-            objectStore,
-            kubeflowPipelines,
-            mlflow,
-            mcpTool,
             analyst,
             ...(edge ? [edge.gate] : []),
             ...(separateServing ? [] : [detector]),
         ],
         servingComponents: separateServing ? [detector, ...(edge ? [edge.agent] : [])] : [],
+        releases: [...(objectStore.releases ?? []), ...(kubeflowPipelines?.releases ?? []), ...mlflow.releases],
         outputs: {
             objectStore: objectStore.kind,
             objectStoreEndpoint: objectStore.endpointUrl,
@@ -322,21 +314,10 @@ export function deployDataPlatform(
             mlflowTrackingUri: mlflow.trackingUri,
             detectorUrl: detector.url,
             mcpUrl: mcpTool.url,
-        training,
-        scorer,
-        analyst,
-        platformComponents: [
-            objectStore,
-            ...(kubeflowPipelines ? [kubeflowPipelines] : []),
-            mlflow,
-            mcpTool,
-            scorer,
-            analyst,
-            ...(edge ? [edge.gate] : []),
-            ...(separateServing ? [] : [detector]),
-        ],
-        servingComponents: separateServing ? [detector, ...(edge ? [edge.agent] : [])] : [],
-        releases: [...(objectStore.releases ?? []), ...(kubeflowPipelines?.releases ?? []), ...mlflow.releases],
+            scorerMetricsUrl: scorer.metricsUrl,
+            trainingOrchestrator: training.orchestrator,
+            modelStoreUri: training.modelStoreUri,
+            analystUrl: analyst.url,
         },
     };
 }
@@ -347,6 +328,8 @@ export function deployDataPlatform(
  */
 export function kfpEnabled(site: Pick<PlatformSite, "kubeflowPipelines">): boolean {
     return site.kubeflowPipelines !== false;
+}
+
 function edgeMetricsComponents(
     args: DataPlatformArgs,
     mcpTool: McpTool,

@@ -52,5 +52,5 @@ export interface PlatformSite {
 /** The part of the stack config the shared wiring reads: the platform settings and the LLM key, nothing per environment. */
 export interface PlatformConfig {
     readonly platform: PlatformSettings;
-    readonly secrets: Pick<StackSecrets, "llmApiKey">;
+    readonly secrets: Pick<StackSecrets, "llmApiKey" | "alertReportWebhookUrl">;
 }

@@ -104,6 +104,7 @@ export interface Dashboard {
     readonly uid: string;
     readonly title: string;
     readonly panels: Panel[];
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Grafana templating variables are free-form JSON
     readonly templating: { list: Array<Record<string, any>> };
     readonly annotations: { list: Array<{ name: string; expr: string } & Record<string, unknown>> };
     readonly [k: string]: unknown;

@@ -27,6 +27,7 @@ const texts = (parts: unknown): string[] =>
 
 /** The agent's text from a SendMessageResponse; throws when it is an error or carries no text. */
 export function answerText(response: unknown): string {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- an A2A result is untyped JSON, checked field by field below
     const r = response as { error?: { code?: number; message?: string }; result?: Record<string, any> };
     if (r?.error) throw new UpstreamError("agent", "http", `the agent answered JSON-RPC error ${r.error.code}: ${r.error.message}`);
     const result = r?.result;

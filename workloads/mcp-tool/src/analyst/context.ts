@@ -72,6 +72,7 @@ export function liveSources(config: AnalystConfig): ContextSources {
                 timeoutMs,
                 ca,
                 headers: token ? { authorization: `Bearer ${token.trim()}` } : {},
+                // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes API JSON, read field by field
             })) as { items?: Array<Record<string, any>> };
             return (body.items ?? [])
                 .map(toEvent)
@@ -89,6 +90,7 @@ function readIfPresent(file: string): string | undefined {
     }
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- Kubernetes API JSON, read field by field
 function toEvent(e: Record<string, any>): KubeEvent {
     return {
         time: String(e.lastTimestamp ?? e.eventTime ?? e.firstTimestamp ?? e.metadata?.creationTimestamp ?? ""),
