@@ -44,6 +44,14 @@ export interface FeatureParams {
     scaleFloor: number;
 }
 
+/**
+ * Points of history a feature set needs before a point for its features to be fully formed (windows count
+ * points, see above): scoring a window with this many points before it gives the rows of the whole series.
+ */
+export function featureLookback(set: FeatureSetName): number {
+    return set === "seed" ? SEED_WINDOW - 1 : BASELINE_WINDOW + SHIFT_WINDOW - 1;
+}
+
 /** Fits FeatureParams on a training series. */
 export function fitFeatureParams(points: readonly Point[]): FeatureParams {
     if (points.length === 0) throw new Error("fitFeatureParams: the series is empty; send at least one point");

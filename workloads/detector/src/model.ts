@@ -2,7 +2,15 @@
  * The model file (versioned JSON, never pickle) and the train / score entry points used by the CLI and server.
  */
 import { readFileSync } from "node:fs";
-import { computeFeatures, FEATURE_SETS, fitFeatureParams, isFeatureSetName, type FeatureParams, type FeatureSetName } from "./features";
+import {
+    computeFeatures,
+    FEATURE_SETS,
+    featureLookback,
+    fitFeatureParams,
+    isFeatureSetName,
+    type FeatureParams,
+    type FeatureSetName,
+} from "./features";
 import { fitForest, offsetFor, percentile, scoreSamples, toFloat32Matrix, type Forest, type Tree } from "./iforest";
 import type { Point } from "./series";
 
@@ -61,6 +69,17 @@ export interface ModelFile {
     features: string[];
     /** Feature parameters fitted on the training series (see features.ts), reused when serving. */
     featureParams: FeatureParams;
+    /**
+     * Points of history the features need before the first point to score (contract MODEL_PROPERTY.lookback_points):
+     * a client scoring a window sends this many points before it and reads the labels of the window only.
+     * Files written before this field existed get featureLookback(featureSet) when loaded.
+     */
+    lookbackPoints: number;
+    /**
+     * Median spacing of the training series in seconds (contract MODEL_PROPERTY.training_step_seconds): windows
+     * count points, so lookbackPoints * stepSeconds is the history to fetch. 0 when training had one point.
+     */
+    stepSeconds: number;
     /** Training window: first and last timestamp (unix seconds) and number of points. */
     training: { start: number; end: number; points: number };
     params: { trees: number; maxSamples: number; contamination: number | "auto"; seed: number };
@@ -122,6 +141,8 @@ export function trainModel(data: Point[] | readonly Point[][], opts: TrainOption
         featureSet: o.featureSet,
         features: names,
         featureParams,
+        lookbackPoints: featureLookback(o.featureSet),
+        stepSeconds: medianStep(series),
         training: { start, end, points: points.length },
         params: { trees: o.trees, maxSamples: o.maxSamples, contamination: o.contamination, seed: o.seed },
         maxSamplesUsed: forest.maxSamplesUsed,
@@ -134,6 +155,18 @@ export function trainModel(data: Point[] | readonly Point[][], opts: TrainOption
             ),
         ),
     };
+}
+
+/** Median spacing of consecutive timestamps over every series (first 10,000 points of each), in seconds. */
+export function medianStep(series: readonly (readonly Point[])[]): number {
+    const steps: number[] = [];
+    for (const s of series) {
+        const ts = Float64Array.from(s.slice(0, 10_000), (p) => p.timestamp).sort();
+        for (let i = 1; i < ts.length; i++) if (ts[i] > ts[i - 1]) steps.push(ts[i] - ts[i - 1]);
+    }
+    if (steps.length === 0) return 0;
+    const sorted = Float64Array.from(steps).sort();
+    return sorted[(sorted.length - 1) >> 1];
 }
 
 /** Filled in by trainModel when passed: facts of the fit that only training sees. */
@@ -269,6 +302,18 @@ export function parseModelFile(json: unknown, source = "model file"): ModelFile 
         fail("featureParams.scaleFloor", `must be a positive number, got ${JSON.stringify(m.featureParams.scaleFloor)}`);
     }
 
+    if (m.lookbackPoints === undefined && isFeatureSetName(m.featureSet)) m.lookbackPoints = featureLookback(m.featureSet);
+    else if (!isCount(m.lookbackPoints, 0)) fail("lookbackPoints", `must be an integer >= 0, got ${JSON.stringify(m.lookbackPoints)}`);
+    else if (isFeatureSetName(m.featureSet) && m.lookbackPoints < featureLookback(m.featureSet)) {
+        fail(
+            "lookbackPoints",
+            `must be at least ${featureLookback(m.featureSet)} for feature set ${m.featureSet}, got ${m.lookbackPoints}`,
+        );
+    }
+    if (m.stepSeconds === undefined) m.stepSeconds = 0;
+    else if (!(isFiniteNumber(m.stepSeconds) && m.stepSeconds >= 0)) {
+        fail("stepSeconds", `must be a number of seconds >= 0, got ${JSON.stringify(m.stepSeconds)}`);
+    }
     if (!isObject(m.training)) fail("training", "must be an object {start, end, points}");
     else {
         for (const k of ["start", "end"] as const) if (!isFiniteNumber(m.training[k])) fail(`training.${k}`, "must be unix seconds");
