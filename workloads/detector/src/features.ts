@@ -7,13 +7,17 @@
  */
 import type { Point } from "./series";
 
-export type FeatureSetName = "seed" | "default";
+export type FeatureSetName = "seed" | "default" | "default-v1";
 
 /** Feature names per set, in column order. */
 export const FEATURE_SETS: Record<FeatureSetName, readonly string[]> = {
     // The seed pipeline's pandas features, unchanged.
     seed: ["value", "rolling_mean", "rolling_std", "rate_of_change", "hour"],
-    default: ["value", "robust_z", "step_z", "level_shift_z"],
+    // Several time scales, robust level and spread, change of spread (burst or flat), slope, and the point one
+    // baseline earlier (same time yesterday at a 5-minute step). See defaultColumns.
+    default: ["robust_z", "noise_step_z", "level_shift_z", "spread_ratio", "trend_z", "lag_z"],
+    // The default set before issue 15: still loaded and served, so an older model version can be rolled back to.
+    "default-v1": ["value", "robust_z", "step_z", "level_shift_z"],
 };
 
 export interface FeatureMatrix {
@@ -23,7 +27,7 @@ export interface FeatureMatrix {
 }
 
 export function isFeatureSetName(x: unknown): x is FeatureSetName {
-    return x === "seed" || x === "default";
+    return x === "seed" || x === "default" || x === "default-v1";
 }
 
 /** Window of the seed's rolling mean/std (pandas rolling(5, min_periods=1)). */
@@ -32,6 +36,15 @@ export const SEED_WINDOW = 5;
 export const BASELINE_WINDOW = 288;
 /** Short window whose mean is compared with the baseline to catch level shifts; kept out of the baseline. */
 export const SHIFT_WINDOW = 3;
+/** Points of the short spread window (spread_ratio): mean |first difference| over the last SPREAD_WINDOW steps. */
+export const SPREAD_WINDOW = 6;
+/** Points of each half of the slope window (trend_z): mean of the last TREND_WINDOW points minus the TREND_WINDOW before. */
+export const TREND_WINDOW = 24;
+/**
+ * spread_ratio's epsilon, as a share of the scale floor: small enough that an exactly flat stretch (a stuck
+ * metric) lands far below every noisy one, large enough that a series flat all along stays at 0.
+ */
+export const FLAT_EPSILON_SHARE = 1e-5;
 /** The default set's scale floor is this share of the training series' 1st-99th percentile range. */
 export const SCALE_FLOOR_SHARE = 0.02;
 
@@ -49,6 +62,8 @@ export interface FeatureParams {
  * points, see above): scoring a window with this many points before it gives the rows of the whole series.
  */
 export function featureLookback(set: FeatureSetName): number {
+    // default: the baseline (BASELINE_WINDOW points before the SHIFT_WINDOW-point short window), and lag_z's
+    // short window one BASELINE_WINDOW earlier, reach back the same BASELINE_WINDOW + SHIFT_WINDOW - 1 points.
     return set === "seed" ? SEED_WINDOW - 1 : BASELINE_WINDOW + SHIFT_WINDOW - 1;
 }
 
@@ -73,7 +88,11 @@ export function computeFeatures(points: Point[], set: FeatureSetName, params?: F
     const values = Float64Array.from(order, (i) => points[i].value);
     const timestamps = Float64Array.from(order, (i) => points[i].timestamp);
     const columns =
-        set === "seed" ? seedColumns(values, timestamps) : defaultColumns(values, (params ?? fitFeatureParams(points)).scaleFloor);
+        set === "seed"
+            ? seedColumns(values, timestamps)
+            : set === "default"
+              ? defaultColumns(values, (params ?? fitFeatureParams(points)).scaleFloor)
+              : defaultV1Columns(values, (params ?? fitFeatureParams(points)).scaleFloor);
     const names = [...FEATURE_SETS[set]];
     const rows: number[][] = new Array(points.length);
     for (let k = 0; k < order.length; k++) {
@@ -117,12 +136,87 @@ function seedColumns(values: Float64Array, timestamps: Float64Array): Float64Arr
 }
 
 /**
- * value, robust_z, step_z, level_shift_z. The baseline of point i is the BASELINE_WINDOW points before its
+ * The default set. Point i's baseline is the BASELINE_WINDOW points before its short window [i - SHIFT_WINDOW + 1, i]
+ * (fewer at the start; the first point gets zeros). Two robust scales come from it: `scale`, 1.4826 x the MAD
+ * of the baseline's values (level spread, seasonality included), and `noise`, the mean |first difference| of the
+ * baseline (point-to-point noise, which a daily wave barely moves). Both are floored by the model's scaleFloor.
+ * - robust_z: (x - median) / scale: spikes, dips, shifts against the last day (5-minute step) or 48 min (10 s).
+ * - noise_step_z: (x[i] - x[i-1]) / noise: a jump in units of the usual step-to-step noise.
+ * - level_shift_z: (mean of the short window - median) / scale: a shift that holds for a few points.
+ * - spread_ratio: log of the mean |difference| over the last SPREAD_WINDOW steps over `noise`: a variance
+ *   burst is well above 0, a stuck (flat) metric far below (-log(FLAT_EPSILON_SHARE ...)).
+ * - trend_z: (mean of the last TREND_WINDOW points - mean of the TREND_WINDOW before) / noise: a slope (a leak).
+ * - lag_z: (short window mean - the same short window BASELINE_WINDOW points earlier) / noise: same time
+ *   yesterday at a 5-minute step; 0 until that much history exists.
+ * slog keeps the sign and order of each ratio but tames the tails, so one enormous spike does not squash every
+ * other point into one split.
+ */
+function defaultColumns(values: Float64Array, scaleFloor: number): Float64Array[] {
+    const n = values.length;
+    const robust = new Float64Array(n);
+    const step = new Float64Array(n);
+    const shift = new Float64Array(n);
+    const spread = new Float64Array(n);
+    const trend = new Float64Array(n);
+    const lagged = new Float64Array(n);
+    const window = new SortedWindow(BASELINE_WINDOW);
+    const epsilon = FLAT_EPSILON_SHARE * scaleFloor;
+    let from = 0;
+    let end = 0;
+    // Sum of |x[j] - x[j-1]| for j in [diffFrom, diffEnd): the differences inside the baseline [from, end).
+    let diffSum = 0;
+    let diffFrom = 1;
+    let diffEnd = 1;
+    for (let i = 1; i < n; i++) {
+        const nextEnd = Math.max(1, i - SHIFT_WINDOW + 1);
+        const nextFrom = Math.max(0, nextEnd - BASELINE_WINDOW);
+        for (; from < nextFrom; from++) window.remove(values[from]);
+        for (; end < nextEnd; end++) window.insert(values[end]);
+        for (; diffEnd < end; diffEnd++) diffSum += Math.abs(values[diffEnd] - values[diffEnd - 1]);
+        for (; diffFrom < Math.max(1, from + 1); diffFrom++) diffSum -= Math.abs(values[diffFrom] - values[diffFrom - 1]);
+        const diffs = diffEnd - diffFrom;
+        const baselineNoise = diffs > 0 ? Math.max(0, diffSum) / diffs : 0;
+        // Short window [end, i]: at most SHIFT_WINDOW points, summed directly.
+        let shortSum = 0;
+        for (let k = end; k <= i; k++) shortSum += values[k];
+        const shortMean = shortSum / (i - end + 1);
+        const med = window.median();
+        const scale = Math.max(1.4826 * window.mad(med), scaleFloor);
+        const noise = Math.max(baselineNoise, scaleFloor);
+        robust[i] = slog((values[i] - med) / scale);
+        step[i] = slog((values[i] - values[i - 1]) / noise);
+        shift[i] = slog((shortMean - med) / scale);
+
+        const spreadFrom = Math.max(1, i - SPREAD_WINDOW + 1);
+        let absDiff = 0;
+        for (let k = spreadFrom; k <= i; k++) absDiff += Math.abs(values[k] - values[k - 1]);
+        spread[i] = Math.log((absDiff / (i - spreadFrom + 1) + epsilon) / (baselineNoise + epsilon));
+
+        const recentFrom = Math.max(0, i - TREND_WINDOW + 1);
+        const olderFrom = Math.max(0, i - 2 * TREND_WINDOW + 1);
+        if (olderFrom < recentFrom) {
+            let recent = 0;
+            for (let k = recentFrom; k <= i; k++) recent += values[k];
+            let older = 0;
+            for (let k = olderFrom; k < recentFrom; k++) older += values[k];
+            trend[i] = slog((recent / (i - recentFrom + 1) - older / (recentFrom - olderFrom)) / noise);
+        }
+        if (i >= BASELINE_WINDOW + SHIFT_WINDOW - 1) {
+            let before = 0;
+            for (let k = i - BASELINE_WINDOW - SHIFT_WINDOW + 1; k <= i - BASELINE_WINDOW; k++) before += values[k];
+            lagged[i] = slog((shortMean - before / SHIFT_WINDOW) / noise);
+        }
+    }
+    return [robust, step, shift, spread, trend, lagged];
+}
+
+/**
+ * The legacy set default-v1: value, robust_z, step_z, level_shift_z. The baseline of point i is the BASELINE_WINDOW points before its
  * short window [i - SHIFT_WINDOW + 1, i] (fewer at the start; the first point gets zeros). Its median and
  * MAD give a robust z-score; slog keeps the sign and order but tames the tails, so one enormous spike does
  * not squash every other point into one split.
  */
-function defaultColumns(values: Float64Array, scaleFloor: number): Float64Array[] {
+function defaultV1Columns(values: Float64Array, scaleFloor: number): Float64Array[] {
     const n = values.length;
     const robust = new Float64Array(n);
     const step = new Float64Array(n);

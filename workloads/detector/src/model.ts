@@ -290,6 +290,11 @@ export function parseModelFile(json: unknown, source = "model file"): ModelFile 
     if (!isFeatureSetName(m.featureSet)) {
         fail("featureSet", `must be one of ${Object.keys(FEATURE_SETS).join(", ")}, got ${JSON.stringify(m.featureSet)}`);
     }
+    // Files written before issue 15 say "default" for the set now called default-v1: read them as that set,
+    // so a rollback to an older model version still serves.
+    if (m.featureSet === "default" && Array.isArray(m.features) && m.features.join(",") === FEATURE_SETS["default-v1"].join(",")) {
+        m.featureSet = "default-v1";
+    }
     const expected = isFeatureSetName(m.featureSet) ? FEATURE_SETS[m.featureSet] : undefined;
     if (!Array.isArray(m.features) || !m.features.every((f) => typeof f === "string")) {
         fail("features", "must be an array of feature names");
