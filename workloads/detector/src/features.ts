@@ -68,9 +68,12 @@ export function featureLookback(set: FeatureSetName): number {
 }
 
 /** Fits FeatureParams on a training series. */
-export function fitFeatureParams(points: readonly Point[]): FeatureParams {
-    if (points.length === 0) throw new Error("fitFeatureParams: the series is empty; send at least one point");
-    const sorted = Float64Array.from(points, (p) => p.value).sort();
+export function fitFeatureParams(points: readonly Point[] | readonly (readonly Point[])[]): FeatureParams {
+    const sorted = new Float64Array(countPoints(points));
+    if (sorted.length === 0) throw new Error("fitFeatureParams: the series is empty; send at least one point");
+    let at0 = 0;
+    for (const s of (isNested(points) ? points : [points]) as readonly (readonly Point[])[]) for (const p of s) sorted[at0++] = p.value;
+    sorted.sort();
     const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))];
     const range = at(0.99) - at(0.01);
     // A constant training series still needs a positive floor; scale it to the values' magnitude.
@@ -78,11 +81,31 @@ export function fitFeatureParams(points: readonly Point[]): FeatureParams {
     return { scaleFloor: Math.max(SCALE_FLOOR_SHARE * range, tiny) };
 }
 
+function isNested(points: readonly Point[] | readonly (readonly Point[])[]): points is readonly (readonly Point[])[] {
+    return points.length > 0 && Array.isArray(points[0]);
+}
+
+function countPoints(points: readonly Point[] | readonly (readonly Point[])[]): number {
+    return isNested(points) ? points.reduce((a, s) => a + s.length, 0) : points.length;
+}
+
 /**
  * Computes a feature set; one row per input point, in input order.
  * params: the model's stored FeatureParams (serving); when omitted they are fitted on these points (training).
  */
 export function computeFeatures(points: Point[], set: FeatureSetName, params?: FeatureParams): FeatureMatrix {
+    const { names, columns } = computeFeatureColumns(points, set, params);
+    const rows: number[][] = new Array(points.length);
+    for (let i = 0; i < points.length; i++) rows[i] = columns.map((c) => c[i]);
+    return { names, rows };
+}
+
+/** The same features as columns, each in input order: training's path, which never builds one array per row. */
+export function computeFeatureColumns(
+    points: readonly Point[],
+    set: FeatureSetName,
+    params?: FeatureParams,
+): { names: string[]; columns: Float64Array[] } {
     if (points.length === 0) throw new Error("computeFeatures: the series is empty; send at least one point");
     const order = timeOrder(points);
     const values = Float64Array.from(order, (i) => points[i].value);
@@ -94,11 +117,17 @@ export function computeFeatures(points: Point[], set: FeatureSetName, params?: F
               ? defaultColumns(values, (params ?? fitFeatureParams(points)).scaleFloor)
               : defaultV1Columns(values, (params ?? fitFeatureParams(points)).scaleFloor);
     const names = [...FEATURE_SETS[set]];
-    const rows: number[][] = new Array(points.length);
-    for (let k = 0; k < order.length; k++) {
-        rows[order[k]] = columns.map((c) => c[k]);
-    }
-    return { names, rows };
+    let inOrder = true;
+    for (let k = 0; k < order.length && inOrder; k++) inOrder = order[k] === k;
+    if (inOrder) return { names, columns };
+    return {
+        names,
+        columns: columns.map((c) => {
+            const out = new Float64Array(c.length);
+            for (let k = 0; k < order.length; k++) out[order[k]] = c[k];
+            return out;
+        }),
+    };
 }
 
 /** Input indices sorted by timestamp; ties keep input order. */
@@ -281,24 +310,36 @@ export class SortedWindow {
         return n % 2 === 1 ? this.buf[mid] : (this.buf[mid - 1] + this.buf[mid]) / 2;
     }
 
-    /** Median absolute deviation from m: walk outwards from m, merging the two sorted deviation runs. */
+    /**
+     * Median absolute deviation from m in O(log window): the deviations below m (m - buf[r0 - 1 - t]) and at
+     * or above it (buf[r0 + t] - m) are two ascending runs, and their k-th smallest is found by binary search.
+     */
     mad(m: number): number {
         const n = this.len;
         if (n === 0) throw new Error("MAD of an empty window");
-        let right = this.lowerBound(m);
-        let left = right - 1;
+        const split = this.lowerBound(m);
         const want = n >> 1; // 0-based rank of the upper middle deviation
-        let prev = 0;
-        for (let k = 0; k <= want; k++) {
-            const dl = left >= 0 ? m - this.buf[left] : Infinity;
-            const dr = right < n ? this.buf[right] - m : Infinity;
-            const d = dl <= dr ? dl : dr;
-            if (dl <= dr) left--;
-            else right++;
-            if (k === want) return n % 2 === 1 ? d : (prev + d) / 2;
-            prev = d;
+        const upper = this.kthDeviation(m, split, want);
+        return n % 2 === 1 ? upper : (this.kthDeviation(m, split, want - 1) + upper) / 2;
+    }
+
+    /** k-th smallest (0-based) of the deviations |buf[i] - m|, given split = lowerBound(m). */
+    private kthDeviation(m: number, split: number, k: number): number {
+        const a = split; // left run: A(t) = m - buf[split - 1 - t], ascending in t
+        const b = this.len - split; // right run: B(t) = buf[split + t] - m, ascending in t
+        const buf = this.buf;
+        const A = (t: number) => m - buf[split - 1 - t];
+        const B = (t: number) => buf[split + t] - m;
+        // Take i from A and j = k + 1 - i from B so that the largest taken is the k-th smallest overall.
+        let lo = Math.max(0, k + 1 - b);
+        let hi = Math.min(a, k + 1);
+        for (;;) {
+            const i = (lo + hi) >> 1;
+            const j = k + 1 - i;
+            if (i < a && j > 0 && B(j - 1) > A(i)) lo = i + 1;
+            else if (i > 0 && j < b && A(i - 1) > B(j)) hi = i - 1;
+            else return Math.max(i > 0 ? A(i - 1) : -Infinity, j > 0 ? B(j - 1) : -Infinity);
         }
-        return prev;
     }
 
     private lowerBound(v: number): number {

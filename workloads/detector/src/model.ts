@@ -3,6 +3,7 @@
  */
 import { readFileSync } from "node:fs";
 import {
+    computeFeatureColumns,
     computeFeatures,
     FEATURE_SETS,
     featureLookback,
@@ -11,7 +12,8 @@ import {
     type FeatureParams,
     type FeatureSetName,
 } from "./features";
-import { fitForest, offsetFor, percentile, scoreSamples, toFloat32Matrix, type Forest, type Tree } from "./iforest";
+import { fitForest, offsetFor, scoreSamples, sortedPercentile, toFloat32Matrix, type Forest, type Tree } from "./iforest";
+import { Random } from "./random";
 import type { Point } from "./series";
 
 export const MODEL_FORMAT = "aiops-iforest";
@@ -116,22 +118,43 @@ export interface ScoredPoint {
 export function trainModel(data: Point[] | readonly Point[][], opts: TrainOptions, stats?: TrainingStats): ModelFile {
     const o = resolveTrainOptions(opts);
     const series = isSeriesList(data) ? data.filter((s) => s.length > 0) : [data];
-    const points = series.length === 1 ? series[0] : series.flat();
-    if (points.length === 0) throw new Error("trainModel: the training series is empty; send at least one point");
-    const featureParams = fitFeatureParams(points);
-    const perSeries = series.map((s) => computeFeatures(s, o.featureSet, featureParams));
+    let total = 0;
+    for (const s of series) total += s.length;
+    if (total === 0) throw new Error("trainModel: the training series is empty; send at least one point");
+    const featureParams = fitFeatureParams(series);
+    const perSeries = series.map((s) => computeFeatureColumns(s, o.featureSet, featureParams));
     const names = perSeries[0].names;
-    const rows = perSeries.length === 1 ? perSeries[0].rows : perSeries.flatMap((f) => f.rows);
-    const x = toFloat32Matrix(rows, names.length);
-    const forest = fitForest(x, rows.length, names.length, { trees: o.trees, maxSamples: o.maxSamples, seed: o.seed });
-    const trainingScores = scoreSamples(forest, x, rows.length);
+    const d = names.length;
+    // Row-major float32 matrix (sklearn's cast of X), filled column by column, series after series.
+    const x = new Float32Array(total * d);
+    let row = 0;
+    for (const f of perSeries) {
+        const n = f.columns[0].length;
+        for (let j = 0; j < d; j++) {
+            const c = f.columns[j];
+            for (let i = 0; i < n; i++) x[(row + i) * d + j] = c[i];
+        }
+        row += n;
+    }
+    const forest = fitForest(x, total, d, { trees: o.trees, maxSamples: o.maxSamples, seed: o.seed });
+    // sklearn scores every training row for offset_; above OFFSET_SAMPLE_ROWS rows (a week of 10-s samples from
+    // many nodes) a seeded uniform sample of that many rows estimates the same percentile (standard error of a
+    // 2% quantile from 65,536 rows: 0.05 percentage points) at a fraction of the cost.
+    const sample = total > OFFSET_SAMPLE_ROWS ? sampleRows(x, total, d, OFFSET_SAMPLE_ROWS, o.seed) : { x, rows: total };
+    const trainingScores = scoreSamples(forest, sample.x, sample.rows);
     const offset = offsetFor(trainingScores, o.contamination);
-    if (stats !== undefined) stats.trainingFlagRate = trainingScores.filter((score) => score - offset < 0).length / rows.length;
+    if (stats !== undefined) {
+        let below = 0;
+        for (const score of trainingScores) if (score - offset < 0) below++;
+        stats.trainingFlagRate = below / sample.rows;
+    }
     let start = Infinity;
     let end = -Infinity;
-    for (const p of points) {
-        start = Math.min(start, p.timestamp);
-        end = Math.max(end, p.timestamp);
+    for (const s of series) {
+        for (const p of s) {
+            if (p.timestamp < start) start = p.timestamp;
+            if (p.timestamp > end) end = p.timestamp;
+        }
     }
     return {
         format: MODEL_FORMAT,
@@ -143,18 +166,42 @@ export function trainModel(data: Point[] | readonly Point[][], opts: TrainOption
         featureParams,
         lookbackPoints: featureLookback(o.featureSet),
         stepSeconds: medianStep(series),
-        training: { start, end, points: points.length },
+        training: { start, end, points: total },
         params: { trees: o.trees, maxSamples: o.maxSamples, contamination: o.contamination, seed: o.seed },
         maxSamplesUsed: forest.maxSamplesUsed,
         offset,
         trees: forest.trees,
-        drift: names.map((name, j) =>
-            featureDistribution(
-                name,
-                rows.map((r) => r[j]),
-            ),
-        ),
+        drift: names.map((name, j) => featureDistribution(name, driftColumn(x, total, d, j))),
     };
+}
+
+/** Training rows above which the offset is estimated on a sample (see trainModel). */
+export const OFFSET_SAMPLE_ROWS = 65_536;
+/** Training rows above which the drift deciles are read from every k-th row (k = ceil(rows / DRIFT_SAMPLE_ROWS)). */
+export const DRIFT_SAMPLE_ROWS = 262_144;
+
+/** `count` rows drawn uniformly without replacement (seeded partial Fisher-Yates), as a new matrix. */
+function sampleRows(x: Float32Array, rows: number, d: number, count: number, seed: number): { x: Float32Array; rows: number } {
+    const rng = new Random((seed ^ 0x5eed0ff5) >>> 0);
+    const pool = new Int32Array(rows);
+    for (let i = 0; i < rows; i++) pool[i] = i;
+    const out = new Float32Array(count * d);
+    for (let i = 0; i < count; i++) {
+        const k = i + rng.int(rows - i);
+        const r = pool[k];
+        pool[k] = pool[i];
+        pool[i] = r;
+        out.set(x.subarray(r * d, r * d + d), i * d);
+    }
+    return { x: out, rows: count };
+}
+
+/** Column j of the training matrix (every k-th row above DRIFT_SAMPLE_ROWS), as the float32 values the forest saw. */
+function driftColumn(x: Float32Array, rows: number, d: number, j: number): Float64Array {
+    const stride = Math.ceil(rows / DRIFT_SAMPLE_ROWS);
+    const out = new Float64Array(Math.ceil(rows / stride));
+    for (let i = 0, k = 0; i < rows; i += stride, k++) out[k] = x[i * d + j];
+    return out;
 }
 
 /** Median spacing of consecutive timestamps over every series (first 10,000 points of each), in seconds. */
@@ -210,10 +257,11 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
 }
 
 /** Decile edges (deduplicated) of a training feature and the share of rows in each bin. */
-export function featureDistribution(name: string, values: number[]): FeatureDistribution {
+export function featureDistribution(name: string, values: ArrayLike<number>): FeatureDistribution {
     const edges: number[] = [];
+    const sorted = Float64Array.from(values).sort();
     for (let b = 1; b < DRIFT_BINS; b++) {
-        const e = percentile(values, (100 * b) / DRIFT_BINS);
+        const e = sortedPercentile(sorted, (100 * b) / DRIFT_BINS);
         if (edges.length === 0 || e > edges[edges.length - 1]) edges.push(e);
     }
     return { name, edges, fractions: binFractions(values, edges) };

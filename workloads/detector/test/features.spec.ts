@@ -240,6 +240,24 @@ describe("SortedWindow", () => {
         }
     });
 
+    it("finds the MAD by binary search exactly as the naive one, odd and even sizes, heavy ties", () => {
+        let state = 12345;
+        const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 4294967296;
+        for (const capacity of [1, 2, 5, 16, 33]) {
+            const w = new SortedWindow(capacity);
+            const data = Array.from({ length: 200 }, () => Math.floor(next() * 6) * 0.5);
+            for (let i = 0; i < data.length; i++) {
+                if (i >= capacity) w.remove(data[i - capacity]);
+                w.insert(data[i]);
+                const win = data.slice(Math.max(0, i - capacity + 1), i + 1);
+                const med = naiveMedian(win);
+                expect(w.mad(med)).to.equal(naiveMedian(win.map((v) => Math.abs(v - med))));
+                // Any centre, not only the median (drift checks read the MAD around other points).
+                expect(w.mad(1.25)).to.equal(naiveMedian(win.map((v) => Math.abs(v - 1.25))));
+            }
+        }
+    });
+
     it("refuses to remove a value it does not hold", () => {
         const w = new SortedWindow(3);
         w.insert(1);
