@@ -107,9 +107,18 @@ export function computeFeatureColumns(
     params?: FeatureParams,
 ): { names: string[]; columns: Float64Array[] } {
     if (points.length === 0) throw new Error("computeFeatures: the series is empty; send at least one point");
-    const order = timeOrder(points);
-    const values = Float64Array.from(order, (i) => points[i].value);
-    const timestamps = Float64Array.from(order, (i) => points[i].timestamp);
+    const n = points.length;
+    let inOrder = true;
+    for (let i = 1; i < n && inOrder; i++) inOrder = points[i - 1].timestamp <= points[i].timestamp;
+    // The common case (Prometheus, NAB) is already in time order: no index array, no permutation back.
+    const order = inOrder ? undefined : timeOrder(points);
+    const values = new Float64Array(n);
+    const timestamps = new Float64Array(n);
+    for (let k = 0; k < n; k++) {
+        const p = points[order === undefined ? k : order[k]];
+        values[k] = p.value;
+        timestamps[k] = p.timestamp;
+    }
     const columns =
         set === "seed"
             ? seedColumns(values, timestamps)
@@ -117,9 +126,7 @@ export function computeFeatureColumns(
               ? defaultColumns(values, (params ?? fitFeatureParams(points)).scaleFloor)
               : defaultV1Columns(values, (params ?? fitFeatureParams(points)).scaleFloor);
     const names = [...FEATURE_SETS[set]];
-    let inOrder = true;
-    for (let k = 0; k < order.length && inOrder; k++) inOrder = order[k] === k;
-    if (inOrder) return { names, columns };
+    if (order === undefined) return { names, columns };
     return {
         names,
         columns: columns.map((c) => {

@@ -9,7 +9,10 @@ import {
     featureRows,
     loadModelFile,
     ModelFileError,
+    OFFSET_SAMPLE_ROWS,
     parseModelFile,
+    scoreRows,
+    type TrainingStats,
     scoreSeries,
     trainModel,
     type ModelFile,
@@ -165,6 +168,20 @@ describe("parseModelFile", () => {
         const parsed = parseModelFile(json);
         expect(parsed).to.include({ featureSet: "default-v1", lookbackPoints: 290, stepSeconds: 0 });
         expect(scoreSeries(parsed, synthetic(300)).map((p) => p.score)).to.deep.equal(scoreSeries(old, synthetic(300)).map((p) => p.score));
+    });
+});
+
+describe("training on more rows than the offset sample", () => {
+    it("estimates sklearn's offset on a sample: the share flagged over all rows stays at the contamination", () => {
+        const n = OFFSET_SAMPLE_ROWS + 8000;
+        const stats: TrainingStats = {};
+        const points = synthetic(n);
+        const model = trainModel(points, { name: "big", trees: 10 }, stats);
+        const { labels } = scoreRows(model, featureRows(model, points));
+        const share = labels.filter((l) => l === -1).length / n;
+        expect(share).to.be.closeTo(0.02, 0.003);
+        expect(stats.trainingFlagRate).to.be.closeTo(0.02, 0.003); // on the sample (tied scores sit at the percentile)
+        expect(model.training.points).to.equal(n);
     });
 });
 
