@@ -27,26 +27,38 @@ export function rangePoints(rule: ZScoreRule, step: number): number {
 export function zscoreLabels(points: readonly Point[], w: number, k: number): (1 | -1)[] {
     const n = points.length;
     const labels: (1 | -1)[] = new Array(n);
-    // Shifted sums (around the first value) keep the variance accurate for large levels.
-    const c = n > 0 ? points[0].value : 0;
+    // Running sums around a centre c, re-centred on the current value every `w` points (and recomputed over the
+    // range then), so a series far from its first value keeps an accurate variance, as PromQL's per-range
+    // computation does.
+    let c = 0;
     let s1 = 0;
     let s2 = 0;
     for (let i = 0; i < n; i++) {
-        const v = points[i].value - c;
-        s1 += v;
-        s2 += v * v;
-        if (i >= w) {
-            const old = points[i - w].value - c;
+        const from = Math.max(0, i - w + 1);
+        if (i % w === 0) {
+            c = points[i].value;
+            s1 = 0;
+            s2 = 0;
+            for (let j = from; j < i; j++) {
+                const v = points[j].value - c;
+                s1 += v;
+                s2 += v * v;
+            }
+        } else if (from > 0) {
+            const old = points[from - 1].value - c;
             s1 -= old;
             s2 -= old * old;
         }
-        const m = Math.min(i + 1, w);
+        const v = points[i].value - c;
+        s1 += v;
+        s2 += v * v;
+        const m = i - from + 1;
         const mean = s1 / m;
-        const variance = Math.max(0, s2 / m - mean * mean);
-        const sd = Math.sqrt(variance);
+        const sd = Math.sqrt(Math.max(0, s2 / m - mean * mean));
         const dev = Math.abs(v - mean);
-        // Treat a deviation at rounding level as none (PromQL would see 0/0 = NaN on an exactly flat range).
-        const z = sd <= 1e-12 * Math.max(1, Math.abs(c)) ? (dev <= 1e-9 * Math.max(1, Math.abs(c)) ? NaN : Infinity) : dev / sd;
+        // An exactly flat range is 0/0 = NaN in PromQL (no alert); rounding of the sums stands in for that zero.
+        const tol = 1e-9 * Math.max(Math.abs(mean + c), 1e-12);
+        const z = sd <= tol ? (dev <= tol ? NaN : Infinity) : dev / sd;
         labels[i] = z > k ? -1 : 1;
     }
     return labels;

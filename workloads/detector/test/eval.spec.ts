@@ -106,6 +106,20 @@ describe("SRE z-score rule and windowed scoring", () => {
         expect(zscoreLabels(pts([5, 5, 5, 5]), 3, 1)).to.deep.equal([1, 1, 1, 1]);
     });
 
+    it("keeps the variance accurate far from the first value (failed before re-centring: 0 then 1e8 + noise)", () => {
+        const values = [0, ...Array.from({ length: 400 }, (_, i) => 1e8 + Math.sin(i * 1.7) * 0.5 + (i === 300 ? 3 : 0))];
+        const labels = zscoreLabels(pts(values), 50, 4);
+        // Naive two-pass z over the same ranges.
+        const naive = values.map((_, i) => {
+            const win = values.slice(Math.max(0, i - 49), i + 1);
+            const mean = win.reduce((a, b) => a + b, 0) / win.length;
+            const sd = Math.sqrt(win.reduce((a, b) => a + (b - mean) ** 2, 0) / win.length);
+            return Math.abs(values[i] - mean) / sd > 4 ? -1 : 1;
+        });
+        expect(labels.slice(60)).to.deep.equal(naive.slice(60));
+        expect(labels[301]).to.equal(-1);
+    });
+
     it("windowed scoring with the rule's lookback equals the whole series", () => {
         const values = Array.from({ length: 200 }, (_, i) => Math.sin(i) + (i === 120 ? 6 : 0));
         const whole = zscoreLabels(pts(values), 20, 3);
