@@ -4,6 +4,7 @@
  * sklearn's score_samples) and `label` (INT64, -1 anomaly / 1 normal) come out.
  * Spec: https://github.com/kserve/open-inference-protocol/blob/main/specification/protocol/inference_rest.md
  */
+import { MODEL_PROPERTY } from "@aiops/contract";
 import type { Point } from "./series";
 import type { LoadedModel } from "./registry";
 
@@ -245,6 +246,10 @@ export function buildModelMetadata(m: LoadedModel): ModelMetadata {
             training_start: new Date(model.training.start * 1000).toISOString(),
             training_end: new Date(model.training.end * 1000).toISOString(),
             training_points: String(model.training.points),
+            // Contract keys the MCP tool and the scorer read: fetch lookback_points x training_step_seconds of
+            // history before an asked window, score it all, report the window only.
+            [MODEL_PROPERTY.lookbackPoints]: String(model.lookbackPoints),
+            [MODEL_PROPERTY.stepSeconds]: String(Math.round(model.stepSeconds)),
             score_convention: "lower is more anomalous; label -1 = anomaly, 1 = normal",
         },
     };
