@@ -78,7 +78,7 @@ def default_features(values):
     n = len(v)
     floor = scale_floor(v)
     eps = FLAT_EPSILON_SHARE * floor
-    out = np.zeros((n, 6))
+    out = np.zeros((n, 5))
     for i in range(1, n):
         end = max(1, i - SHIFT_WINDOW + 1)
         base = v[max(0, end - BASELINE_WINDOW):end]
@@ -97,9 +97,6 @@ def default_features(values):
         older_from = max(0, i - 2 * TREND_WINDOW + 1)
         if older_from < recent_from:
             out[i, 4] = slog((v[recent_from:i + 1].mean() - v[older_from:recent_from].mean()) / noise)
-        if i >= BASELINE_WINDOW + SHIFT_WINDOW - 1:
-            before = v[i - BASELINE_WINDOW - SHIFT_WINDOW + 1:i - BASELINE_WINDOW + 1].mean()
-            out[i, 5] = slog((short_mean - before) / noise)
     return out
 
 

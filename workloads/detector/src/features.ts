@@ -13,9 +13,8 @@ export type FeatureSetName = "seed" | "default" | "default-v1";
 export const FEATURE_SETS: Record<FeatureSetName, readonly string[]> = {
     // The seed pipeline's pandas features, unchanged.
     seed: ["value", "rolling_mean", "rolling_std", "rate_of_change", "hour"],
-    // Several time scales, robust level and spread, change of spread (burst or flat), slope, and the point one
-    // baseline earlier (same time yesterday at a 5-minute step). See defaultColumns.
-    default: ["robust_z", "noise_step_z", "level_shift_z", "spread_ratio", "trend_z", "lag_z"],
+    // Several time scales, robust level and spread, change of spread (burst or flat), slope. See defaultColumns.
+    default: ["robust_z", "noise_step_z", "level_shift_z", "spread_ratio", "trend_z"],
     // The default set before issue 15: still loaded and served, so an older model version can be rolled back to.
     "default-v1": ["value", "robust_z", "step_z", "level_shift_z"],
 };
@@ -62,8 +61,7 @@ export interface FeatureParams {
  * points, see above): scoring a window with this many points before it gives the rows of the whole series.
  */
 export function featureLookback(set: FeatureSetName): number {
-    // default: the baseline (BASELINE_WINDOW points before the SHIFT_WINDOW-point short window), and lag_z's
-    // short window one BASELINE_WINDOW earlier, reach back the same BASELINE_WINDOW + SHIFT_WINDOW - 1 points.
+    // default: the baseline is the BASELINE_WINDOW points before the SHIFT_WINDOW-point short window.
     return set === "seed" ? SEED_WINDOW - 1 : BASELINE_WINDOW + SHIFT_WINDOW - 1;
 }
 
@@ -182,8 +180,9 @@ function seedColumns(values: Float64Array, timestamps: Float64Array): Float64Arr
  * - spread_ratio: log of the mean |difference| over the last SPREAD_WINDOW steps over `noise`: a variance
  *   burst is well above 0, a stuck (flat) metric far below (-log(FLAT_EPSILON_SHARE ...)).
  * - trend_z: (mean of the last TREND_WINDOW points - mean of the TREND_WINDOW before) / noise: a slope (a leak).
- * - lag_z: (short window mean - the same short window BASELINE_WINDOW points earlier) / noise: same time
- *   yesterday at a 5-minute step; 0 until that much history exists.
+ * A same-time-yesterday feature (the short window one BASELINE_WINDOW back, a day at a 5-minute step) was
+ * tried and dropped: it flags the normal present one baseline after every anomaly (its echo), 48 minutes later
+ * at a 10-second step (docs/detector-quality.md).
  * slog keeps the sign and order of each ratio but tames the tails, so one enormous spike does not squash every
  * other point into one split.
  */
@@ -194,7 +193,6 @@ function defaultColumns(values: Float64Array, scaleFloor: number): Float64Array[
     const shift = new Float64Array(n);
     const spread = new Float64Array(n);
     const trend = new Float64Array(n);
-    const lagged = new Float64Array(n);
     const window = new SortedWindow(BASELINE_WINDOW);
     const epsilon = FLAT_EPSILON_SHARE * scaleFloor;
     let from = 0;
@@ -237,13 +235,8 @@ function defaultColumns(values: Float64Array, scaleFloor: number): Float64Array[
             for (let k = olderFrom; k < recentFrom; k++) older += values[k];
             trend[i] = slog((recent / (i - recentFrom + 1) - older / (recentFrom - olderFrom)) / noise);
         }
-        if (i >= BASELINE_WINDOW + SHIFT_WINDOW - 1) {
-            let before = 0;
-            for (let k = i - BASELINE_WINDOW - SHIFT_WINDOW + 1; k <= i - BASELINE_WINDOW; k++) before += values[k];
-            lagged[i] = slog((shortMean - before / SHIFT_WINDOW) / noise);
-        }
     }
-    return [robust, step, shift, spread, trend, lagged];
+    return [robust, step, shift, spread, trend];
 }
 
 /**

@@ -33,7 +33,7 @@ describe("trainModel", () => {
 
     it("records name, features, training window, parameters and offset", () => {
         expect(model).to.include({ format: "aiops-iforest", version: 1, name: "node-cpu", featureSet: "default", maxSamplesUsed: 256 });
-        expect(model.features).to.deep.equal(["robust_z", "noise_step_z", "level_shift_z", "spread_ratio", "trend_z", "lag_z"]);
+        expect(model.features).to.deep.equal(["robust_z", "noise_step_z", "level_shift_z", "spread_ratio", "trend_z"]);
         expect(model.training).to.deep.equal({ start: T0, end: T0 + 9990, points: 1000 });
         expect(model.params).to.deep.equal({ trees: 100, maxSamples: 256, contamination: DEFAULT_TRAIN_OPTIONS.contamination, seed: 42 });
         expect(model.trees).to.have.length(100);
@@ -109,7 +109,7 @@ describe("scoreSeries", () => {
     it("exposes the feature rows it scores", () => {
         const rows = featureRows(model, synthetic(10));
         expect(rows).to.have.length(10);
-        expect(rows[0]).to.have.length(6);
+        expect(rows[0]).to.have.length(5);
     });
 });
 
@@ -132,10 +132,10 @@ describe("parseModelFile", () => {
         ["child index out of range", (m) => (m.trees[1].left[0] = 99999), /trees\[1\].left\[0\] must be -1 or a node index/],
         ["child pointing backwards (a cycle)", (m) => (m.trees[0].right[0] = 0), /trees\[0\].right\[0\]/],
         ["NaN threshold (null in JSON)", (m) => (m.trees[2].threshold[0] = null), /trees\[2\].threshold\[0\] must be a finite number/],
-        ["feature index out of range", (m) => (m.trees[0].feature[0] = 6), /trees\[0\].feature\[0\] must be a feature index in \[0, 6\)/],
+        ["feature index out of range", (m) => (m.trees[0].feature[0] = 5), /trees\[0\].feature\[0\] must be a feature index in \[0, 5\)/],
         ["ragged tree arrays", (m) => m.trees[0].samples.pop(), /trees\[0\].samples has/],
         ["missing offset", (m) => delete m.offset, /offset must be a finite number/],
-        ["drift of the wrong length", (m) => m.drift.pop(), /drift must have 6 entries/],
+        ["drift of the wrong length", (m) => m.drift.pop(), /drift must have 5 entries/],
         ["missing scale floor", (m) => delete m.featureParams, /featureParams must be an object/],
         ["negative lookback", (m) => (m.lookbackPoints = -1), /lookbackPoints must be an integer >= 0/],
         [
