@@ -31,6 +31,9 @@ REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
 BASELINE_WINDOW = 288
 SHIFT_WINDOW = 3
 SCALE_FLOOR_SHARE = 0.02
+SPREAD_WINDOW = 6
+TREND_WINDOW = 24
+FLAT_EPSILON_SHARE = 1e-5
 
 
 def nab_dir():
@@ -62,13 +65,46 @@ def slog(z):
     return np.sign(z) * np.log1p(np.abs(z))
 
 
+def scale_floor(v):
+    n = len(v)
+    s = np.sort(v)
+    at = lambda q: s[int(math.floor(q * (n - 1) + 0.5))]
+    return max(SCALE_FLOOR_SHARE * (at(0.99) - at(0.01)), 1e-9 * max(1.0, abs(at(0.5))))
+
+
 def default_features(values):
     """An independent numpy reading of features.ts defaultColumns (for parity and agreement fixtures)."""
     v = np.asarray(values, dtype=np.float64)
     n = len(v)
-    s = np.sort(v)
-    at = lambda q: s[int(math.floor(q * (n - 1) + 0.5))]
-    floor = max(SCALE_FLOOR_SHARE * (at(0.99) - at(0.01)), 1e-9 * max(1.0, abs(at(0.5))))
+    floor = scale_floor(v)
+    eps = FLAT_EPSILON_SHARE * floor
+    out = np.zeros((n, 5))
+    for i in range(1, n):
+        end = max(1, i - SHIFT_WINDOW + 1)
+        base = v[max(0, end - BASELINE_WINDOW):end]
+        med = np.median(base)
+        scale = max(1.4826 * np.median(np.abs(base - med)), floor)
+        base_noise = np.mean(np.abs(np.diff(base))) if len(base) >= 2 else 0.0
+        noise = max(base_noise, floor)
+        short_mean = v[end:i + 1].mean()
+        out[i, 0] = slog((v[i] - med) / scale)
+        out[i, 1] = slog((v[i] - v[i - 1]) / noise)
+        out[i, 2] = slog((short_mean - med) / scale)
+        spread_from = max(1, i - SPREAD_WINDOW + 1)
+        short_noise = np.mean(np.abs(v[spread_from:i + 1] - v[spread_from - 1:i]))
+        out[i, 3] = math.log((short_noise + eps) / (base_noise + eps))
+        recent_from = max(0, i - TREND_WINDOW + 1)
+        older_from = max(0, i - 2 * TREND_WINDOW + 1)
+        if older_from < recent_from:
+            out[i, 4] = slog((v[recent_from:i + 1].mean() - v[older_from:recent_from].mean()) / noise)
+    return out
+
+
+def default_v1_features(values):
+    """features.ts defaultV1Columns: the default set before issue 15 (feature set default-v1)."""
+    v = np.asarray(values, dtype=np.float64)
+    n = len(v)
+    floor = scale_floor(v)
     out = np.zeros((n, 4))
     out[:, 0] = v
     for i in range(1, n):
@@ -121,6 +157,7 @@ def exact_fixture(nab):
         "points": [{"timestamp": int(t), "value": float(v)} for t, v in zip(unix(df["timestamp"]), df["value"])],
         "seedFeatures": X.tolist(),
         "defaultFeatures": default_features(df["value"].to_numpy()).tolist(),
+        "defaultV1Features": default_v1_features(df["value"].to_numpy()).tolist(),
         "model": {
             "featureSet": "seed",
             "params": {"trees": 12, "maxSamples": 256, "contamination": 0.05, "seed": 7},

@@ -205,9 +205,14 @@ export function scoreSamples(forest: Forest, x: Float32Array, nRows: number): Fl
 }
 
 export function percentile(values: ArrayLike<number>, q: number): number {
-    const n = values.length;
+    if (values.length === 0) throw new Error("percentile of an empty array");
+    return sortedPercentile(Float64Array.from(values).sort(), q);
+}
+
+/** numpy's percentile (linear) of values already sorted ascending: sort once, read many quantiles. */
+export function sortedPercentile(sorted: ArrayLike<number>, q: number): number {
+    const n = sorted.length;
     if (n === 0) throw new Error("percentile of an empty array");
-    const sorted = Float64Array.from(values).sort();
     const pos = (q / 100) * (n - 1);
     const lo = Math.floor(pos);
     const hi = Math.min(lo + 1, n - 1);

@@ -5,8 +5,6 @@
  * Spec: https://github.com/kserve/open-inference-protocol/blob/main/specification/protocol/inference_rest.md
  */
 import { MODEL_PROPERTY } from "@aiops/contract";
-import { lookbackPoints } from "./training/manifest";
-import type { ModelFile } from "./model";
 import type { Point } from "./series";
 import type { LoadedModel } from "./registry";
 
@@ -318,15 +316,11 @@ export function buildModelMetadata(m: LoadedModel): ModelMetadata {
             training_start: new Date(model.training.start * 1000).toISOString(),
             training_end: new Date(model.training.end * 1000).toISOString(),
             training_points: String(model.training.points),
+            // Contract keys the MCP tool and the scorer read: fetch lookback_points x training_step_seconds of
+            // history before an asked window, score it all, report the window only.
+            [MODEL_PROPERTY.lookbackPoints]: String(model.lookbackPoints),
+            [MODEL_PROPERTY.stepSeconds]: String(Math.round(model.stepSeconds)),
             score_convention: "lower is more anomalous; label -1 = anomaly, 1 = normal",
-            // Clients (the MCP tool, the scorer) fetch this much history before the window they score.
-            [MODEL_PROPERTY.lookbackPoints]: String(modelLookbackPoints(model)),
         },
     };
-}
-
-/** The history a model's features need: the value the model file records, else its feature set's. */
-export function modelLookbackPoints(model: ModelFile): number {
-    const recorded = (model as ModelFile & { lookbackPoints?: unknown }).lookbackPoints;
-    return typeof recorded === "number" && Number.isInteger(recorded) && recorded >= 0 ? recorded : lookbackPoints(model.featureSet);
 }

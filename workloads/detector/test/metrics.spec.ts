@@ -71,13 +71,19 @@ describe("detector metrics: drift gauge", () => {
         const same = new DriftWindow(model.drift);
         same.add(featureRows(model, cpuSeries(1500, { seed: 99 })));
         const sameText = await metricsWith(same).registry.metrics();
-        const sameValue = sample(sameText, "detector_feature_drift_psi", { model: "cpu", feature: "value" });
+        const sameValue = sample(sameText, "detector_feature_drift_psi", { model: "cpu", feature: "noise_step_z" });
         expect(sameValue).to.be.a("number").and.to.be.lessThan(0.1);
 
         const drifted = new DriftWindow(model.drift);
-        drifted.add(featureRows(model, cpuSeries(1500, { seed: 99, level: 60 })));
+        // Every 4th point 25 higher: spiky input (a level change alone is normalised away by the default features).
+        drifted.add(
+            featureRows(
+                model,
+                cpuSeries(1500, { seed: 99 }).map((p, i) => (i % 4 === 0 ? { ...p, value: p.value + 25 } : p)),
+            ),
+        );
         const driftText = await metricsWith(drifted).registry.metrics();
-        const driftValue = sample(driftText, "detector_feature_drift_psi", { model: "cpu", feature: "value" });
+        const driftValue = sample(driftText, "detector_feature_drift_psi", { model: "cpu", feature: "noise_step_z" });
         expect(driftValue).to.be.a("number").and.to.be.greaterThan(1);
         // Every feature of the model gets a series.
         for (const f of model.features) expect(driftText).to.include(`detector_feature_drift_psi{model="cpu",feature="${f}"}`);

@@ -9,7 +9,10 @@ import {
     featureRows,
     loadModelFile,
     ModelFileError,
+    OFFSET_SAMPLE_ROWS,
     parseModelFile,
+    scoreRows,
+    type TrainingStats,
     scoreSeries,
     trainModel,
     type ModelFile,
@@ -30,7 +33,7 @@ describe("trainModel", () => {
 
     it("records name, features, training window, parameters and offset", () => {
         expect(model).to.include({ format: "aiops-iforest", version: 1, name: "node-cpu", featureSet: "default", maxSamplesUsed: 256 });
-        expect(model.features).to.deep.equal(["value", "robust_z", "step_z", "level_shift_z"]);
+        expect(model.features).to.deep.equal(["robust_z", "noise_step_z", "level_shift_z", "spread_ratio", "trend_z"]);
         expect(model.training).to.deep.equal({ start: T0, end: T0 + 9990, points: 1000 });
         expect(model.params).to.deep.equal({ trees: 100, maxSamples: 256, contamination: DEFAULT_TRAIN_OPTIONS.contamination, seed: 42 });
         expect(model.trees).to.have.length(100);
@@ -106,7 +109,7 @@ describe("scoreSeries", () => {
     it("exposes the feature rows it scores", () => {
         const rows = featureRows(model, synthetic(10));
         expect(rows).to.have.length(10);
-        expect(rows[0]).to.have.length(4);
+        expect(rows[0]).to.have.length(5);
     });
 });
 
@@ -122,18 +125,25 @@ describe("parseModelFile", () => {
         ["future version", (m) => (m.version = 2), /version must be 1/],
         ["missing name", (m) => delete m.name, /name must be a non-empty string/],
         ["unknown feature set", (m) => (m.featureSet = "fancy"), /featureSet must be one of seed, default/],
-        ["features not matching the set", (m) => (m.features = ["value"]), /features must be \[value, robust_z/],
+        ["features not matching the set", (m) => (m.features = ["value"]), /features must be \[robust_z, noise_step_z/],
         ["missing training window", (m) => delete m.training, /training must be an object/],
         ["bad contamination", (m) => (m.params.contamination = 0.9), /params.contamination/],
         ["tree count mismatch", (m) => m.trees.pop(), /trees has 2 trees but params.trees is 3/],
         ["child index out of range", (m) => (m.trees[1].left[0] = 99999), /trees\[1\].left\[0\] must be -1 or a node index/],
         ["child pointing backwards (a cycle)", (m) => (m.trees[0].right[0] = 0), /trees\[0\].right\[0\]/],
         ["NaN threshold (null in JSON)", (m) => (m.trees[2].threshold[0] = null), /trees\[2\].threshold\[0\] must be a finite number/],
-        ["feature index out of range", (m) => (m.trees[0].feature[0] = 4), /trees\[0\].feature\[0\] must be a feature index in \[0, 4\)/],
+        ["feature index out of range", (m) => (m.trees[0].feature[0] = 5), /trees\[0\].feature\[0\] must be a feature index in \[0, 5\)/],
         ["ragged tree arrays", (m) => m.trees[0].samples.pop(), /trees\[0\].samples has/],
         ["missing offset", (m) => delete m.offset, /offset must be a finite number/],
-        ["drift of the wrong length", (m) => m.drift.pop(), /drift must have 4 entries/],
+        ["drift of the wrong length", (m) => m.drift.pop(), /drift must have 5 entries/],
         ["missing scale floor", (m) => delete m.featureParams, /featureParams must be an object/],
+        ["negative lookback", (m) => (m.lookbackPoints = -1), /lookbackPoints must be an integer >= 0/],
+        [
+            "lookback shorter than the features need",
+            (m) => (m.lookbackPoints = 100),
+            /lookbackPoints must be at least 290 for feature set default/,
+        ],
+        ["bad step", (m) => (m.stepSeconds = "10s"), /stepSeconds must be a number of seconds/],
     ];
     for (const [what, change, message] of cases) {
         it(`rejects ${what}`, () => {
@@ -147,6 +157,53 @@ describe("parseModelFile", () => {
 
     it("accepts the trained file", () => {
         expect(parseModelFile(JSON.parse(JSON.stringify(good)))).to.deep.equal(good);
+    });
+
+    it("reads a file written before lookbackPoints existed, and the old default set as default-v1", () => {
+        const old = trainModel(synthetic(300), { name: "m", trees: 3, featureSet: "default-v1" });
+        const json = JSON.parse(JSON.stringify(old)) as Record<string, any>;
+        delete json.lookbackPoints;
+        delete json.stepSeconds;
+        json.featureSet = "default"; // what those files say
+        const parsed = parseModelFile(json);
+        expect(parsed).to.include({ featureSet: "default-v1", lookbackPoints: 290, stepSeconds: 0 });
+        expect(scoreSeries(parsed, synthetic(300)).map((p) => p.score)).to.deep.equal(scoreSeries(old, synthetic(300)).map((p) => p.score));
+    });
+});
+
+describe("training on more rows than the offset sample", () => {
+    it("estimates sklearn's offset on a sample: the share flagged over all rows stays at the contamination", () => {
+        const n = OFFSET_SAMPLE_ROWS + 8000;
+        const stats: TrainingStats = {};
+        const points = synthetic(n);
+        const model = trainModel(points, { name: "big", trees: 10 }, stats);
+        const { labels } = scoreRows(model, featureRows(model, points));
+        const share = labels.filter((l) => l === -1).length / n;
+        expect(share).to.be.closeTo(0.02, 0.003);
+        expect(stats.trainingFlagRate).to.be.closeTo(0.02, 0.003); // on the sample (tied scores sit at the percentile)
+        expect(model.training.points).to.equal(n);
+    });
+});
+
+describe("lookback and step recorded by every trained model", () => {
+    it("records the features' lookback and the training step, for one series and for pooled series", () => {
+        const one = trainModel(synthetic(400), { name: "m", trees: 2 });
+        expect(one).to.include({ lookbackPoints: 290, stepSeconds: 10 });
+        const seed = trainModel(synthetic(400), { name: "m", trees: 2, featureSet: "seed" });
+        expect(seed).to.include({ lookbackPoints: 4, stepSeconds: 10 });
+        const at5m = synthetic(400).map((p, i) => ({ ...p, timestamp: T0 + 300 * i }));
+        const pooled = trainModel([at5m, at5m.slice(0, 200)], { name: "m", trees: 2 });
+        expect(pooled).to.include({ lookbackPoints: 290, stepSeconds: 300 });
+    });
+
+    it("a window scored with lookbackPoints of history before it gets the labels of the whole series", () => {
+        const points = synthetic(1000);
+        const model = trainModel(points, { name: "m", trees: 20 });
+        const whole = scoreSeries(model, points);
+        for (const from of [300, 640, 940]) {
+            const part = scoreSeries(model, points.slice(from - model.lookbackPoints, from + 60)).slice(model.lookbackPoints);
+            part.forEach((p, i) => expect(p.score).to.be.closeTo(whole[from + i].score, 1e-12));
+        }
     });
 });
 

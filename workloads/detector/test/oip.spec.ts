@@ -115,5 +115,9 @@ describe("detector OIP responses", () => {
         expect(meta.outputs.map((o) => `${o.name}:${o.datatype}`)).to.deep.equal(["score:FP64", "label:INT64"]);
         expect(meta.properties.features).to.equal(loaded.model.features.join(","));
         expect(meta.properties.training_points).to.equal("1500");
+        // The contract's keys (MODEL_PROPERTY): the history clients fetch before a window.
+        expect(meta.properties.lookback_points).to.equal(String(loaded.model.lookbackPoints));
+        expect(meta.properties.lookback_points).to.equal(loaded.model.featureSet === "seed" ? "4" : "290");
+        expect(meta.properties.training_step_seconds).to.equal(String(loaded.model.stepSeconds));
     });
 });

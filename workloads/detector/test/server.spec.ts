@@ -235,16 +235,17 @@ describe("detector OIP server over HTTP", function () {
         expect(text).to.include('detector_points_scored_total{model="cpu"} 373');
         expect(text).to.match(/detector_anomalies_total\{model="cpu"\} \d+/);
         expect(text).to.include('detector_drift_window_rows{model="cpu"} 373');
-        expect(text).to.match(/detector_feature_drift_psi\{model="cpu",feature="value"\} [0-9.e-]+/);
+        expect(text).to.match(/detector_feature_drift_psi\{model="cpu",feature="noise_step_z"\} [0-9.e-]+/);
     });
 
     it("raises the drift gauge when the inputs drift away from the training distribution", async () => {
         const psi = async () => {
             const text = (await call(run.base, "/metrics")).text;
-            const m = /detector_feature_drift_psi\{model="cpu",feature="value"\} ([0-9.e+-]+)/.exec(text);
+            const m = /detector_feature_drift_psi\{model="cpu",feature="noise_step_z"\} ([0-9.e+-]+)/.exec(text);
             return Number(m?.[1]);
         };
-        // Fill the 2,000-row window with fresh same-distribution data, then with data 30 points higher.
+        // Fill the 2,000-row window with fresh same-distribution data, then with spiky data (every 4th point +25).
+        // The default features are normalised by each series' own baseline, so a mere level change is not drift.
         for (let k = 0; k < 6; k++)
             await post(
                 run.base,
@@ -253,7 +254,12 @@ describe("detector OIP server over HTTP", function () {
             );
         const before = await psi();
         expect(before).to.be.lessThan(0.25);
-        for (let k = 0; k < 6; k++) await post(run.base, "/v2/models/cpu/infer", inferBody(cpuSeries(360, { seed: 200 + k, level: 60 })));
+        for (let k = 0; k < 6; k++)
+            await post(
+                run.base,
+                "/v2/models/cpu/infer",
+                inferBody(cpuSeries(360, { seed: 200 + k }).map((p, i) => (i % 4 === 0 ? { ...p, value: p.value + 25 } : p))),
+            );
         const after = await psi();
         expect(after).to.be.greaterThan(1);
         expect(after).to.be.greaterThan(before * 5);

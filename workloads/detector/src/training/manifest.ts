@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { FEATURE_SETS, BASELINE_WINDOW, SEED_WINDOW, SHIFT_WINDOW, type FeatureSetName } from "../features";
+import { FEATURE_SETS, featureLookback, type FeatureSetName } from "../features";
 import type { Point } from "../series";
 
 export const MANIFEST_FORMAT = "aiops-model-set";
@@ -81,12 +81,9 @@ export interface Holdout {
     models: Record<string, { instance: string; timestamps: number[]; values: number[] }[]>;
 }
 
-/**
- * Points of history a feature set needs before a point (windows count points, see features.ts): the default
- * set's baseline is the BASELINE_WINDOW points before its SHIFT_WINDOW-point short window.
- */
+/** Points of history a feature set needs before a point (features.ts featureLookback). */
 export function lookbackPoints(set: FeatureSetName): number {
-    return set === "seed" ? SEED_WINDOW - 1 : BASELINE_WINDOW + SHIFT_WINDOW - 1;
+    return featureLookback(set);
 }
 
 /** Context kept before the held-back window: enough for any feature set, so a champion of another set scores fairly. */
