@@ -252,7 +252,11 @@ export function deployDataPlatform(
             imageRepository: config.platform.imageRepository,
         },
         pulumi.mergeOptions(platform.opts, {
-            dependsOn: [mlflow, ...(orchestrator === "kfp" && kubeflowPipelines ? [kubeflowPipelines] : []), ...(separateServing ? [] : [detector])],
+            dependsOn: [
+                mlflow,
+                ...(orchestrator === "kfp" && kubeflowPipelines ? [kubeflowPipelines] : []),
+                ...(separateServing ? [] : [detector]),
+            ],
         }),
     );
     new AiopsAgent(
@@ -306,7 +310,12 @@ export function deployDataPlatform(
             ...(separateServing ? [] : [detector]),
         ],
         servingComponents: separateServing ? [detector, ...(edge ? [edge.agent] : [])] : [],
-        releases: [...(objectStore.releases ?? []), ...(kubeflowPipelines?.releases ?? []), ...mlflow.releases],
+        releases: [
+            ...(objectStore.releases ?? []),
+            ...(kubeflowPipelines?.releases ?? []),
+            ...mlflow.releases,
+            ...(edge?.agent.releases ?? []),
+        ],
         outputs: {
             objectStore: objectStore.kind,
             objectStoreEndpoint: objectStore.endpointUrl,

@@ -221,6 +221,8 @@ export interface EdgeMetricsAgentArgs {
 /** Edge side: node-exporter and the Prometheus agent. Place it with the edge cluster's provider. */
 export class EdgeMetricsAgent extends pulumi.ComponentResource implements HasFootprint {
     readonly footprint: readonly Footprint[];
+    /** The node-exporter release, for the AppProject (ArgoProject takes its releases explicitly). */
+    readonly releases: readonly ServiceRelease[];
 
     constructor(name: string, args: EdgeMetricsAgentArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:workloads:EdgeMetricsAgent", name, {}, opts);
@@ -231,7 +233,7 @@ export class EdgeMetricsAgent extends pulumi.ComponentResource implements HasFoo
         const s = EDGE_METRICS_SIZES[args.profile];
         // node-exporter needs the host's PID and network namespaces.
         const ns = platformNamespace(`${name}-ns`, EDGE_METRICS_NAMESPACE, "privileged", { parent: this });
-        new ServiceRelease(
+        const nodeExporter = new ServiceRelease(
             `${name}-node-exporter`,
             {
                 delivery: args.delivery,
@@ -243,6 +245,7 @@ export class EdgeMetricsAgent extends pulumi.ComponentResource implements HasFoo
             },
             { parent: this, dependsOn: [ns] },
         );
+        this.releases = [nodeExporter];
         const labels = { "app.kubernetes.io/name": "prometheus-agent", "app.kubernetes.io/component": "edge-metrics" };
         const meta = (n: string) => ({ name: n, namespace: EDGE_METRICS_NAMESPACE, labels: { ...labels, ...PART_OF_LABEL } });
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: meta("prometheus-agent") }, { parent: this, dependsOn: [ns] });

@@ -247,7 +247,11 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
             fix: `pulumi config set ${PROJECT}:trainingOrchestrator auto`,
         });
     }
-    if (environment === "local" && platform?.trainingOrchestrator === "kfp" && (section as LocalConfig | undefined)?.kubeflowPipelines !== true) {
+    if (
+        environment === "local" &&
+        platform?.trainingOrchestrator === "kfp" &&
+        (section as LocalConfig | undefined)?.kubeflowPipelines !== true
+    ) {
         problems.push({
             key: "trainingOrchestrator",
             message: "cannot be kfp while local.kubeflowPipelines is off: there is no Kubeflow Pipelines to run the pipeline",

@@ -96,8 +96,12 @@ describe("network: the aws stack's VPC", () => {
     it("is one aiops:network:Vpc with every child parented to it", () => {
         const vpc = one(run, "aiops:network:Vpc", "aiops-vpc");
         expect(vpc.parent).to.equal(null);
+        // Node launch templates are aws:ec2 too, but belong to the cluster's node groups (EksCluster).
         const children = run.registrations.filter(
-            (r) => r.type.startsWith("aws:ec2/") || r.type.startsWith("aws:cloudwatch/") || r.name.startsWith("aiops-vpc-flow"),
+            (r) =>
+                (r.type.startsWith("aws:ec2/") && r.type !== "aws:ec2/launchTemplate:LaunchTemplate") ||
+                r.type.startsWith("aws:cloudwatch/") ||
+                r.name.startsWith("aiops-vpc-flow"),
         );
         for (const c of children) expect(c.parent, `${c.type}::${c.name}`).to.equal("aiops:network:Vpc::aiops-vpc");
         expect(inputs(one(run, "aws:ec2/vpc:Vpc", "aiops-vpc"))).to.include({

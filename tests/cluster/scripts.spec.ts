@@ -60,6 +60,13 @@ case "$*" in
   "kubeconfig get "*) cat "$STUB_KUBECONFIG" ;;
 esac
 exit 0`,
+    docker: `
+case "$*" in
+  info) [ -z "\${STUB_DOCKER_DOWN:-}" ] || exit 1 ;;
+  "info --format {{.MemTotal}}") echo 17179869184 ;;
+  "info --format {{.NCPU}}") echo 8 ;;
+esac
+exit 0`,
     tailscale: `
 case "$*" in
   "status --json") printf '{"Self":{"DNSName":"aiops-control.tail1234.ts.net."}}' ;;
@@ -188,6 +195,7 @@ describe("cluster scripts: every generated script runs under bash and dash with 
     let homelab: Script[];
     let hybrid: Script[];
     let hybridRemoteEdge: Script[];
+    let local: Script[];
     const covered = new Set<string>();
     const use = (s: Script) => {
         covered.add(`${s.resource}.${s.field}`);
@@ -198,6 +206,7 @@ describe("cluster scripts: every generated script runs under bash and dash with 
         homelab = scriptsOf(await runWith("homelab"));
         hybrid = scriptsOf(await runWith("hybrid"));
         hybridRemoteEdge = scriptsOf(await runWith("hybrid", { "hybrid.edge.host": { address: "192.168.1.40", sshUser: "edge" } }));
+        local = scriptsOf(await runWith("local"));
     });
 
     for (const shell of SHELLS) {
@@ -409,6 +418,49 @@ describe("cluster scripts: every generated script runs under bash and dash with 
         });
     }
 
+    // The local stack's cluster commands run with the local provider's /bin/sh (dash on Debian, bash elsewhere).
+    for (const shell of SHELLS) {
+        it(`${shell}: local k3d cluster: create checks the k3d version, then creates; delete and kubeconfig read`, async () => {
+            const create = use(script(local, "aiops-local-cluster", "create"));
+            const r = await execute(shell, create.text, create.stdin);
+            expect(r.code, r.stderr).to.equal(0);
+            expect(r.calls[0]).to.equal("k3d version");
+            expect(r.calls[1]).to.match(/^k3d cluster create aiops-local --servers 1 --agents 1 --image rancher\/k3s:v1\.35\.2-k3s1 /);
+            const old = await execute(shell, create.text, create.stdin, { env: { STUB_K3D_VERSION: "v5.6.0" } });
+            expect(old.code).to.equal(1);
+            expect(old.calls).to.deep.equal(["k3d version"]);
+            const d = await execute(shell, use(script(local, "aiops-local-cluster", "delete")).text, undefined);
+            expect(d.code, d.stderr).to.equal(0);
+            expect(d.calls).to.deep.equal(["k3d cluster delete aiops-local"]);
+            const k = await execute(shell, use(script(local, "aiops-local-kubeconfig", "create")).text, undefined);
+            expect(k.code, k.stderr).to.equal(0);
+            expect(k.calls).to.deep.equal(["k3d kubeconfig get aiops-local"]);
+        });
+    }
+
+    // The preflight is a bash script (arrays), run with the interpreter ["/bin/bash", "-c"] (k3d-cluster.ts).
+    it("bash: local preflight passes on a machine with Docker, k3d and room, and names a stopped Docker", async () => {
+        const s = use(script(local, "aiops-local-preflight", "create"));
+        const ok = await execute("bash", s.text, undefined, {
+            env: { K3D_MIN_VERSION: "v5.7.0", NEED_MEMORY_BYTES: "1073741824", NEED_CPUS: "2", CHECK_PULUMI: "0", PORTS: "" },
+        });
+        expect(ok.code, ok.stderr + ok.stdout).to.equal(0);
+        expect(ok.calls).to.include("docker info");
+        expect(ok.calls).to.include("k3d version");
+        const down = await execute("bash", s.text, undefined, {
+            env: {
+                K3D_MIN_VERSION: "v5.7.0",
+                NEED_MEMORY_BYTES: "1073741824",
+                NEED_CPUS: "2",
+                CHECK_PULUMI: "0",
+                PORTS: "",
+                STUB_DOCKER_DOWN: "1",
+            },
+        });
+        expect(down.code).to.equal(1);
+        expect(down.stdout + down.stderr).to.include("Docker is installed but not running");
+    });
+
     // The VM runs its startup script with the shebang's bash (google-guest-agent), so bash only.
     describe("bash: the hybrid control VM's startup script", () => {
         it("joins the tailnet with the key from Secret Manager, then installs the pinned k3s with the tailnet SANs", async () => {
@@ -438,9 +490,9 @@ describe("cluster scripts: every generated script runs under bash and dash with 
     describe("coverage", () => {
         it("covers every create/update/delete script of every command in every stack", async () => {
             const others: Script[] = [];
-            for (const stack of listStacks().filter((s) => s !== "homelab" && s !== "hybrid"))
+            for (const stack of listStacks().filter((s) => s !== "homelab" && s !== "hybrid" && s !== "local"))
                 others.push(...scriptsOf(await runWith(stack)));
-            const all = [...homelab, ...hybrid, ...hybridRemoteEdge, ...others].map((s) => `${s.resource}.${s.field}`);
+            const all = [...homelab, ...hybrid, ...hybridRemoteEdge, ...local, ...others].map((s) => `${s.resource}.${s.field}`);
             const missing = [...new Set(all)].filter((k) => !covered.has(k)).sort();
             expect(missing, "a new command script needs a case in this file").to.deep.equal([]);
         });

@@ -35,7 +35,9 @@ describe("config: Pulumi.yaml agrees with the schema", () => {
                 continue;
             }
             expect(decl.default, `${key}: Pulumi.yaml default vs the schema's`).to.deep.equal(zodDefault.data);
-            expect(decl.type, `${key}: Pulumi.yaml type`).to.equal(Array.isArray(zodDefault.data) ? "array" : "string");
+            const d = zodDefault.data;
+            const type = Array.isArray(d) ? "array" : Number.isInteger(d) ? "integer" : typeof d === "boolean" ? "boolean" : "string";
+            expect(decl.type, `${key}: Pulumi.yaml type`).to.equal(type);
         }
     });
 

@@ -228,7 +228,7 @@ describe("object store: the switch", () => {
             "objectStore 's3' is only available on aws; environment homelab supports minio, seaweedfs",
         );
         expect(objectStoreProblem("minio", "hybrid")).to.equal(
-            "objectStore 'minio' is only available on aws, homelab; environment hybrid supports gcs",
+            "objectStore 'minio' is only available on aws, homelab, local; environment hybrid supports gcs",
         );
         expect(objectStoreProblem("gcs", "aws")).to.contain("environment aws supports minio, seaweedfs, s3");
     });
