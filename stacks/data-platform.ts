@@ -14,6 +14,7 @@ import {
     AiopsDashboard,
     AlertAnalyst,
     EdgeMetricsAgent,
+    GATE_PORT,
     GATE_TAILNET_NODE_PORT,
     RemoteWriteGate,
     analystFootprint,
@@ -223,6 +224,8 @@ export function deployDataPlatform(
             inferenceServiceUrl: detector.url,
             imageRepository: config.platform.imageRepository,
             trainingHint: hint,
+            // hybrid: the remote-write gate shares the namespace; the edge reaches it over the tailnet NodePort.
+            openPorts: edgeMetrics(args.site, separateServing) ? [GATE_PORT] : [],
         },
         platform.opts,
     );

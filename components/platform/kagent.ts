@@ -4,7 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceRelease } from "../delivery";
 import type { Footprint, HasFootprint } from "./footprint";
-import { platformNamespace } from "./namespace";
+import { PLATFORM_NAMESPACES, platformNamespace } from "./namespace";
 import { PlatformServiceArgs, requireTarget } from "./service";
 import {
     BundledAgent,
@@ -74,7 +74,14 @@ export class Kagent extends pulumi.ComponentResource implements HasFootprint {
         this.footprint = plan.footprint;
         this.model = modelFor(args.provider, args.model);
 
-        const ns = platformNamespace(`${name}-ns`, KAGENT_NAMESPACE, "baseline", { parent: this });
+        // The alert analyst (aiops) asks the agent over A2A; the UI comes through Traefik (kube-system) on k3s and local.
+        const ns = platformNamespace(
+            `${name}-ns`,
+            KAGENT_NAMESPACE,
+            "baseline",
+            { parent: this },
+            { fromNamespaces: [PLATFORM_NAMESPACES.mcpTool, PLATFORM_NAMESPACES.kubeSystem] },
+        );
         const waitFor: pulumi.Resource[] = [ns];
         // Without a key (apiKeyOptional) the Secret still exists, holding a placeholder the provider rejects: the
         // agent pods start (they read the Secret at start) and answer with the provider's auth error until the key is set.

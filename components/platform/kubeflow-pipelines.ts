@@ -9,7 +9,7 @@ import { Delivery, KustomizeSource, ServiceRelease } from "../delivery";
 import { PlatformServiceArgs, requireTarget } from "./service";
 import type { Footprint, HasFootprint } from "./footprint";
 import { KFP_NAMESPACE, KFP_OVERLAY_ROOT, KFP_VERSION, KfpVariant, variantPath, workloadsOf } from "./kubeflow-pipelines/overlay";
-import { platformNamespace } from "./namespace";
+import { PLATFORM_NAMESPACES, platformNamespace } from "./namespace";
 import type { ObjectStore } from "./object-store/types";
 import { Profile, footprint } from "./sizing";
 
@@ -110,6 +110,8 @@ export class KubeflowPipelines extends pulumi.ComponentResource implements HasFo
             {
                 // cache-server's mutating webhook (port 8443).
                 webhookPorts: [8443],
+                // The registration Job (aiops-training) calls the API server; the UI comes through Traefik (kube-system).
+                fromNamespaces: [PLATFORM_NAMESPACES.training, PLATFORM_NAMESPACES.kubeSystem],
             },
         );
         const delivery = kfpDelivery(args.delivery, args.gitops);

@@ -170,7 +170,8 @@ export class Mlflow extends pulumi.ComponentResource implements HasFootprint {
             { parent: this },
             {
                 // Pipeline steps (the trainer) log runs and register models.
-                fromNamespaces: [PLATFORM_NAMESPACES.kubeflow],
+                // Pipeline steps and the trainer record runs; the UI comes through Traefik (kube-system) where it has an Ingress.
+                fromNamespaces: [PLATFORM_NAMESPACES.kubeflow, PLATFORM_NAMESPACES.training, PLATFORM_NAMESPACES.kubeSystem],
             },
         );
         this.database = new Postgres(

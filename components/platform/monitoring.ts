@@ -79,7 +79,15 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
             { parent: this },
             {
                 // The MCP tool and kagent's tools query Prometheus; the operator's admission webhook (internalPort 10250).
-                fromNamespaces: [PLATFORM_NAMESPACES.mcpTool, PLATFORM_NAMESPACES.kagent],
+                // The MCP tool, scorer and analyst, kagent, the trainer and pipeline steps read Prometheus; Grafana's
+                // UI comes through the cluster's ingress controller (Traefik in kube-system on k3s and local).
+                fromNamespaces: [
+                    PLATFORM_NAMESPACES.mcpTool,
+                    PLATFORM_NAMESPACES.kagent,
+                    PLATFORM_NAMESPACES.training,
+                    PLATFORM_NAMESPACES.kubeflow,
+                    PLATFORM_NAMESPACES.kubeSystem,
+                ],
                 webhookPorts: [10250],
             },
         );

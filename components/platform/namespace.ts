@@ -71,6 +71,7 @@ export const PLATFORM_NAMESPACES = {
     objectStore: "object-store",
     mcpTool: "aiops",
     serving: "aiops-serving",
+    training: "aiops-training",
 } as const;
 
 /** Who may connect to the pods of a namespace, beyond its own pods and Prometheus (always allowed). */

@@ -74,6 +74,7 @@ export {
     EDGE_METRICS_NAMESPACE,
     EDGE_PROMETHEUS_IMAGE,
     EdgeMetricsAgent,
+    GATE_PORT,
     GATE_TAILNET_NODE_PORT,
     NODE_EXPORTER_CHART,
     RemoteWriteGate,

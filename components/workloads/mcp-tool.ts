@@ -100,6 +100,11 @@ export interface McpToolArgs {
     readonly imageRepository?: string;
     /** When the first training runs (DetectorTraining.hint). Default none. */
     readonly trainingHint?: string;
+    /**
+     * Ports of other pods in this namespace open to any source, for traffic from outside the pod network
+     * (hybrid: the remote-write gate's port, which the edge reaches over the tailnet NodePort). Default none.
+     */
+    readonly openPorts?: readonly number[];
 }
 
 /** Place it with the platform cluster's provider (hybrid: the control cluster, next to kagent). */
@@ -133,6 +138,7 @@ export class McpTool extends pulumi.ComponentResource implements HasFootprint {
             {
                 // kagent's agents call the tool.
                 fromNamespaces: [PLATFORM_NAMESPACES.kagent],
+                openPorts: args.openPorts ?? [],
             },
         );
         this.namespaceResource = ns;

@@ -11,6 +11,8 @@ import { MONITORING_NAMESPACE } from "../../components/platform/monitoring";
 import { PLATFORM_NAMESPACES, namespaceNetworkPolicies } from "../../components/platform/namespace";
 import { IN_CLUSTER_STORE } from "../../components/platform/object-store/types";
 import { DETECTOR_NAMESPACE, DETECTOR_PORT } from "../../components/workloads/detector";
+import { GATE_PORT } from "../../components/workloads/edge-metrics";
+import { TRAINING_NAMESPACE } from "../../components/workloads/training";
 import { MCP_NAMESPACE } from "../../components/workloads/mcp-tool";
 import type { StackRun } from "../harness";
 import { unwrapSecrets } from "../harness";
@@ -69,6 +71,7 @@ describe("network isolation: namespaceNetworkPolicies", () => {
             objectStore: IN_CLUSTER_STORE.namespace,
             mcpTool: MCP_NAMESPACE,
             serving: DETECTOR_NAMESPACE,
+            training: TRAINING_NAMESPACE,
         });
     });
 
@@ -140,6 +143,21 @@ describe("network isolation in every stack", function () {
                 flow(MCP_NAMESPACE, { namespace: KAGENT_NAMESPACE }, 8080);
                 flow(MONITORING_NAMESPACE, { namespace: MCP_NAMESPACE }, 9090);
                 flow(MLFLOW_NAMESPACE, { namespace: KFP_NAMESPACE }, 5000);
+                // The trainer (bootstrap Job, CronJob, KFP registration Job) reads Prometheus, records in MLflow,
+                // writes the model store and registers the pipeline; pipeline steps read Prometheus too.
+                flow(MONITORING_NAMESPACE, { namespace: TRAINING_NAMESPACE }, 9090);
+                flow(MONITORING_NAMESPACE, { namespace: KFP_NAMESPACE }, 9090);
+                flow(MLFLOW_NAMESPACE, { namespace: TRAINING_NAMESPACE }, 5000);
+                if (has(IN_CLUSTER_STORE.namespace)) flow(IN_CLUSTER_STORE.namespace, { namespace: TRAINING_NAMESPACE }, 9000);
+                if (has(KFP_NAMESPACE)) flow(KFP_NAMESPACE, { namespace: TRAINING_NAMESPACE }, 8888);
+                // The alert analyst (next to the MCP tool) asks kagent's agent over A2A; Alertmanager reaches it.
+                flow(KAGENT_NAMESPACE, { namespace: MCP_NAMESPACE }, 8083);
+                flow(MCP_NAMESPACE, { namespace: MONITORING_NAMESPACE }, 9103);
+                // UIs through the cluster's ingress controller (Traefik, kube-system) on k3s and local.
+                for (const ui of [MONITORING_NAMESPACE, KAGENT_NAMESPACE, MLFLOW_NAMESPACE]) flow(ui, { namespace: "kube-system" }, 80);
+                // hybrid: the edge's Prometheus agent reaches the remote-write gate over the tailnet NodePort.
+                if (stack === "hybrid") flow(MCP_NAMESPACE, "outside", GATE_PORT);
+                else blocked(MCP_NAMESPACE, "outside", GATE_PORT);
                 // Isolation is real: nothing else reaches Argo CD or MLflow.
                 if (has(ARGOCD_NAMESPACE)) blocked(ARGOCD_NAMESPACE, { namespace: KAGENT_NAMESPACE }, 8080);
                 blocked(MLFLOW_NAMESPACE, { namespace: KAGENT_NAMESPACE }, 5000);

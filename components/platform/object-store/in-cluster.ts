@@ -8,7 +8,7 @@ import { GrantArgs, IN_CLUSTER_CONNECTION, ObjectStore, ObjectStoreGrant, inClus
 
 /** Who reaches the store: pipeline steps, predictors (KServe's storage-initializer) and MLflow. */
 export const IN_CLUSTER_STORE_INGRESS: NamespaceIngress = {
-    fromNamespaces: [PLATFORM_NAMESPACES.kubeflow, PLATFORM_NAMESPACES.serving, PLATFORM_NAMESPACES.mlflow],
+    fromNamespaces: [PLATFORM_NAMESPACES.kubeflow, PLATFORM_NAMESPACES.serving, PLATFORM_NAMESPACES.mlflow, PLATFORM_NAMESPACES.training],
 };
 
 export abstract class InClusterObjectStore extends pulumi.ComponentResource implements ObjectStore {
