@@ -1,4 +1,5 @@
 import { METRIC_NAMES, METRICS, MetricName, isValidInstance } from "@aiops/contract";
+import { Env, EnvReader } from "./env";
 
 /** Everything the server reads from its environment, validated once at start. */
 export interface Config {
@@ -60,51 +61,13 @@ export class ConfigError extends Error {
     }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
 /** Parses and validates the environment; throws one ConfigError listing every bad variable. */
 export function parseConfig(env: Env): Config {
-    const problems: string[] = [];
-    const value = (name: string): string | undefined => {
-        const v = env[name]?.trim();
-        return v === undefined || v === "" ? undefined : v;
-    };
-
-    const int = (name: string, def: number, min: number, max: number, hint: string): number => {
-        const raw = value(name);
-        if (raw === undefined) return def;
-        const n = Number(raw);
-        if (!/^\d+$/.test(raw) || n < min || n > max) {
-            problems.push(`${name} must be an integer from ${min} to ${max} (${hint}); got '${raw}'`);
-            return def;
-        }
-        return n;
-    };
-
-    const url = (name: string, example: string): string => {
-        const raw = value(name);
-        if (raw === undefined) {
-            problems.push(`${name} is required: set it to the base URL, e.g. ${example}`);
-            return "";
-        }
-        let parsed: URL;
-        try {
-            parsed = new URL(raw);
-        } catch {
-            problems.push(`${name} must be an http(s) URL such as ${example}; got '${raw}'`);
-            return "";
-        }
-        if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-            problems.push(`${name} must use http or https, e.g. ${example}; got '${raw}'`);
-            return "";
-        }
-        if (parsed.search !== "" || parsed.hash !== "") {
-            problems.push(`${name} must be a base URL without query or fragment, e.g. ${example}; got '${raw}'`);
-            return "";
-        }
-        // A trailing slash lets `new URL("api/v1/...", base)` keep any path prefix (e.g. /prometheus/).
-        return parsed.href.endsWith("/") ? parsed.href : `${parsed.href}/`;
-    };
+    const reader = new EnvReader(env);
+    const { problems } = reader;
+    const value = (name: string) => reader.value(name);
+    const int = (name: string, def: number, min: number, max: number, hint: string) => reader.int(name, def, min, max, hint);
+    const url = (name: string, example: string) => reader.baseUrl(name, example);
 
     const port = int("PORT", 8080, 0, 65535, "the port to listen on; 0 picks a free one");
     const host = value("HOST") ?? "0.0.0.0";

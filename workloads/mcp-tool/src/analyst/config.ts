@@ -1,4 +1,5 @@
 import { DEFAULT_PORTS } from "@aiops/contract";
+import { EnvReader } from "../env";
 
 /** Everything the analyst reads from its environment, validated once at start. */
 export interface AnalystConfig {
@@ -61,16 +62,8 @@ export function parseAnalystConfig(env: NodeJS.ProcessEnv): AnalystConfig {
             return undefined;
         }
     };
-    const int = (name: string, def: number, min: number, max: number): number => {
-        const v = env[name]?.trim();
-        if (v === undefined || v === "") return def;
-        const n = Number(v);
-        if (!Number.isInteger(n) || n < min || n > max) {
-            problems.push(`${name} must be an integer from ${min} to ${max}; got '${v}'`);
-            return def;
-        }
-        return n;
-    };
+    const ints = new EnvReader(env);
+    const int = (name: string, def: number, min: number, max: number): number => ints.int(name, def, min, max);
     const inCluster =
         env.KUBERNETES_SERVICE_HOST !== undefined && env.KUBERNETES_SERVICE_HOST !== ""
             ? `https://${env.KUBERNETES_SERVICE_HOST.includes(":") ? `[${env.KUBERNETES_SERVICE_HOST}]` : env.KUBERNETES_SERVICE_HOST}:${env.KUBERNETES_SERVICE_PORT ?? "443"}`
@@ -91,6 +84,7 @@ export function parseAnalystConfig(env: NodeJS.ProcessEnv): AnalystConfig {
         dependencyTimeoutMs: int("DEPENDENCY_TIMEOUT_MS", 5_000, 100, 60_000),
         windowMinutes: int("WINDOW_MINUTES", 30, 5, 24 * 60),
     };
+    problems.push(...ints.problems);
     if (problems.length > 0) throw new AnalystConfigError(problems);
     return config;
 }
