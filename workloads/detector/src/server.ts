@@ -8,7 +8,7 @@ import { parseOrDefer, rawBodyText } from "./body";
 import { buildInferResponse, buildModelMetadata, INFER_REQUEST_SCHEMA, InferRequestBody, OipRequestError, parseInferRequest } from "./oip";
 import { LoadedModel, LoadFailure, loadModelRepository } from "./registry";
 import { ScorerBusyError, ScoringPool } from "./scoring";
-import { NO_MODEL_YET } from "@aiops/contract";
+import { MODEL_FILES, NO_MODEL_YET } from "@aiops/contract";
 
 export const SERVER_NAME = "aiops-detector";
 /**
@@ -127,7 +127,9 @@ export function buildServer(opts: ServerOptions): DetectorServer {
      * Re-reads the model directory. A file that fails to load where a good version of the same model was
      * serving keeps that version serving (a half-copied or corrupt file must not take a model down); the
      * failure is logged and shown by detector_model_reload_failed and detector_model_reloads_total. A
-     * directory with no model files (emptied, missing) serves nothing: every model answers 503.
+     * directory with no model files serves nothing: every model answers 503, "no model trained yet" (and
+     * ready) when only the trainer's placeholder is there, else "no model is loaded" (emptied or missing
+     * directory: not ready, a broken deployment).
      */
     function reload(): void {
         const next = loadModelRepository(opts.modelDir, { nameOverride: opts.modelName });
@@ -171,9 +173,14 @@ export function buildServer(opts: ServerOptions): DetectorServer {
             .join("; ");
     }
 
+    /**
+     * The 503 reason when the directory holds no model file and no placeholder (emptied, missing): a broken
+     * deployment, not the "no model trained yet" state. It must not contain NO_MODEL_YET: the MCP tool reads
+     * a 503 containing those words as "wait for the first training" (mcp-tool/src/history.ts).
+     */
     function noModelMessage(): string {
         const why = dirFailure === undefined ? "" : `: ${redactPaths(dirFailure.error, opts.modelDir)}`;
-        return `no model is loaded (no model trained yet, or the model directory is empty${why}); the server answers once a model file is in place and reloaded`;
+        return `no model is loaded (the model directory holds no model file and no ${MODEL_FILES.placeholder} placeholder${why}); the server answers once a model file is in place and reloaded`;
     }
 
     app.setErrorHandler((err: FastifyError, req, reply) => {
@@ -247,8 +254,8 @@ export function buildServer(opts: ServerOptions): DetectorServer {
             return undefined;
         }
         const known = [...served.keys()];
-        // Nothing serves (emptied or missing directory, no model trained yet): the model may well exist
-        // soon, so 503 (retry) rather than 404 (wrong name).
+        // Nothing serves (emptied or missing directory, without the placeholder): the model may well exist
+        // once the directory is fixed, so 503 (retry) rather than 404 (wrong name), and not ready.
         if (known.length === 0) {
             reply.code(503).send({ error: `model '${name}' is not available: ${noModelMessage()}` });
             return undefined;

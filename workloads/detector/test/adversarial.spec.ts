@@ -7,6 +7,7 @@ import { expect } from "chai";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { NO_MODEL_YET } from "@aiops/contract";
 import { Writable } from "node:stream";
 import { LARGE_BODY_CHARS, MAX_JSON_DEPTH } from "../src/body";
 import { scoreSeries } from "../src/model";
@@ -325,12 +326,16 @@ describe("detector adversarial: model directory faults", function () {
         writeModel(dir, "cpu.json", good);
         run = await start({ modelDir: dir });
         rmSync(join(dir, "cpu.json"));
-        writeFileSync(join(dir, ".no-model-yet"), "placeholder");
+        // Hidden entries are no model (Kubernetes' ..data link); not the trainer's placeholder, which is
+        // the "no model trained yet" state (no-model.spec.ts).
+        writeFileSync(join(dir, ".gitkeep"), "");
         run.server.reload();
         for (const path of ["/v2/models/cpu/infer", "/v2/models/other/infer"]) {
             const res = await post(run.base, path, inferBody(cpuSeries(5)));
             expect(res.status, path).to.equal(503);
             expect(res.json.error).to.include("no model is loaded");
+            // The MCP tool reads NO_MODEL_YET in a 503 as "wait for the first training" (mcp-tool/src/history.ts).
+            expect(res.json.error).not.to.include(NO_MODEL_YET);
             expect(res.text).not.to.include(dir);
         }
         const ready = await call(run.base, "/v2/health/ready");

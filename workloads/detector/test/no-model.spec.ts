@@ -63,7 +63,12 @@ describe("detector before the first training (placeholder only)", () => {
         dir = tempDir();
         server = buildServer({ modelDir: dir, logger: false, defaultMetrics: false, trainingHint: HINT });
         expect((await inject(server, "GET", "/v2/health/ready")).status).to.equal(503);
-        expect((await inject(server, "GET", "/v2/models/node-cpu")).status).to.equal(404);
+        // 503 like every emptied directory (issue 14: never 404 'unknown model'), but not in the "no model
+        // trained yet" words nor with the hint: the MCP tool would tell users to wait for a training.
+        const r = await inject(server, "GET", "/v2/models/node-cpu");
+        expect(r.status).to.equal(503);
+        expect(r.json.error).to.be.a("string").and.include("no model is loaded").and.not.include(NO_MODEL_YET);
+        expect(r.json).not.to.have.property("hint");
     });
 
     it("serves the models once the training wrote them next to the placeholder (reload)", async () => {

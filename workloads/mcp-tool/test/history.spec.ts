@@ -74,6 +74,17 @@ describe("model info and the no-model state (real detector server)", () => {
         expect((err as Error).message).to.equal(`${NO_MODEL_YET} for model node-disk: daily at 03:00`);
     });
 
+    it("an emptied model directory (no placeholder) is a detector failure, not 'no model trained yet'", async () => {
+        await serve(HINT);
+        let err: unknown;
+        await new ModelInfoCache(url, 2000, undefined).get("node-disk").catch((e: unknown) => (err = e));
+        expect(err).to.be.an("error").and.not.be.instanceOf(NoModelError);
+        expect((err as Error).message)
+            .to.include("answered HTTP 503 for model node-disk")
+            .and.include("no model is loaded")
+            .and.not.include(NO_MODEL_YET);
+    });
+
     it("predict_anomalies answers 'no model trained yet' and when the first training runs, as a tool error", async () => {
         writeFileSync(join(dir, MODEL_FILES.placeholder), "placeholder\n");
         await serve(HINT);
