@@ -42,12 +42,6 @@ export default tseslint.config(
         },
     },
     {
-        // Known cycle left for a follow-up: workloads/detector/src/cli.ts lazily imports training/commands.ts,
-        // which takes its flag parsers from cli.ts. Every other folder must stay at zero.
-        files: ["workloads/**/*.ts"],
-        rules: { "import-x/no-cycle": "off" },
-    },
-    {
         // Components take typed args and never know which environment or stack config they serve.
         files: ["components/**/*.ts"],
         rules: {

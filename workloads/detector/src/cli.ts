@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { parseArgs, ParseArgsConfig } from "node:util";
-import { FeatureSetName, isFeatureSetName } from "./features";
 import { pipelineCommand } from "./pipeline/cli";
 import { loadModelFile, scoreSeries, trainModel, TrainOptions } from "./model";
 import { fetchSeries } from "./prometheus";
 import { readCsvSeries, Point } from "./series";
 import { exitAfterStdout } from "./exit";
+import type { ParseArgsConfig } from "node:util";
+import { Io, numberFlag, parseFlags, parseTime, positiveInt, trainingOptions, UsageError } from "./flags";
 import { buildServer } from "./server";
 import { TRAINING_HINT_ENV } from "@aiops/contract";
+
+export { numberFlag, parseFlags, parseTime, trainingOptions, UsageError };
+export type { Io };
 
 export const USAGE = `usage:
   detector train --csv FILE --name NAME --out MODEL.json [training options]
@@ -33,18 +36,8 @@ serve reads MODEL_DIR (default /mnt/models), PORT (default 8080), HOST (default 
 MODEL_TRAINING_HINT (appended to "no model trained yet") and LOG_LEVEL (default info) from the environment;
 flags win. SIGHUP reloads the models, SIGTERM stops.`;
 
-/** A mistake in the command line: exit code 2 with the usage. */
-export class UsageError extends Error {}
-
 /** The trainer's commands, loaded on demand so `serve` never loads the S3 SDK. */
 const TRAINER_COMMANDS = new Set(["train-all", "publish", "promote", "rollback", "bootstrap", "run"]);
-
-/** Where the CLI writes; tests pass their own. */
-export interface Io {
-    out: (text: string) => void;
-    err: (text: string) => void;
-    env: NodeJS.ProcessEnv;
-}
 
 const processIo: Io = {
     out: (t) => process.stdout.write(t),
@@ -120,45 +113,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
 }
 
-/** util.parseArgs with its errors turned into usage errors that name the flag. */
-export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(command: string, args: string[], options: T) {
-    try {
-        return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
-    } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
-        const flag = /'(-[^' ]+)/.exec(message)?.[1];
-        const code = (err as { code?: string }).code;
-        if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") throw new UsageError(`${command}: unknown option ${flag ?? message}`);
-        if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE")
-            throw new UsageError(`${command}: option ${flag ?? ""} needs a value`.trimEnd());
-        if (code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL")
-            throw new UsageError(`${command}: unexpected argument (${message.split(".")[0]}); every value needs its --flag`);
-        throw new UsageError(`${command}: ${message}`);
-    }
-}
-
 function required(command: string, values: Record<string, unknown>, flag: string): string {
     const v = values[flag];
     if (typeof v !== "string" || v === "") throw new UsageError(`${command}: --${flag} is required`);
     return v;
 }
-
-/** Parses a numeric flag; `check` says what is allowed, for the message. */
-export function numberFlag(
-    command: string,
-    flag: string,
-    text: string | undefined,
-    check: (n: number) => boolean,
-    what: string,
-): number | undefined {
-    if (text === undefined) return undefined;
-    const n = Number(text);
-    if (text.trim() === "" || !Number.isFinite(n) || !check(n))
-        throw new UsageError(`${command}: --${flag} must be ${what}; got '${text}'`);
-    return n;
-}
-
-const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
 
 export function parseTrainFlags(args: string[]): {
     source: { csv: string } | { prometheus: string; query: string; hours: number; step?: number; end?: number };
@@ -195,43 +154,6 @@ export function parseTrainFlags(args: string[]): {
         };
     }
     return { source: { csv: v.csv as string }, out, options };
-}
-
-/**
- * The training options shared by train and train-all (--features, --contamination, --trees, --max-samples,
- * --seed); unset ones are left out, so the model's own defaults apply.
- */
-export function trainingOptions(
-    command: string,
-    v: { features?: string; contamination?: string; trees?: string; "max-samples"?: string; seed?: string },
-): Omit<TrainOptions, "name"> {
-    const features = v.features;
-    if (features !== undefined && !isFeatureSetName(features)) {
-        throw new UsageError(`${command}: --features must be seed or default; got '${features}'`);
-    }
-    const contamination =
-        v.contamination === "auto"
-            ? "auto"
-            : numberFlag(command, "contamination", v.contamination, (n) => n > 0 && n <= 0.5, "'auto' or a number in (0, 0.5]");
-    const options: Omit<TrainOptions, "name"> = {
-        featureSet: features as FeatureSetName | undefined,
-        contamination,
-        trees: numberFlag(command, "trees", v.trees, positiveInt, "a positive integer"),
-        maxSamples: numberFlag(command, "max-samples", v["max-samples"], positiveInt, "a positive integer"),
-        seed: numberFlag(command, "seed", v.seed, Number.isInteger, "an integer"),
-    };
-    for (const key of Object.keys(options) as Array<keyof typeof options>) {
-        if (options[key] === undefined) Reflect.deleteProperty(options, key);
-    }
-    return options;
-}
-
-/** Unix seconds or an ISO 8601 date-time. */
-export function parseTime(text: string, command = "train"): number {
-    const n = /^\d+(\.\d+)?$/.test(text) ? Number(text) : Date.parse(text) / 1000;
-    if (!Number.isFinite(n))
-        throw new UsageError(`${command}: --end must be unix seconds or ISO 8601 (2026-01-31T00:00:00Z); got '${text}'`);
-    return n;
 }
 
 async function train(args: string[], io: Io): Promise<number> {

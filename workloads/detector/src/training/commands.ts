@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_MLFLOW_EXPERIMENT, TRAINER_DEFAULTS, TRAINER_ENV } from "@aiops/contract";
-import { numberFlag, parseFlags, parseTime, trainingOptions, UsageError, type Io } from "../cli";
+import { numberFlag, parseFlags, parseTime, trainingOptions, UsageError, type Io } from "../flags";
 import { PrometheusError } from "../prometheus";
 import { parseInferenceServiceRef, type InferenceServiceRef, type KubeOptions } from "./kube";
 import { MlflowClient, type MlflowOptions } from "./mlflow";
