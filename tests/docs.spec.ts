@@ -90,9 +90,12 @@ describe("docs: the README's first commands", () => {
         expect(README).to.not.match(/Node\.js 20\b/);
     });
 
-    it("has one Mermaid architecture diagram before the prerequisites", () => {
-        expect(blocks(README).filter((b) => b.lang === "mermaid")).to.have.length(1);
-        expect(README.indexOf("```mermaid")).to.be.lessThan(README.indexOf("## Prerequisites per stack"));
+    it("has one Mermaid architecture diagram before the prerequisites (the loop and the alert path come later)", () => {
+        const prerequisites = README.indexOf("## Prerequisites per stack");
+        expect(blocks(README.slice(0, prerequisites)).filter((b) => b.lang === "mermaid")).to.have.length(1);
+        expect(README.indexOf("```mermaid")).to.be.lessThan(prerequisites);
+        expect(README.indexOf("### The MLOps loop")).to.be.greaterThan(prerequisites);
+        expect(blocks(README).filter((b) => b.lang === "mermaid")).to.have.length(3);
     });
 });
 
