@@ -4,6 +4,7 @@
  */
 import { createAnalyst } from "./analyst/app";
 import { AnalystConfigError, parseAnalystConfig } from "./analyst/config";
+import { exitAfterStdout } from "./exit";
 import { jsonLogger } from "./log";
 
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -38,11 +39,11 @@ async function main(): Promise<void> {
         logger.log("info", "shutting down", { signal });
         setTimeout(() => {
             logger.log("warn", "analyses did not finish in time; exiting");
-            process.exit(1);
+            exitAfterStdout(1);
         }, SHUTDOWN_GRACE_MS).unref();
         void app.close().then(() => {
             logger.log("info", "stopped");
-            process.exit(0);
+            exitAfterStdout(0);
         });
     };
     process.on("SIGTERM", () => stop("SIGTERM"));

@@ -3,6 +3,7 @@
  * SCORE_INTERVAL_SECONDS, serves /metrics on PORT (9102) and stops cleanly on SIGTERM.
  */
 import { ConfigError } from "./config";
+import { exitAfterStdout } from "./exit";
 import { jsonLogger } from "./log";
 import { createScorerApp } from "./scoring/app";
 import { parseScorerConfig } from "./scoring/config";
@@ -37,7 +38,7 @@ async function main(): Promise<void> {
         stopping = true;
         logger.log("info", "shutting down", { signal });
         // A round is bounded by its timeouts; do not wait longer than Kubernetes' grace period.
-        const force = setTimeout(() => process.exit(1), 20_000);
+        const force = setTimeout(() => exitAfterStdout(1), 20_000);
         force.unref();
         void app.close().then(() => {
             logger.log("info", "stopped");
