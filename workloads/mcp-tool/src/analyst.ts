@@ -24,14 +24,6 @@ async function main(): Promise<void> {
     }
     const app = createAnalyst(config, { logger });
     const port = await app.listen();
-    logger.log("info", "listening", {
-        address: `${config.host}:${port}`,
-        a2a: config.a2aUrl,
-        prometheus: config.prometheusUrl,
-        reports: config.reportWebhookUrl === undefined ? "log" : "webhook",
-        kubernetes: config.kubernetesApiUrl ?? "none",
-        queueSize: config.queueSize,
-    });
     let stopping = false;
     const stop = (signal: string): void => {
         if (stopping) return;
@@ -48,6 +40,16 @@ async function main(): Promise<void> {
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
+    // Only now say "listening": a SIGTERM sent on that line (a test, an impatient supervisor) before the handlers
+    // existed met the default disposition and killed the process without its clean shutdown.
+    logger.log("info", "listening", {
+        address: `${config.host}:${port}`,
+        a2a: config.a2aUrl,
+        prometheus: config.prometheusUrl,
+        reports: config.reportWebhookUrl === undefined ? "log" : "webhook",
+        kubernetes: config.kubernetesApiUrl ?? "none",
+        queueSize: config.queueSize,
+    });
 }
 
 main().catch((err: unknown) => {

@@ -23,15 +23,6 @@ async function main(): Promise<void> {
     }
     const app = createScorerApp(config, { logger });
     const port = await app.start();
-    logger.log("info", "scorer listening", {
-        address: `${config.host}:${port}`,
-        prometheus: config.prometheusUrl,
-        detector: config.inferenceServiceUrl,
-        intervalSeconds: config.intervalSeconds,
-        windowSeconds: config.windowSeconds,
-        concurrency: config.concurrency,
-        models: config.models,
-    });
     let stopping = false;
     const stop = (signal: string): void => {
         if (stopping) return;
@@ -47,6 +38,17 @@ async function main(): Promise<void> {
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
+    // Only now say "listening": a SIGTERM sent on that line (a test, an impatient supervisor) before the handlers
+    // existed met the default disposition and killed the process without its clean shutdown.
+    logger.log("info", "scorer listening", {
+        address: `${config.host}:${port}`,
+        prometheus: config.prometheusUrl,
+        detector: config.inferenceServiceUrl,
+        intervalSeconds: config.intervalSeconds,
+        windowSeconds: config.windowSeconds,
+        concurrency: config.concurrency,
+        models: config.models,
+    });
 }
 
 main().catch((err: unknown) => {
