@@ -17,6 +17,16 @@ import { analystWebhookUrl } from "../../components/workloads/analyst";
 const ANALYST = path.join(REPO_ROOT, "workloads/mcp-tool/dist/analyst.js");
 const A2A_SCHEMA = path.resolve(REPO_ROOT, "../shared/reference/a2a/a2a-v0.3.0.schema.json");
 const ALERTMANAGER = "prometheus-alertmanager";
+
+/** SIGTERM, then waits for the exit (SIGKILL after 10 s): the process may still write files after the signal. */
+async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+    if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    await exited;
+    clearTimeout(timer);
+}
 const TOKEN = "test-sa-token";
 const QUEUE_SIZE = 50;
 /** Where the analyst dumps its sample report for docs/alerts.md (ANALYST_SAMPLE_REPORT=<file>). */
@@ -249,10 +259,11 @@ describe("alert analyst end to end (real Alertmanager -> analyst -> A2A peer -> 
     });
 
     after(async () => {
-        am?.kill("SIGTERM");
-        analyst?.kill("SIGTERM");
+        // Alertmanager writes its notification log and silences snapshot into am-data on SIGTERM; removing the
+        // directory while it does failed with ENOTEMPTY. Wait for both processes to exit first.
+        await Promise.all([stopProcess(am), stopProcess(analyst)]);
         for (const s of [agent, sink, prom, kube]) s?.server.close();
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        if (dir) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
     });
 
     afterEach(function () {

@@ -4,6 +4,7 @@
  */
 import { createAnalyst } from "./analyst/app";
 import { AnalystConfigError, parseAnalystConfig } from "./analyst/config";
+import { exitAfterStdout } from "./exit";
 import { jsonLogger } from "./log";
 
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -23,6 +24,24 @@ async function main(): Promise<void> {
     }
     const app = createAnalyst(config, { logger });
     const port = await app.listen();
+    let stopping = false;
+    const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.log("info", "shutting down", { signal });
+        setTimeout(() => {
+            logger.log("warn", "analyses did not finish in time; exiting");
+            exitAfterStdout(1);
+        }, SHUTDOWN_GRACE_MS).unref();
+        void app.close().then(() => {
+            logger.log("info", "stopped");
+            exitAfterStdout(0);
+        });
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    // Only now say "listening": a SIGTERM sent on that line (a test, an impatient supervisor) before the handlers
+    // existed met the default disposition and killed the process without its clean shutdown.
     logger.log("info", "listening", {
         address: `${config.host}:${port}`,
         a2a: config.a2aUrl,
@@ -31,22 +50,6 @@ async function main(): Promise<void> {
         kubernetes: config.kubernetesApiUrl ?? "none",
         queueSize: config.queueSize,
     });
-    let stopping = false;
-    const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.log("info", "shutting down", { signal });
-        setTimeout(() => {
-            logger.log("warn", "analyses did not finish in time; exiting");
-            process.exit(1);
-        }, SHUTDOWN_GRACE_MS).unref();
-        void app.close().then(() => {
-            logger.log("info", "stopped");
-            process.exit(0);
-        });
-    };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((err: unknown) => {

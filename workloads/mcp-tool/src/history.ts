@@ -99,11 +99,13 @@ export class ModelInfoCache {
         const { status, body } = await fetchWithin("detector", url, { headers: { accept: "application/json" } }, this.timeoutMs);
         let parsed: MetadataBody | undefined;
         try {
-            parsed = JSON.parse(body) as MetadataBody;
+            const raw: unknown = JSON.parse(body);
+            // null, a number or an array parse fine but are no metadata; reading fields off them would throw a TypeError.
+            parsed = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as MetadataBody) : undefined;
         } catch {
             parsed = undefined;
         }
-        const error = typeof parsed?.error === "string" ? parsed.error : excerpt(body);
+        const error = typeof parsed?.error === "string" ? parsed.error : excerpt(body) || "(empty body)";
         if (status === 503 && error.includes(NO_MODEL_YET)) {
             const detectorHint = typeof parsed?.hint === "string" && parsed.hint !== "" ? parsed.hint : hintFromNoModel(error);
             throw new NoModelError(model, this.trainingHint ?? detectorHint);
@@ -113,9 +115,15 @@ export class ModelInfoCache {
             throw new DependencyError("detector", "http", url.href, `answered HTTP ${status} for model ${model}: ${error}${hint}`);
         }
         if (parsed === undefined)
-            throw new DependencyError("detector", "bad_response", url.href, `returned a non-JSON body: ${excerpt(body)}`);
-        const lookback = intProperty(parsed.properties, MODEL_PROPERTY.lookbackPoints);
-        const step = intProperty(parsed.properties, MODEL_PROPERTY.stepSeconds);
+            throw new DependencyError(
+                "detector",
+                "bad_response",
+                url.href,
+                `returned model metadata that is not a JSON object for model ${model}: ${excerpt(body) || "(empty body)"}`,
+            );
+        const props = typeof parsed.properties === "object" && parsed.properties !== null ? parsed.properties : undefined;
+        const lookback = intProperty(props, MODEL_PROPERTY.lookbackPoints);
+        const step = intProperty(props, MODEL_PROPERTY.stepSeconds);
         return {
             model,
             lookbackPoints: lookback ?? FALLBACK_LOOKBACK_POINTS,

@@ -10,6 +10,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { IncomingMessage, Server, ServerResponse, createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { exitAfterStdout } from "./exit";
 import { jsonLogger, Logger } from "./log";
 
 /** Remote-write batches are snappy-compressed protobuf, normally well under 1 MiB; refuse runaway bodies. */
@@ -126,7 +127,7 @@ if (require.main === module) {
         const config = parseGateConfig(process.env);
         const gate = createGate(config, logger);
         void gate.listen().then((port) => logger.log("info", "listening", { port, upstream: config.upstreamUrl }));
-        process.on("SIGTERM", () => gate.server.close(() => process.exit(0)));
+        process.on("SIGTERM", () => gate.server.close(() => exitAfterStdout(0)));
     } catch (err) {
         logger.log("error", String(err instanceof Error ? err.message : err));
         process.exitCode = 2;

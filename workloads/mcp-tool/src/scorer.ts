@@ -3,6 +3,7 @@
  * SCORE_INTERVAL_SECONDS, serves /metrics on PORT (9102) and stops cleanly on SIGTERM.
  */
 import { ConfigError } from "./config";
+import { exitAfterStdout } from "./exit";
 import { jsonLogger } from "./log";
 import { createScorerApp } from "./scoring/app";
 import { parseScorerConfig } from "./scoring/config";
@@ -22,6 +23,23 @@ async function main(): Promise<void> {
     }
     const app = createScorerApp(config, { logger });
     const port = await app.start();
+    let stopping = false;
+    const stop = (signal: string): void => {
+        if (stopping) return;
+        stopping = true;
+        logger.log("info", "shutting down", { signal });
+        // A round is bounded by its timeouts; do not wait longer than Kubernetes' grace period.
+        const force = setTimeout(() => exitAfterStdout(1), 20_000);
+        force.unref();
+        void app.close().then(() => {
+            logger.log("info", "stopped");
+            process.exitCode = 0;
+        });
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    // Only now say "listening": a SIGTERM sent on that line (a test, an impatient supervisor) before the handlers
+    // existed met the default disposition and killed the process without its clean shutdown.
     logger.log("info", "scorer listening", {
         address: `${config.host}:${port}`,
         prometheus: config.prometheusUrl,
@@ -31,21 +49,6 @@ async function main(): Promise<void> {
         concurrency: config.concurrency,
         models: config.models,
     });
-    let stopping = false;
-    const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.log("info", "shutting down", { signal });
-        // A round is bounded by its timeouts; do not wait longer than Kubernetes' grace period.
-        const force = setTimeout(() => process.exit(1), 20_000);
-        force.unref();
-        void app.close().then(() => {
-            logger.log("info", "stopped");
-            process.exitCode = 0;
-        });
-    };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((err: unknown) => {

@@ -25,13 +25,6 @@ async function main(): Promise<void> {
 
     const app = createApp(config, { logger });
     const port = await app.listen();
-    logger.log("info", "listening", {
-        address: `${config.host}:${port}`,
-        prometheus: config.prometheusUrl,
-        detector: config.inferenceServiceUrl,
-        models: config.models,
-        allowedHosts: config.allowedHosts,
-    });
 
     let stopping = false;
     const stop = (signal: string): void => {
@@ -50,6 +43,15 @@ async function main(): Promise<void> {
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
+    // Only now say "listening": a SIGTERM sent on that line (a test, an impatient supervisor) before the handlers
+    // existed met the default disposition and killed the process without its clean shutdown.
+    logger.log("info", "listening", {
+        address: `${config.host}:${port}`,
+        prometheus: config.prometheusUrl,
+        detector: config.inferenceServiceUrl,
+        models: config.models,
+        allowedHosts: config.allowedHosts,
+    });
 }
 
 main().catch((err: unknown) => {

@@ -98,8 +98,27 @@ function detectorAnswer(body: string, mutate?: (scores: unknown[], labels: unkno
         ],
     };
 }
+/**
+ * The default feature set's lookback (detector features.ts featureLookback: 288-point baseline + 3-point short
+ * window - 1), as the real detector states it in its model metadata (oip.ts, strings like every property).
+ */
+const LOOKBACK_POINTS = 290;
+
+/** GET /v2/models/<name>: the OIP model metadata the tool reads for `lookback_points` before each call. */
+function metadataAnswer(url: string): unknown {
+    const name = decodeURIComponent(url.slice("/v2/models/".length));
+    return {
+        name,
+        versions: ["1"],
+        platform: "aiops-isolation-forest",
+        properties: { lookback_points: String(LOOKBACK_POINTS), training_step_seconds: "10" },
+    };
+}
+const isMetadata = (req: IncomingMessage): boolean => req.method === "GET" && /^\/v2\/models\/[^/]+$/.test(req.url ?? "");
+
 const goodDetector: Handler = (req, body, res) => {
     if (req.url === "/v2/health/ready") return json(res, 200, { ready: true });
+    if (isMetadata(req)) return json(res, 200, metadataAnswer(req.url ?? ""));
     json(res, 200, detectorAnswer(body));
 };
 
@@ -204,7 +223,17 @@ describe("mcp-tool adversarial: in-process", function () {
     });
 
     it(`stops one POST returning more than ${MAX_POINTS_PER_POST} scored points, naming the limit`, async () => {
-        // 6 h at 10 s = 2,161 points per call; 20 calls would return 43,000+.
+        // 6 h at 10 s = 2,161 points per call; 20 calls would return 43,000+. The budget counts what a POST
+        // returns: the lookback history fetched before each window (LOOKBACK_POINTS) is scored and dropped within
+        // its call, so it is bounded by the concurrent-call limit and Prometheus' point cap, not by this budget.
+        const asked: Array<{ start: number; end: number }> = [];
+        prom.handler = (req, body, res) => {
+            if (req.url === "/api/v1/query_range") {
+                const q = new URLSearchParams(body);
+                asked.push({ start: Number(q.get("start")), end: Number(q.get("end")) });
+            }
+            goodPrometheus(req, body, res);
+        };
         const batch = Array.from({ length: MAX_BATCH_MESSAGES }, (_, i) =>
             call(i, "query_prometheus_and_predict", { instance_ip: "10.0.0.1", time_range_hours: 6 }),
         );
@@ -214,8 +243,14 @@ describe("mcp-tool adversarial: in-process", function () {
         const refused = results.filter((r) => r.result?.isError === true);
         const served = results.filter((r) => r.result?.isError !== true);
         expect(served.length * 2161).to.be.at.most(MAX_POINTS_PER_POST);
+        // The cap still bites (one served call fewer would waste budget): 18 windows and their anomaly lists fit.
+        expect(served.length).to.equal(Math.floor(MAX_POINTS_PER_POST / (2161 + 22)));
+        for (const r of served) expect((r.result?.structuredContent?.series as unknown[]).length).to.equal(2161);
         expect(refused.length).to.be.greaterThan(0);
         expect(refused[0].result?.content[0].text).to.include(`more than ${MAX_POINTS_PER_POST} scored points`);
+        // Every call fetched the history before its window: 6 h plus LOOKBACK_POINTS steps of 10 s.
+        expect(asked).to.have.length(MAX_BATCH_MESSAGES);
+        for (const a of asked) expect(a.end - a.start).to.equal(6 * 3600 + LOOKBACK_POINTS * 10);
     });
 
     describe("hostile Prometheus answers name Prometheus, never 'internal error'", () => {
@@ -319,7 +354,8 @@ describe("mcp-tool adversarial: in-process", function () {
         ];
         for (const [what, mutate, error] of cases) {
             it(what, async () => {
-                det.handler = (_req, body, res) => json(res, 200, detectorAnswer(body, mutate));
+                det.handler = (req, body, res) =>
+                    isMetadata(req) ? goodDetector(req, body, res) : json(res, 200, detectorAnswer(body, mutate));
                 const r = await toolText(port, { instance_ip: "10.0.0.1", hours: 1 });
                 expect(r.isError).to.equal(true);
                 expect(r.text).to.match(error);
@@ -328,20 +364,53 @@ describe("mcp-tool adversarial: in-process", function () {
         }
         it("outputs nested 10,000 deep (flattening them would overflow the stack)", async () => {
             const deep = `${"[".repeat(10_000)}-0.5${"]".repeat(10_000)}`;
-            det.handler = (_req, body, res) =>
-                json(res, 200, JSON.stringify(detectorAnswer(body)).replace('"data":[-0.8', `"data":[${deep}`));
+            det.handler = (req, body, res) =>
+                isMetadata(req)
+                    ? goodDetector(req, body, res)
+                    : json(res, 200, JSON.stringify(detectorAnswer(body)).replace('"data":[-0.8', `"data":[${deep}`));
             const r = await toolText(port, { instance_ip: "10.0.0.1", hours: 1 });
             expect(r.isError).to.equal(true);
             expect(r.text).to.match(/the detector at .*returned no 'score' and 'label' outputs/);
         });
         it("outputs that are not an array, or a body that is not an object", async () => {
             for (const answer of [{ outputs: "x" }, [1, 2], 5, { outputs: [null] }]) {
-                det.handler = (_req, _body, res) => json(res, 200, answer);
+                det.handler = (req, body, res) => (isMetadata(req) ? goodDetector(req, body, res) : json(res, 200, answer));
                 const r = await toolText(port, { instance_ip: "10.0.0.1", hours: 1 });
                 expect(r.isError).to.equal(true);
                 expect(r.text).to.match(/the detector at .*returned no 'score' and 'label'/);
             }
         });
+    });
+
+    it("an empty or malformed model-metadata answer names the detector and its URL, never a TypeError or a crash", async () => {
+        // Its own server: the shared app has cached node-cpu's metadata (good answers are kept for 5 minutes).
+        const config = parseConfig({ PORT: "0", HOST: "127.0.0.1", PROMETHEUS_URL: prom.url, INFERENCE_SERVICE_URL: det.url });
+        const fresh = createApp(config, { logger: silentLogger, defaultMetrics: false, now: () => NOW_MS });
+        const freshPort = await fresh.listen();
+        try {
+            const cases: Array<[number, string, RegExp]> = [
+                [200, "", /model metadata that is not a JSON object for model node-cpu: \(empty body\)/],
+                [200, "null", /model metadata that is not a JSON object for model node-cpu: null/],
+                [200, "[1,2]", /model metadata that is not a JSON object for model node-cpu: \[1,2\]/],
+                [200, '{"properties":', /model metadata that is not a JSON object for model node-cpu: \{"properties":/],
+                [500, "", /answered HTTP 500 for model node-cpu: \(empty body\)/],
+            ];
+            for (const [status, answer, error] of cases) {
+                det.handler = (req, body, res) => (isMetadata(req) ? json(res, status, answer) : goodDetector(req, body, res));
+                const r = await toolText(freshPort, { instance_ip: "10.0.0.1", hours: 1 });
+                expect(r.isError, answer).to.equal(true);
+                expect(r.text).to.match(/the detector at http:\/\/127\.0\.0\.1:\d+\/v2\/models\/node-cpu /);
+                expect(r.text).to.match(error);
+                expect(r.text).not.to.include("internal error");
+            }
+            // Properties that are not an object: the documented fallback lookback, not an error.
+            det.handler = (req, body, res) => (isMetadata(req) ? json(res, 200, { properties: "x" }) : goodDetector(req, body, res));
+            const ok = await toolText(freshPort, { instance_ip: "10.0.0.1", hours: 1 });
+            expect(ok.isError, ok.text).to.equal(false);
+            expect((await rawRequest(freshPort, "GET", "/healthz")).status).to.equal(200);
+        } finally {
+            await fresh.close();
+        }
     });
 
     it("answers /readyz within 1 s while Prometheus hangs, from cached state", async () => {
@@ -497,15 +566,20 @@ app.listen().then((port) => process.stderr.write("LISTENING " + port + "\\n"));
     });
 
     it("survives the largest Prometheus answer it accepts, eight at once (was: heap exhausted below the 16 MiB cap)", async () => {
-        // Just under every cap: ~2 MiB, 49,700 points in 23 series (6 h at 10 s is 2,161 points per series).
+        // Just under every cap: ~2 MiB, 49,020 points in 20 series (6 h at 10 s is 2,161 points per series, and
+        // the tool asks for LOOKBACK_POINTS more before the window: 2,451).
+        const SERIES = Math.floor(PROMETHEUS_MAX_POINTS / (2161 + LOOKBACK_POINTS));
         prom.handler = (req, body, res) =>
-            req.url === "/api/v1/query_range" ? json(res, 200, matrixFor(body, { series: 23 })) : goodPrometheus(req, body, res);
+            req.url === "/api/v1/query_range" ? json(res, 200, matrixFor(body, { series: SERIES })) : goodPrometheus(req, body, res);
         const sample = JSON.stringify(
-            matrixFor(new URLSearchParams({ start: "0", end: String(6 * 3600), step: "10" }).toString(), { series: 23 }),
+            matrixFor(new URLSearchParams({ start: String(-LOOKBACK_POINTS * 10), end: String(6 * 3600), step: "10" }).toString(), {
+                series: SERIES,
+            }),
         );
         expect(sample.length)
             .to.be.lessThan(PROMETHEUS_MAX_RESPONSE_BYTES)
             .and.greaterThan(PROMETHEUS_MAX_RESPONSE_BYTES * 0.5);
+        expect(SERIES * (2161 + LOOKBACK_POINTS)).to.be.greaterThan(PROMETHEUS_MAX_POINTS * 0.95);
         const batch = Array.from({ length: 8 }, (_, i) => call(i, "predict_anomalies", { instance_ip: "10.0.0.1", hours: 6 }));
         const rs = await Promise.all([mcp(port, batch), mcp(port, batch)]);
         for (const r of rs) {

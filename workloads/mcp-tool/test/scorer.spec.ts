@@ -127,6 +127,19 @@ describe("scorer round", () => {
         }
     });
 
+    it("scores the point at the round's step boundary when the window is not a whole number of steps (5 s at 10 s)", async () => {
+        // Failed before the fix: the grid ran from NOW - 5 - lookback, so its last point was NOW - 5 and the
+        // flagged latest sample (the loop test's freshly planted anomaly) was never scored.
+        const { deps: d, calls } = deps({ instances: [A], flagged: { [A]: 0 } }, { windowSeconds: 5, now: () => (NOW + 3) * 1000 });
+        await new Scorer(d).round();
+        for (const r of calls.ranges) {
+            expect(r.end).to.equal(NOW);
+            expect((r.end - r.start) % r.step, "the grid ends on the window's end").to.equal(0);
+            expect(r.start).to.equal(NOW - 10 - LOOKBACK * 10);
+        }
+        for (const metric of METRIC_NAMES) expect(await value(d.metrics, SCORER_METRICS.anomalous, { instance: A, metric })).to.equal(1);
+    });
+
     it("keeps scoring the other instances while one hangs, and charges the hang to the dependency in flight", async () => {
         const { deps: d, logs } = deps(
             { instances: [A, B], range: (i) => (i === A ? never() : Promise.resolve()) },

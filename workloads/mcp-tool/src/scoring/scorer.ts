@@ -270,7 +270,11 @@ export class Scorer {
     ): Promise<LatestScore | undefined> {
         const step = info.stepSeconds;
         const end = Math.floor(at / step) * step;
-        const window = { start: end - this.deps.windowSeconds, end, step };
+        // The window spans whole steps: query_range's grid runs from `start`, so a window of 5 s at a 10-s step
+        // put the grid half a step off and its last point at end - 5, before the latest sample (a freshly
+        // planted anomaly was never the scored point).
+        const span = Math.max(1, Math.ceil(this.deps.windowSeconds / step)) * step;
+        const window = { start: end - span, end, step };
         const range = withHistory(window, info.lookbackPoints);
         const series = await queryRangeChunked(this.deps.prometheus, buildQuery(metric, instance), range.start, range.end, step);
         // The instance label has its port, so the matcher is exact; still, never mix two targets' points.
