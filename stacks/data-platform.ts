@@ -26,6 +26,7 @@ import {
     DetectorTraining,
     KFP_STEP_ACCOUNT,
     McpTool,
+    ModelRoller,
     Scorer,
     TRAINER_SERVICE_ACCOUNT,
     TRAINING_NAMESPACE,
@@ -234,7 +235,8 @@ export function deployDataPlatform(
         { profile, prometheusUrl, inferenceServiceUrl: detector.url, trainingHint: hint, imageRepository: config.platform.imageRepository },
         pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }),
     );
-    // The trainer runs where Prometheus, MLflow and KFP are; it rolls the predictor only on the same cluster.
+    // The trainer runs where Prometheus, MLflow and KFP are; it rolls the predictor only on the same cluster
+    // (hybrid: the ModelRoller below does it on the edge).
     const orchestrator = selectTrainingOrchestrator(
         config.platform.trainingOrchestrator,
         profile,
@@ -280,6 +282,20 @@ export function deployDataPlatform(
         },
         pulumi.mergeOptions(platform.opts, { dependsOn: [mcpTool.namespaceResource] }),
     );
+    // hybrid: the trainer's promotion cannot reach the edge's API server; the roller on the edge rolls the
+    // predictor to the champion the trainer wrote into the store, with the predictor's own store keys.
+    if (separateServing)
+        new ModelRoller(
+            `${serving.cluster.clusterName}-model-roller`,
+            {
+                inferenceService: { namespace: DETECTOR_NAMESPACE, name: DETECTOR_NAME },
+                modelStoreUri: training.modelStoreUri,
+                store: objectStore,
+                credentialsSecret: detector.credentialsSecret,
+                imageRepository: config.platform.imageRepository,
+            },
+            pulumi.mergeOptions(serving.opts, { dependsOn: [detector] }),
+        );
     // hybrid: the edge's Prometheus agent writes to the control cluster's gate over the tailnet.
     const edge = edgeMetricsComponents(args, mcpTool, prometheusUrl);
 

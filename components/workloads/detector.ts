@@ -188,6 +188,8 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
     /** Where callers reach the predictor: its in-cluster Service, or the tailnet NodePort when published. */
     readonly url: string;
     readonly storageUri: pulumi.Output<string>;
+    /** The Secret with the store's keys the predictor reads with (undefined with workload identity); the edge's ModelRoller reuses it. */
+    readonly credentialsSecret: string | undefined;
     readonly footprint: readonly Footprint[];
     readonly inferenceService: k8s.apiextensions.CustomResource;
 
@@ -213,6 +215,7 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
             { namespace: DETECTOR_NAMESPACE, secretName: DETECTOR_S3_SECRET, annotations, serviceAccount: DETECTOR_NAME },
             { parent: this, dependsOn: [ns] },
         );
+        this.credentialsSecret = grant.secretName;
         const sa = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             {

@@ -83,3 +83,14 @@ export {
     gateFootprint,
 } from "./edge-metrics";
 export type { EdgeMetricsAgentArgs, RemoteWriteGateArgs } from "./edge-metrics";
+export {
+    MODEL_ROLLER_NAME,
+    MODEL_ROLLER_SCHEDULE,
+    MODEL_ROLLER_SIZE,
+    ModelRoller,
+    modelRollerCronJobSpec,
+    modelRollerEnv,
+    modelRollerRbac,
+    validateModelRollerArgs,
+} from "./model-roller";
+export type { ModelRollerArgs } from "./model-roller";

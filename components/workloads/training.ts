@@ -344,7 +344,7 @@ export interface DetectorTrainingArgs {
     /**
      * The detector's InferenceService, when it runs on this cluster: the Role lets the trainer patch it (the
      * roll). Undefined (hybrid: the predictor is on the edge): promotions update the serving copy without a
-     * roll, and the edge predictor loads it at its next restart.
+     * roll, and the edge's ModelRoller (model-roller.ts) rolls the predictor to it within minutes.
      */
     readonly inferenceService?: { readonly namespace: string; readonly name: string };
     /** Registry path of this project's images. Default ghcr.io/aiops-mlops. */

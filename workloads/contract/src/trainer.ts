@@ -16,6 +16,8 @@ export const TRAINER_COMMANDS = {
     run: "run",
     /** Only the placeholder step of `run`. */
     bootstrap: "bootstrap",
+    /** Roll the predictor to the store's champion when its version annotation differs (the edge's model roller). */
+    roll: "roll",
 } as const;
 
 /**

@@ -20,7 +20,7 @@ export const USAGE = `usage:
   detector score --model MODEL.json --csv FILE          (prints CSV timestamp,value,score,label)
   detector serve [--model-dir DIR] [--port N] [--host ADDR] [--model-name NAME] [--drift-window N]
   detector pipeline register|compile ...                (KFP training pipeline; detector pipeline --help)
-  detector train-all | publish | promote | rollback | bootstrap | run ...   (the trainer: detector help trainer)
+  detector train-all | publish | promote | rollback | bootstrap | run | roll ...   (the trainer: detector help trainer)
 
 Prometheus options: --step S is the resolution in seconds (default 10; long ranges are read in several
   query_range calls, each under Prometheus's 11,000-point limit); --end T is unix seconds or ISO 8601 (default now).
@@ -37,7 +37,7 @@ MODEL_TRAINING_HINT (appended to "no model trained yet") and LOG_LEVEL (default 
 flags win. SIGHUP reloads the models, SIGTERM stops.`;
 
 /** The trainer's commands, loaded on demand so `serve` never loads the S3 SDK. */
-const TRAINER_COMMANDS = new Set(["train-all", "publish", "promote", "rollback", "bootstrap", "run"]);
+const TRAINER_COMMANDS = new Set(["train-all", "publish", "promote", "rollback", "bootstrap", "run", "roll"]);
 
 const processIo: Io = {
     out: (t) => process.stdout.write(t),

@@ -1,5 +1,6 @@
 /**
- * The trainer's commands: train-all, publish, promote, rollback, bootstrap, run. Settings come from flags,
+ * The trainer's commands: train-all, publish, promote, rollback, bootstrap, run, and roll (the edge's model
+ * roller). Settings come from flags,
  * then from the environment (TRAINER_ENV in @aiops/contract), then defaults. Logs go to stderr, one JSON
  * summary line to stdout (for pipeline steps). Exit codes: 0 success (including "kept the champion"),
  * 1 failure (the message names the dependency and its URL), 2 bad command line.
@@ -14,6 +15,7 @@ import { parseInferenceServiceRef, type InferenceServiceRef, type KubeOptions } 
 import { MlflowClient, type MlflowOptions } from "./mlflow";
 import { bootstrap, DEFAULT_BOUNDS, promote, type Bounds } from "./promote";
 import { publish, readSetDir } from "./publish";
+import { rollFromStore } from "./roll";
 import { createS3Store, parseStoreUri, type ModelStore, type StoreOptions } from "./store";
 import { defaultMinPoints, duration, fetchHistory, InsufficientHistoryError, trainFetched, type TrainAllOptions } from "./train-all";
 
@@ -24,6 +26,7 @@ export const TRAINER_USAGE = `trainer commands (flags win over the environment v
                    [--store URI] [--mlflow URL] [--experiment NAME] [--inference-service NS/NAME]
   detector rollback --version V [--store URI] [--mlflow URL] [--experiment NAME] [--inference-service NS/NAME]
   detector bootstrap [--store URI]
+  detector roll [--store URI] [--inference-service NS/NAME]   (roll the predictor to the store's champion if it differs)
   detector run [--wait-for-history 1h] [--wait-timeout D] [--work-dir DIR] [train-all, publish and promote flags]
 
   --prometheus [PROMETHEUS_URL]  --hours [TRAINING_HOURS, 168]  --step [TRAINING_STEP_SECONDS, 10]
@@ -68,6 +71,7 @@ const PROMOTE_FLAGS = {
 } as const;
 const ROLLBACK_FLAGS = { version: { type: "string" }, ...STORE_MLFLOW_FLAGS, "inference-service": { type: "string" } } as const;
 const BOOTSTRAP_FLAGS = { store: { type: "string" } } as const;
+const ROLL_FLAGS = { store: { type: "string" }, "inference-service": { type: "string" } } as const;
 const RUN_FLAGS = {
     ...TRAIN_ALL_FLAGS,
     ...STORE_MLFLOW_FLAGS,
@@ -323,6 +327,14 @@ export async function runTrainerCommand(command: string, args: string[], io: Io,
             const v = parseFlags(command, args, BOOTSTRAP_FLAGS);
             const wrote = await bootstrap(storeFrom(command, v, env), log);
             io.out(`${JSON.stringify({ placeholder: wrote })}\n`);
+            return 0;
+        }
+        case "roll": {
+            const v = parseFlags(command, args, ROLL_FLAGS);
+            const ref = inferenceServiceFrom(command, v, env);
+            if (ref === undefined) throw new UsageError(`roll: --inference-service (or ${TRAINER_ENV.inferenceService}) is required`);
+            const result = await rollFromStore(storeFrom(command, v, env), ref, deps.kube, log);
+            io.out(`${JSON.stringify(result)}\n`);
             return 0;
         }
         case "run":

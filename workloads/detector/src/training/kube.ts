@@ -56,12 +56,43 @@ export function rollPatch(version: string): Record<string, unknown> {
 
 /** PATCHes the InferenceService with rollPatch(version); resolves to the API server's URL on success. */
 export async function rollPredictor(ref: InferenceServiceRef, version: string, opts: KubeOptions = {}): Promise<string> {
+    return (await inferenceServiceRequest("patch", ref, opts, JSON.stringify(rollPatch(version)))).server;
+}
+
+/**
+ * The version annotation the predictor runs with (`spec.predictor.annotations[aiops.dev/model-version]`), or
+ * undefined when it has none: one GET, what the edge's model roller compares with the store's champion.
+ */
+export async function predictorVersion(
+    ref: InferenceServiceRef,
+    opts: KubeOptions = {},
+): Promise<{ version: string | undefined; server: string }> {
+    const { server, text } = await inferenceServiceRequest("get", ref, opts);
+    let isvc: { spec?: { predictor?: { annotations?: Record<string, unknown> } } };
+    try {
+        isvc = JSON.parse(text) as typeof isvc;
+    } catch {
+        throw new KubernetesError(`Kubernetes API at ${server} answered GET InferenceService ${ref.namespace}/${ref.name} with non-JSON`);
+    }
+    const v = isvc?.spec?.predictor?.annotations?.[MODEL_VERSION_ANNOTATION];
+    return { version: typeof v === "string" ? v : undefined, server };
+}
+
+/** One call on the InferenceService (the roll's PATCH or the roller's GET) with the pod's token. */
+async function inferenceServiceRequest(
+    verb: "get" | "patch",
+    ref: InferenceServiceRef,
+    opts: KubeOptions,
+    body?: string,
+): Promise<{ server: string; text: string }> {
     const env = opts.env ?? process.env;
     const host = env.KUBERNETES_SERVICE_HOST;
     const port = env.KUBERNETES_SERVICE_PORT ?? "443";
     if (!host) {
         throw new KubernetesError(
-            "cannot roll the predictor: KUBERNETES_SERVICE_HOST is not set (not running in a pod); leave INFERENCE_SERVICE empty to skip the roll",
+            verb === "patch"
+                ? "cannot roll the predictor: KUBERNETES_SERVICE_HOST is not set (not running in a pod); leave INFERENCE_SERVICE empty to skip the roll"
+                : "cannot read the predictor's version: KUBERNETES_SERVICE_HOST is not set (not running in a pod)",
         );
     }
     const server = `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
@@ -74,28 +105,19 @@ export async function rollPredictor(ref: InferenceServiceRef, version: string, o
     } catch (err) {
         throw new KubernetesError(
             `cannot read the ServiceAccount token or CA in ${dir} for the Kubernetes API at ${server}: ${(err as NodeJS.ErrnoException).code ?? String(err)}; ` +
-                "the trainer's pod needs automountServiceAccountToken: true",
+                "the pod needs automountServiceAccountToken: true",
         );
     }
     const path = `/apis/serving.kserve.io/v1beta1/namespaces/${ref.namespace}/inferenceservices/${ref.name}`;
-    const body = JSON.stringify(rollPatch(version));
     const what = `InferenceService ${ref.namespace}/${ref.name}`;
+    const headers: Record<string, string | number> = { authorization: `Bearer ${token}`, accept: "application/json" };
+    if (body !== undefined) {
+        headers["content-type"] = "application/merge-patch+json";
+        headers["content-length"] = Buffer.byteLength(body);
+    }
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
         const req = request(
-            {
-                host: host,
-                port: Number(port),
-                path,
-                method: "PATCH",
-                ca,
-                headers: {
-                    authorization: `Bearer ${token}`,
-                    "content-type": "application/merge-patch+json",
-                    accept: "application/json",
-                    "content-length": Buffer.byteLength(body),
-                },
-                timeout: opts.timeoutMs ?? 15000,
-            },
+            { host: host, port: Number(port), path, method: verb.toUpperCase(), ca, headers, timeout: opts.timeoutMs ?? 15000 },
             (res) => {
                 let data = "";
                 res.setEncoding("utf8");
@@ -106,11 +128,11 @@ export async function rollPredictor(ref: InferenceServiceRef, version: string, o
         );
         req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
         req.on("error", (err: NodeJS.ErrnoException) =>
-            reject(new KubernetesError(`cannot reach the Kubernetes API at ${server} to patch ${what}: ${err.code ?? err.message}`)),
+            reject(new KubernetesError(`cannot reach the Kubernetes API at ${server} to ${verb} ${what}: ${err.code ?? err.message}`)),
         );
         req.end(body);
     });
-    if (status >= 200 && status < 300) return server;
+    if (status >= 200 && status < 300) return { server, text };
     // Errors are a meta/v1 Status: {kind: "Status", status: "Failure", message, reason, code}.
     let message = text.slice(0, 300);
     let reason = "";
@@ -123,14 +145,14 @@ export async function rollPredictor(ref: InferenceServiceRef, version: string, o
     }
     const hint =
         status === 403
-            ? `; the trainer's ServiceAccount needs a Role in ${ref.namespace} with verb patch on inferenceservices.serving.kserve.io, resourceNames [${ref.name}]`
+            ? `; the pod's ServiceAccount needs a Role in ${ref.namespace} with verb ${verb} on inferenceservices.serving.kserve.io, resourceNames [${ref.name}]`
             : status === 404
               ? `; check INFERENCE_SERVICE (${ref.namespace}/${ref.name}) and that KServe's CRDs are installed`
               : status === 401
                 ? "; the ServiceAccount token was refused (expired or not a token of this cluster)"
                 : "";
     throw new KubernetesError(
-        `Kubernetes API at ${server} refused to patch ${what} (HTTP ${status}${reason ? ` ${reason}` : ""}): ${message}${hint}`,
+        `Kubernetes API at ${server} refused to ${verb} ${what} (HTTP ${status}${reason ? ` ${reason}` : ""}): ${message}${hint}`,
         status,
     );
 }

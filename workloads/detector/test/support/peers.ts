@@ -163,10 +163,11 @@ function status(code: number, reason: string, message: string, name: string): st
 }
 
 /**
- * A stand-in for the Kubernetes API server that implements only PATCH on
+ * A stand-in for the Kubernetes API server that implements only GET and PATCH on
  * /apis/serving.kserve.io/v1beta1/namespaces/{ns}/inferenceservices/{name}, over TLS with a self-signed CA
- * (openssl), like the in-cluster endpoint: 401 for a wrong bearer token, 403 unless RBAC (`allowed`) grants
- * patch on that name, 404 for an unknown object, 415 for any content type but application/merge-patch+json,
+ * (openssl), like the in-cluster endpoint: 401 for a wrong bearer token, 403 unless RBAC grants the verb on
+ * that name (`allowed` for patch, `allowedGet` for get, default none), 404 for an unknown object, GET: the
+ * stored object; 415 for any content type but application/merge-patch+json,
  * else the merge-patched object. Shapes follow the Kubernetes API conventions (v1.31).
  */
 export async function startKubeStandIn(
@@ -174,6 +175,7 @@ export async function startKubeStandIn(
     token: string,
     allowed: string[],
     objects: Record<string, Record<string, unknown>>,
+    allowedGet: string[] = [],
 ): Promise<KubeStandIn> {
     mkdirSync(dir, { recursive: true });
     const key = join(dir, "tls.key");
@@ -212,17 +214,18 @@ export async function startKubeStandIn(
             };
             const m = /^\/apis\/serving\.kserve\.io\/v1beta1\/namespaces\/([^/]+)\/inferenceservices\/([^/?]+)$/.exec(req.url ?? "");
             if (req.headers.authorization !== `Bearer ${token}`) return send(401, status(401, "Unauthorized", "Unauthorized", ""));
-            if (!m || req.method !== "PATCH")
+            if (!m || (req.method !== "PATCH" && req.method !== "GET"))
                 return send(404, status(404, "NotFound", "the server could not find the requested resource", ""));
             const [, ns, name] = m;
             const id = `${ns}/${name}`;
-            if (!allowed.includes(id)) {
+            const verb = req.method === "GET" ? "get" : "patch";
+            if (!(verb === "get" ? allowedGet : allowed).includes(id)) {
                 return send(
                     403,
                     status(
                         403,
                         "Forbidden",
-                        `inferenceservices.serving.kserve.io "${name}" is forbidden: User "system:serviceaccount:aiops-training:trainer" cannot patch resource "inferenceservices" in API group "serving.kserve.io" in the namespace "${ns}"`,
+                        `inferenceservices.serving.kserve.io "${name}" is forbidden: User "system:serviceaccount:aiops-training:trainer" cannot ${verb} resource "inferenceservices" in API group "serving.kserve.io" in the namespace "${ns}"`,
                         name,
                     ),
                 );
@@ -230,6 +233,7 @@ export async function startKubeStandIn(
             const current = store.get(id);
             if (current === undefined)
                 return send(404, status(404, "NotFound", `inferenceservices.serving.kserve.io "${name}" not found`, name));
+            if (verb === "get") return send(200, JSON.stringify(current));
             if (req.headers["content-type"] !== "application/merge-patch+json") {
                 return send(
                     415,
