@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { pipelineCommand } from "./pipeline/cli";
 import { loadModelFile, scoreSeries, trainModel, TrainOptions } from "./model";
 import { fetchSeries } from "./prometheus";
 import { readCsvSeries, Point } from "./series";
@@ -77,7 +76,8 @@ const SERVE_FLAGS = {
  */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
     const [command, ...rest] = argv;
-    if (command === "pipeline") return pipelineCommand(rest, io);
+    // Loaded on demand: the pipeline compiler pulls in the yaml library (~8 MiB of RSS) that serve never uses.
+    if (command === "pipeline") return (await import("./pipeline/cli")).pipelineCommand(rest, io);
     const trainer = TRAINER_COMMANDS.has(command) || (command === "help" && rest[0] === "trainer");
     const usage = trainer ? (await import("./training/commands")).TRAINER_USAGE : USAGE;
     if (rest.includes("--help") || rest.includes("-h") || (command === "help" && trainer)) {

@@ -135,6 +135,27 @@ export function computeFeatureColumns(
     };
 }
 
+/**
+ * The same columns for a series given as two arrays already in time order (non-decreasing timestamps), with
+ * the model's params: serving's path, which builds no point objects. Undefined when the timestamps are out of
+ * order; the caller then takes computeFeatureColumns, which sorts.
+ */
+export function computeSortedFeatureColumns(
+    timestamps: Float64Array,
+    values: Float64Array,
+    set: FeatureSetName,
+    params: FeatureParams,
+): Float64Array[] | undefined {
+    const n = values.length;
+    if (n === 0) throw new Error("computeFeatures: the series is empty; send at least one point");
+    for (let i = 1; i < n; i++) if (!(timestamps[i - 1] <= timestamps[i])) return undefined;
+    return set === "seed"
+        ? seedColumns(values, timestamps)
+        : set === "default"
+          ? defaultColumns(values, params.scaleFloor)
+          : defaultV1Columns(values, params.scaleFloor);
+}
+
 /** Input indices sorted by timestamp; ties keep input order. */
 export function timeOrder(points: readonly Point[]): number[] {
     const order = points.map((_, i) => i);

@@ -178,10 +178,81 @@ function compile(tree: Tree): CompiledTree {
     return c;
 }
 
+/**
+ * Trees of at most this depth are also laid out as complete binary trees (see CompleteTree); deeper ones
+ * (possible only in a hand-made model file) are walked node by node.
+ */
+const COMPLETE_MAX_DEPTH = 10;
+
+/**
+ * A tree padded to a complete binary tree of its depth D: internal slot i (0 <= i < 2^D - 1) has children
+ * 2i + 1 and 2i + 2, and the 2^D bottom slots hold the path length (edges + c(rows)) of the real leaf above
+ * them. A real leaf at depth k < D is padded with internal slots whose choice does not matter (every bottom
+ * slot below it holds the same value), so a row takes exactly D steps with no data-dependent loop exit.
+ * The value is computed as edges + leafDepth, the same double the node-by-node walk adds.
+ */
+interface CompleteTree {
+    depth: number;
+    feature: Int32Array;
+    threshold: Float64Array;
+    pathLength: Float64Array;
+}
+
+const completed = new WeakMap<Tree, CompleteTree | null>();
+
+function complete(tree: Tree): CompleteTree | undefined {
+    let c = completed.get(tree);
+    if (c === undefined) {
+        const depthOf = (node: number): number =>
+            tree.left[node] === -1 ? 0 : 1 + Math.max(depthOf(tree.left[node]), depthOf(tree.right[node]));
+        const depth = depthOf(0);
+        if (depth > COMPLETE_MAX_DEPTH) c = null;
+        else {
+            const inner = (1 << depth) - 1;
+            const t: CompleteTree = {
+                depth,
+                feature: new Int32Array(inner),
+                threshold: new Float64Array(inner),
+                pathLength: new Float64Array(1 << depth),
+            };
+            const place = (node: number, slot: number, level: number): void => {
+                if (tree.left[node] === -1) {
+                    // Every bottom slot under this slot: a contiguous run at its level, scaled to the bottom.
+                    const value = level + averagePathLength(tree.samples[node]);
+                    const span = 1 << (depth - level);
+                    const first = (slot - ((1 << level) - 1)) * span;
+                    t.pathLength.fill(value, first, first + span);
+                    return;
+                }
+                t.feature[slot] = tree.feature[node];
+                t.threshold[slot] = tree.threshold[node];
+                place(tree.left[node], 2 * slot + 1, level + 1);
+                place(tree.right[node], 2 * slot + 2, level + 1);
+            };
+            place(0, 0, 0);
+            c = t;
+        }
+        completed.set(tree, c);
+    }
+    return c ?? undefined;
+}
+
 export function scoreSamples(forest: Forest, x: Float32Array, nRows: number): Float64Array {
     const d = forest.nFeatures;
     const depths = new Float64Array(nRows);
     for (const tree of forest.trees) {
+        const ct = complete(tree);
+        if (ct !== undefined) {
+            const { depth, feature, threshold, pathLength } = ct;
+            const inner = (1 << depth) - 1;
+            for (let r = 0; r < nRows; r++) {
+                const base = r * d;
+                let slot = 0;
+                for (let level = 0; level < depth; level++) slot = 2 * slot + (x[base + feature[slot]] <= threshold[slot] ? 1 : 2);
+                depths[r] += pathLength[slot - inner];
+            }
+            continue;
+        }
         const { left, right, feature, threshold, leafDepth } = compile(tree);
         for (let r = 0; r < nRows; r++) {
             const base = r * d;

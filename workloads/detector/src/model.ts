@@ -298,6 +298,18 @@ export function scoreRows(model: ModelFile, rows: readonly (readonly number[])[]
     return { scores, labels };
 }
 
+/**
+ * scoreRows for rows given flat and row-major (nFeatures columns): the same float32 cast, scores and labels,
+ * without one array per row.
+ */
+export function scoreFlatRows(model: ModelFile, rows: Float64Array): { scores: Float64Array; labels: (1 | -1)[] } {
+    const forest: Forest = { trees: model.trees, maxSamplesUsed: model.maxSamplesUsed, nFeatures: model.features.length };
+    const nRows = rows.length / forest.nFeatures;
+    const scores = scoreSamples(forest, Float32Array.from(rows), nRows);
+    const labels = Array.from(scores, (s): 1 | -1 => (s - model.offset < 0 ? -1 : 1));
+    return { scores, labels };
+}
+
 /** One score and label per input point, in input order. */
 export function scoreSeries(model: ModelFile, points: Point[]): ScoredPoint[] {
     if (points.length === 0) throw new Error("scoreSeries: the series is empty; send at least one point");

@@ -167,3 +167,63 @@ describe("fitForest", () => {
         expect(() => fitForest(new Float32Array(0), 0, 1, { trees: 1, maxSamples: 256, seed: 1 })).to.throw(/0 rows/);
     });
 });
+
+describe("scoreSamples' complete-tree layout", () => {
+    // The reference: sklearn's walk, node by node, summing edges + c(rows in the leaf) tree by tree.
+    function walk(trees: Tree[], maxSamplesUsed: number, x: Float32Array, nRows: number, d: number): number[] {
+        const out: number[] = [];
+        for (let r = 0; r < nRows; r++) {
+            let depth = 0;
+            for (const t of trees) {
+                let node = 0;
+                let edges = 0;
+                while (t.left[node] !== -1) {
+                    node = x[r * d + t.feature[node]] <= t.threshold[node] ? t.left[node] : t.right[node];
+                    edges++;
+                }
+                depth += edges + averagePathLength(t.samples[node]);
+            }
+            out.push(-Math.pow(2, -(depth / (trees.length * averagePathLength(maxSamplesUsed)))));
+        }
+        return out;
+    }
+
+    it("scores bit-identically to the node-by-node walk: unbalanced fitted trees, NaN rows, and a hand-made tree too deep to pad", () => {
+        const rng = new Random(7);
+        const n = 600;
+        const d = 3;
+        const x = new Float32Array(n * d);
+        // Clustered data with outliers: leaves at many depths, so the padding is exercised.
+        for (let i = 0; i < x.length; i++) x[i] = rng.next() < 0.02 ? 50 * rng.next() : rng.next();
+        const forest = fitForest(x, n, d, { trees: 30, maxSamples: 256, seed: 3 });
+        const probe = new Float32Array([...x.slice(0, 300), NaN, NaN, NaN, 0.5, NaN, 100]);
+        const rows = probe.length / d;
+        expect(Array.from(scoreSamples(forest, probe, rows))).to.deep.equal(walk(forest.trees, forest.maxSamplesUsed, probe, rows, d));
+
+        // A chain 14 deep (deeper than any fitted tree): walked node by node, as before.
+        // Make it a proper pre-order tree: each step's right child is a leaf, the left continues the chain.
+        const left: number[] = [];
+        const right: number[] = [];
+        const feature: number[] = [];
+        const threshold: number[] = [];
+        const samples: number[] = [];
+        for (let k = 0; k < 14; k++) {
+            left.push(2 * k + 2, -1);
+            right.push(2 * k + 1, -1);
+            feature.push(k % d, -2);
+            threshold.push(k / 14, -2);
+            samples.push(30 - k, k + 1);
+        }
+        left.push(-1);
+        right.push(-1);
+        feature.push(-2);
+        threshold.push(-2);
+        samples.push(2);
+        // Children must come after their parent: right leaf at 2k + 1, next chain node at 2k + 2.
+        const deep: Tree = { left, right, feature, threshold, samples };
+        const trees = [forest.trees[0], deep, forest.trees[1]];
+        expect(Array.from(scoreSamples({ trees, maxSamplesUsed: 256, nFeatures: d }, probe, rows))).to.deep.equal(
+            walk(trees, 256, probe, rows, d),
+        );
+    });
+});

@@ -18,6 +18,7 @@ import {
     type ModelFile,
 } from "../src/model";
 import type { Point } from "../src/series";
+import { scoreInline } from "../src/scoring";
 
 const T0 = 1_700_000_000;
 function synthetic(n: number): Point[] {
@@ -238,4 +239,34 @@ describe("drift bins", () => {
         expect(d.edges[1]).to.be.closeTo(0.1, 1e-12);
         expect(d.fractions).to.deep.equal([0.9, 0, 0.1]);
     });
+});
+
+describe("scoreInline (the server's path for small requests)", () => {
+    // It skips the point objects and per-row arrays of featureRows + scoreRows for time-ordered input; the
+    // scores, labels and feature rows must stay bit-identical to that reference path, for every feature set.
+    const training: Point[] = Array.from({ length: 2000 }, (_, i) => ({
+        timestamp: 1_600_000_000 + i * 300,
+        value: 10 * Math.sin(i / 25) + ((i * 7919) % 101) / 25,
+    }));
+    for (const featureSet of ["seed", "default", "default-v1"] as const) {
+        it(`matches featureRows + scoreRows bit for bit (${featureSet}), in order, with ties, and out of order`, () => {
+            const model = trainModel(training, { name: "m", featureSet, trees: 15 });
+            const inOrder = training.slice(500, 860);
+            const ties = inOrder.map((p, i) => (i === 3 ? { ...p, timestamp: inOrder[2].timestamp } : p));
+            const shuffled = [...inOrder.slice(200), ...inOrder.slice(0, 200)];
+            for (const points of [inOrder, ties, shuffled, inOrder.slice(0, 1)]) {
+                const got = scoreInline(
+                    model,
+                    Float64Array.from(points, (p) => p.timestamp),
+                    Float64Array.from(points, (p) => p.value),
+                );
+                const rows = featureRows(model, points);
+                const want = scoreRows(model, rows);
+                expect(Array.from(got.scores)).to.deep.equal(Array.from(want.scores));
+                expect(Array.from(got.labels)).to.deep.equal(want.labels);
+                const flat = got.rows instanceof Float64Array ? Array.from(got.rows) : got.rows.flat();
+                expect(flat).to.deep.equal(rows.flat());
+            }
+        });
+    }
 });
