@@ -61,7 +61,7 @@ function edgeMetrics(site: Pick<PlatformSite, "platformTailnetHost">, separateSe
 
 /**
  * The data platform's plans (footprints only: its components size themselves from the profile), each
- * computed once with the platform's (stacks/plans.ts): the capacity check reads them, nothing re-counts them.
+ * computed once with the platform's (stacks/platform.ts planServices): the capacity check reads them, nothing re-counts them.
  */
 export function dataPlatformPlans(args: {
     config: PlatformConfig;

@@ -67,7 +67,7 @@ export interface PlatformArgs {
 export type PlanCluster = "platform" | "serving";
 
 /**
- * One service's plan, computed once (stacks/plans.ts), and the cluster it runs on; services without chart
+ * One service's plan, computed once (stacks/platform.ts planServices), and the cluster it runs on; services without chart
  * values (the workloads) plan only a footprint.
  */
 export interface PlannedService {

@@ -18,7 +18,7 @@ export interface HasFootprint {
 }
 
 /**
- * A service's pure plan, computed once per stack (stacks/plans.ts): the chart values the component installs
+ * A service's pure plan, computed once per stack (stacks/platform.ts planServices): the chart values the component installs
  * and what they ask the scheduler for, which the capacity check adds up before anything is declared.
  */
 export interface ServicePlan {

@@ -1,9 +1,9 @@
-// Every service's plan is computed once (stacks/plans.ts): the capacity check reads the plans, and each
+// Every service's plan is computed once (stacks/platform.ts planServices): the capacity check reads the plans, and each
 // component installs its plan's values as given (no second computation, so nothing to reconcile).
 import { expect } from "chai";
 import { CertManager, certManagerPlan } from "../../components/platform";
 import type { PlatformConfig, PlatformSite } from "../../stacks/placement";
-import { footprintsOn, planServices } from "../../stacks/plans";
+import { footprintsOn, planServices } from "../../stacks/platform";
 import { fakeCluster, only, plain, pool, runComponents } from "../workloads/support/components";
 
 // Only the settings the plans read; the rest of PlatformSettings is irrelevant to them.
