@@ -1,10 +1,9 @@
 // The data platform, wired from stacks/platform.ts: the object store, Kubeflow Pipelines, MLflow
 // and the AIOps workloads (detector, MCP tool, kagent agent, alerts). Wiring only.
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterPlacement, PlatformConfig, PlatformSite } from "./placement";
+import type { ClusterPlacement, PlanCluster, PlannedService, PlatformConfig, PlatformSite } from "./placement";
 import type { ServiceRelease } from "../components/delivery";
-import type { Footprint, HasFootprint } from "../components/platform/footprint";
-import { schedulableNodeCount } from "../components/platform/monitoring";
+import type { Footprint } from "../components/platform/footprint";
 import { KubeflowPipelines, kfpFootprint, selectKfpVariant } from "../components/platform/kubeflow-pipelines";
 import { MLFLOW_NAMESPACE, MLFLOW_SERVICE_ACCOUNT, Mlflow, mlflowFootprint } from "../components/platform/mlflow";
 import { ObjectStore, ObjectStoreArgs, createObjectStore, objectStoreFootprint } from "../components/platform/object-store";
@@ -61,30 +60,35 @@ function edgeMetrics(site: Pick<PlatformSite, "platformTailnetHost">, separateSe
     return separateServing && site.platformTailnetHost !== undefined;
 }
 
-/** The data platform's footprints per cluster, from the same pure functions the components use. */
-export function dataPlatformFootprints(args: {
+/**
+ * The data platform's plans (footprints only: its components size themselves from the profile), each
+ * computed once with the platform's (stacks/platform.ts planServices): the capacity check reads them, nothing re-counts them.
+ */
+export function dataPlatformPlans(args: {
     config: PlatformConfig;
-    platform: Pick<ClusterPlacement, "cluster">;
+    cluster: ClusterPlacement["cluster"];
     separateServing: boolean;
     site: Pick<PlatformSite, "kubeflowPipelines" | "platformTailnetHost">;
     /** Schedulable nodes of the serving cluster (node-exporter on the hybrid edge). Default 0. */
     servingNodeCount?: number;
-}): { platform: Footprint[]; serving: Footprint[] } {
+}): PlannedService[] {
     const { config } = args;
     const profile = config.platform.profile;
-    const variant = selectKfpVariant({ cluster: args.platform.cluster, storeInCluster: objectStoreArgsIsInCluster(config), profile });
-    const platform = [
-        ...objectStoreFootprint(config.platform.objectStore, profile),
-        ...(kfpEnabled(args.site) ? kfpFootprint(variant, config.platform.amd64OnlyImages) : []),
-        ...mlflowFootprint(profile),
-        ...mcpToolFootprint(profile),
-        ...scorerFootprint(profile),
-        ...analystFootprint(profile),
-        ...(edgeMetrics(args.site, args.separateServing) ? gateFootprint(profile) : []),
+    const variant = selectKfpVariant({ cluster: args.cluster, storeInCluster: objectStoreArgsIsInCluster(config), profile });
+    const serving: PlanCluster = args.separateServing ? "serving" : "platform";
+    const edge = edgeMetrics(args.site, args.separateServing);
+    const on = (cluster: PlanCluster, name: string, footprint: Footprint[]): PlannedService => ({ name, cluster, plan: { footprint } });
+    return [
+        on("platform", "object-store", objectStoreFootprint(config.platform.objectStore, profile)),
+        ...(kfpEnabled(args.site) ? [on("platform", "kubeflow-pipelines", kfpFootprint(variant, config.platform.amd64OnlyImages))] : []),
+        on("platform", "mlflow", mlflowFootprint(profile)),
+        on("platform", "mcp-tool", mcpToolFootprint(profile)),
+        on("platform", "scorer", scorerFootprint(profile)),
+        on("platform", "analyst", analystFootprint(profile)),
+        ...(edge ? [on("platform", "remote-write-gate", gateFootprint(profile))] : []),
+        on(serving, "anomaly-detector", detectorFootprint(profile)),
+        ...(edge ? [on("serving", "edge-metrics", edgeAgentFootprint(profile, args.servingNodeCount ?? 0))] : []),
     ];
-    const detector = detectorFootprint(profile);
-    const edge = edgeMetrics(args.site, args.separateServing) ? edgeAgentFootprint(profile, args.servingNodeCount ?? 0) : [];
-    return args.separateServing ? { platform, serving: [...detector, ...edge] } : { platform: [...platform, ...detector], serving: [] };
 }
 
 function objectStoreArgs(args: DataPlatformArgs, statefulNodeSelector: Record<string, string> | undefined): ObjectStoreArgs {
@@ -140,9 +144,6 @@ export interface DataPlatform {
     readonly training: DetectorTraining;
     readonly scorer: Scorer;
     readonly analyst: AlertAnalyst;
-    /** Components on each cluster, for the capacity plan's cross-check. */
-    readonly platformComponents: HasFootprint[];
-    readonly servingComponents: HasFootprint[];
     /** Every service release declared here, for the AppProject. */
     readonly releases: readonly ServiceRelease[];
     readonly outputs: Record<string, unknown>;
@@ -175,7 +176,6 @@ export function deployDataPlatform(
                   cluster: platform.cluster,
                   objectStore,
                   ...gitopsSource(config.platform),
-                  amd64OnlyImages: config.platform.amd64OnlyImages,
               },
               platform.opts,
           );
@@ -318,17 +318,6 @@ export function deployDataPlatform(
         training,
         scorer,
         analyst,
-        platformComponents: [
-            objectStore,
-            ...(kubeflowPipelines ? [kubeflowPipelines] : []),
-            mlflow,
-            mcpTool,
-            scorer,
-            analyst,
-            ...(edge ? [edge.gate] : []),
-            ...(separateServing ? [] : [detector]),
-        ],
-        servingComponents: separateServing ? [detector, ...(edge ? [edge.agent] : [])] : [],
         releases: [
             ...(objectStore.releases ?? []),
             ...(kubeflowPipelines?.releases ?? []),
@@ -380,7 +369,6 @@ function edgeMetricsComponents(
             cluster: serving.cluster.clusterName,
             remoteWriteUrl: `http://${site.platformTailnetHost}:${GATE_TAILNET_NODE_PORT}/api/v1/write`,
             password: gate.password,
-            nodeCount: schedulableNodeCount(serving.cluster),
         },
         serving.opts,
     );

@@ -5,6 +5,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { PlatformSettings, StackSecrets } from "./config";
 import type { ClusterContract } from "../components/cluster/contract";
 import type { ArgoTarget } from "../components/delivery";
+import type { Footprint } from "../components/platform/footprint";
 
 /** What a service component needs to be placed on one cluster. */
 export interface ClusterPlacement {
@@ -53,4 +54,24 @@ export interface PlatformSite {
 export interface PlatformConfig {
     readonly platform: PlatformSettings;
     readonly secrets: Pick<StackSecrets, "llmApiKey" | "alertReportWebhookUrl">;
+}
+
+/** What the shared wiring takes from an environment module (stacks/platform.ts deployPlatform). */
+export interface PlatformArgs {
+    /** Platform settings only: whatever differs by environment comes resolved in `site`. */
+    readonly config: PlatformConfig;
+    readonly site: PlatformSite;
+}
+
+/** Which of the stack's clusters a service runs on (the same one unless the site has a serving cluster). */
+export type PlanCluster = "platform" | "serving";
+
+/**
+ * One service's plan, computed once (stacks/platform.ts planServices), and the cluster it runs on; services without chart
+ * values (the workloads) plan only a footprint.
+ */
+export interface PlannedService {
+    readonly name: string;
+    readonly cluster: PlanCluster;
+    readonly plan: { readonly values?: Record<string, unknown>; readonly footprint: readonly Footprint[] };
 }

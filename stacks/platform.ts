@@ -1,41 +1,35 @@
-// The platform on a ClusterContract: the capacity check first, then every service, delivered the way
-// the stack's config asks (helm: Pulumi installs each chart; argocd: Pulumi installs Argo CD, the
+// The platform on a ClusterContract: every service's plan, computed once; the capacity check on those
+// plans; then every service, built from its plan and delivered the way the stack's config asks (helm: Pulumi installs each chart; argocd: Pulumi installs Argo CD, the
 // namespaces and the CRD charts its own custom resources need, Argo CD the rest). Wiring only; each
 // service is a component under components/platform.
 import * as pulumi from "@pulumi/pulumi";
-import { DataPlatform, dataPlatformFootprints, deployDataPlatform } from "./data-platform";
-import type { ClusterPlacement, PlatformConfig, PlatformSite } from "./placement";
+import { DataPlatform, dataPlatformPlans, deployDataPlatform } from "./data-platform";
+import type { ClusterPlacement, PlanCluster, PlannedService, PlatformArgs } from "./placement";
 import type { ClusterContract } from "../components/cluster/contract";
 import type { Delivery } from "../components/delivery";
+import type { Footprint, ServicePlan } from "../components/platform/footprint";
+import { GRAFANA_ADMIN_SECRET, schedulableNodeCount } from "../components/platform/monitoring";
+import { argocdPlan } from "../components/platform/values/argocd";
+import { certManagerPlan } from "../components/platform/values/cert-manager";
+import { kagentPlan } from "../components/platform/values/kagent";
+import { kservePlan } from "../components/platform/values/kserve";
+import { monitoringPlan } from "../components/platform/values/monitoring";
+import { analystWebhookUrl } from "../components/workloads";
 import { awaitMonitoringCrds } from "../components/delivery/monitoring-crds";
 import {
     ArgoCd,
     ArgoProject,
     CapacityPlan,
     CertManager,
-    Footprint,
-    HasFootprint,
     Kagent,
     KServe,
     Monitoring,
     Profile,
-    argocdPlan,
-    certManagerPlan,
-    kagentPlan,
-    kservePlan,
-    monitoringPlan,
     planNodes,
-    schedulableNodeCount,
-    GRAFANA_ADMIN_SECRET,
     IN_CLUSTER,
 } from "../components/platform";
-import { analystWebhookUrl } from "../components/workloads";
 
-export interface PlatformArgs {
-    /** Platform settings only: whatever differs by environment comes resolved in `site`. */
-    readonly config: PlatformConfig;
-    readonly site: PlatformSite;
-}
+export type { PlatformArgs };
 
 export interface Platform {
     readonly delivery: Delivery;
@@ -53,60 +47,80 @@ export interface Platform {
     readonly outputs: Record<string, unknown>;
 }
 
-/** Settings every footprint depends on, read once from config. */
-interface Sizing {
-    readonly profile: Profile;
-    readonly delivery: Delivery;
+// Every service's pure plan (site -> { values, footprint }), computed once per stack before any resource is
+// declared: the capacity check adds up the footprints, and each component is built from its plan.
+/** The plans the platform components are built from, and every service's plan for the capacity check. */
+export interface ServicePlans {
+    /** Only with delivery argocd. */
+    readonly argocd?: ServicePlan;
+    readonly certManager: ServicePlan;
+    readonly monitoring: ServicePlan;
+    readonly kagent: ServicePlan;
+    readonly kserve: ServicePlan;
+    /** Every service of the stack, each once (hybrid: cert-manager on both clusters). */
+    readonly services: readonly PlannedService[];
 }
 
-/**
- * Footprints of every always-on service, per cluster, computed from the same pure value builders the
- * components use, so the capacity check runs before any resource is declared.
- */
-export function platformFootprints(args: PlatformArgs): { platform: Footprint[]; serving: Footprint[] } {
-    const { config } = args;
-    const { cluster } = args.site;
-    const s: Sizing = { profile: config.platform.profile, delivery: config.platform.delivery };
-    const separateServing = args.site.servingCluster !== undefined;
-    const data = dataPlatformFootprints({
-        config,
-        platform: { cluster },
-        separateServing,
-        site: args.site,
-        servingNodeCount: args.site.servingCluster ? schedulableNodeCount(args.site.servingCluster) : 0,
+/** Pure: the same site and config give the same plans. */
+export function planServices(args: PlatformArgs): ServicePlans {
+    const { config, site } = args;
+    const { cluster } = site;
+    const { delivery, profile } = config.platform;
+    const servingCluster = site.servingCluster ?? cluster;
+    const separateServing = site.servingCluster !== undefined;
+    const serving: PlanCluster = separateServing ? "serving" : "platform";
+
+    const argocd = delivery === "argocd" ? argocdPlan({ profile }) : undefined;
+    const certManager = certManagerPlan(profile);
+    const monitoring = monitoringPlan({
+        profile,
+        storageClass: cluster.storageClass,
+        retention: config.platform.prometheusRetention,
+        storage: config.platform.prometheusStorage,
+        grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
+        // Warning and critical alerts go to the alert analyst (stacks/data-platform.ts).
+        alertWebhookUrl: analystWebhookUrl(),
+        nodeCount: schedulableNodeCount(cluster),
+        statefulNodeSelector: site.statefulNodeSelector,
+        crdsInChart: delivery === "helm",
+        // hybrid: the edge's Prometheus agent remote-writes here (through the remote-write gate).
+        remoteWriteReceiver: separateServing,
     });
-    const platform = [
-        ...(s.delivery === "argocd" ? argocdPlan({ profile: s.profile }).footprint : []),
-        ...certManagerPlan(s.profile).footprint,
-        ...monitoringPlan({
-            profile: s.profile,
-            storageClass: cluster.storageClass,
-            retention: config.platform.prometheusRetention,
-            storage: config.platform.prometheusStorage,
-            grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
-            nodeCount: schedulableNodeCount(cluster),
-        }).footprint,
-        ...kagentPlan({
-            profile: s.profile,
-            provider: config.platform.llmProvider,
-            model: config.platform.llmModel,
-            endpoint: llmEndpoint(config),
-            storageClass: cluster.storageClass,
-        }).footprint,
-        ...(separateServing ? [] : kservePlan({ profile: s.profile, ingressClass: cluster.ingressClass }).footprint),
-        ...data.platform,
+    const kagent = kagentPlan({
+        profile,
+        provider: config.platform.llmProvider,
+        model: config.platform.llmModel,
+        endpoint: llmEndpoint(config),
+        storageClass: cluster.storageClass,
+        otlpEndpoint: config.platform.otlpEndpoint,
+    });
+    const kserve = kservePlan({ profile, ingressClass: servingCluster.ingressClass });
+
+    const services: PlannedService[] = [
+        ...(argocd ? [{ name: "argocd", cluster: "platform" as const, plan: argocd }] : []),
+        { name: "cert-manager", cluster: "platform", plan: certManager },
+        ...(separateServing ? [{ name: "cert-manager", cluster: "serving" as const, plan: certManager }] : []),
+        { name: "monitoring", cluster: "platform", plan: monitoring },
+        { name: "kagent", cluster: "platform", plan: kagent },
+        { name: "kserve", cluster: serving, plan: kserve },
+        ...dataPlatformPlans({
+            config,
+            cluster,
+            separateServing,
+            site,
+            servingNodeCount: site.servingCluster ? schedulableNodeCount(site.servingCluster) : 0,
+        }),
     ];
-    const serving = separateServing
-        ? [
-              ...certManagerPlan(s.profile).footprint,
-              ...kservePlan({ profile: s.profile, ingressClass: args.site.servingCluster?.ingressClass }).footprint,
-              ...data.serving,
-          ]
-        : [];
-    return { platform, serving };
+    return { argocd, certManager, monitoring, kagent, kserve, services };
 }
 
-function llmEndpoint(config: PlatformConfig): string | undefined {
+/** The footprints the capacity check of one cluster adds up. */
+export function footprintsOn(plans: ServicePlans, cluster: PlanCluster): Footprint[] {
+    return plans.services.filter((s) => s.cluster === cluster).flatMap((s) => s.plan.footprint);
+}
+
+/** The LLM endpoint kagent's plan takes: Ollama's host, or Azure OpenAI's endpoint. */
+export function llmEndpoint(config: PlatformArgs["config"]): string | undefined {
     if (config.platform.llmProvider === "ollama") return config.platform.ollamaHost;
     return config.platform.llmProvider === "azureopenai" ? config.platform.azureOpenAIEndpoint : undefined;
 }
@@ -127,48 +141,31 @@ function withMonitoringRule(opts: pulumi.ComponentResourceOptions, rule: pulumi.
     return { ...opts, transformations: [...(opts.transformations ?? []), rule] };
 }
 
-/** Fails when a component's footprint differs from the one the capacity plan counted (a wiring bug). */
-export function assertPlanned(planned: readonly Footprint[], components: readonly HasFootprint[], cluster: string): void {
-    const key = (f: Footprint) => `${f.workload}|${f.cpu}|${f.memory}|${f.arch ?? ""}`;
-    const built = components
-        .flatMap((c) => c.footprint)
-        .map(key)
-        .sort();
-    const counted = planned.map(key).sort();
-    const missing = built.filter((k) => !counted.includes(k));
-    const extra = counted.filter((k) => !built.includes(k));
-    if (missing.length > 0 || extra.length > 0) {
-        throw new Error(
-            `capacity plan of '${cluster}' is out of step with its components: not counted [${missing.join(", ")}], counted but not built [${extra.join(", ")}]; update platformFootprints()`,
-        );
-    }
-}
-
 export function deployPlatform(args: PlatformArgs): Platform {
     const { config, site } = args;
     const { cluster } = site;
     const { delivery, profile } = config.platform;
     const servingCluster = site.servingCluster ?? cluster;
 
-    // 1. Does it fit? Throws with a table before any platform resource is declared.
-    const footprints = platformFootprints(args);
+    // 1. Every service's plan, once; does it fit? Throws with a table before any platform resource is declared.
+    const plans = planServices(args);
     new CapacityPlan(`${cluster.clusterName}-capacity`, {
         cluster: cluster.clusterName,
         nodes: planNodes(cluster),
-        footprints: footprints.platform,
+        footprints: footprintsOn(plans, "platform"),
     });
     if (site.servingCluster) {
         new CapacityPlan(`${servingCluster.clusterName}-capacity`, {
             cluster: servingCluster.clusterName,
             nodes: planNodes(servingCluster),
-            footprints: footprints.serving,
+            footprints: footprintsOn(plans, "serving"),
         });
     }
 
     // 2. Argo CD first when it delivers the rest; with helm delivery it is not installed at all (also on
     //    hybrid: Pulumi reaches both clusters itself, so an idle Argo CD would only cost memory).
     const baseOpts = placementOpts(cluster);
-    const argocd = delivery === "argocd" ? new ArgoCd(`${cluster.clusterName}-argocd`, { profile }, baseOpts) : undefined;
+    const argocd = plans.argocd ? new ArgoCd(`${cluster.clusterName}-argocd`, { plan: plans.argocd }, baseOpts) : undefined;
     const platformTarget = argocd?.target(IN_CLUSTER);
     const base = { delivery, profile };
 
@@ -181,14 +178,7 @@ export function deployPlatform(args: PlatformArgs): Platform {
         {
             ...base,
             argocd: platformTarget,
-            cluster,
-            retention: config.platform.prometheusRetention,
-            storage: config.platform.prometheusStorage,
-            statefulNodeSelector: site.statefulNodeSelector,
-            // Warning and critical alerts go to the alert analyst (stacks/data-platform.ts).
-            alertWebhookUrl: analystWebhookUrl(),
-            // hybrid: the edge's Prometheus agent remote-writes here (through the remote-write gate).
-            remoteWriteReceiver: site.servingCluster !== undefined,
+            plan: plans.monitoring,
         },
         baseOpts,
     );
@@ -208,13 +198,21 @@ export function deployPlatform(args: PlatformArgs): Platform {
         : platform;
 
     // 4. The other services.
-    const certManager = new CertManager(`${cluster.clusterName}-cert-manager`, { ...base, argocd: platform.argocd }, platform.opts);
+    const certManager = new CertManager(
+        `${cluster.clusterName}-cert-manager`,
+        { ...base, argocd: platform.argocd, plan: plans.certManager },
+        platform.opts,
+    );
     const servingCertManager = site.servingCluster
-        ? new CertManager(`${servingCluster.clusterName}-cert-manager`, { ...base, argocd: serving.argocd }, serving.opts)
+        ? new CertManager(
+              `${servingCluster.clusterName}-cert-manager`,
+              { ...base, argocd: serving.argocd, plan: plans.certManager },
+              serving.opts,
+          )
         : certManager;
     const kserve = new KServe(
         `${servingCluster.clusterName}-kserve`,
-        { ...base, argocd: serving.argocd, ingressClass: servingCluster.ingressClass, certManager: servingCertManager },
+        { ...base, argocd: serving.argocd, plan: plans.kserve, certManager: servingCertManager },
         serving.opts,
     );
     const kagent = new Kagent(
@@ -224,11 +222,9 @@ export function deployPlatform(args: PlatformArgs): Platform {
             argocd: platform.argocd,
             provider: config.platform.llmProvider,
             model: config.platform.llmModel,
-            endpoint: llmEndpoint(config),
             apiKey: config.secrets.llmApiKey,
             apiKeyOptional: site.llmApiKeyOptional ?? false,
-            storageClass: cluster.storageClass,
-            otlpEndpoint: config.platform.otlpEndpoint,
+            plan: plans.kagent,
         },
         platform.opts,
     );
@@ -255,20 +251,6 @@ export function deployPlatform(args: PlatformArgs): Platform {
             { ...baseOpts, dependsOn: [argocd.release.resource] },
         );
     }
-    assertPlanned(
-        footprints.platform,
-        [
-            ...(argocd ? [argocd] : []),
-            certManager,
-            monitoring,
-            kagent,
-            ...(site.servingCluster ? [] : [kserve]),
-            ...data.platformComponents,
-        ],
-        cluster.clusterName,
-    );
-    if (site.servingCluster)
-        assertPlanned(footprints.serving, [servingCertManager, kserve, ...data.servingComponents], servingCluster.clusterName);
 
     return {
         delivery,

@@ -5,18 +5,16 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ArgoTarget, ProjectScope, ServiceRelease } from "../delivery";
-import type { Footprint, HasFootprint } from "./footprint";
+import type { Footprint, HasFootprint, ServicePlan } from "./footprint";
 import { PART_OF_LABEL, platformNamespace } from "./namespace";
-import type { Profile } from "./sizing";
-import { ADMIN_PASSWORD_MTIME, ARGOCD_CHART, ARGOCD_SECRET, IN_CLUSTER, appProjectSpec, argocdPlan } from "./values/argocd";
+import { ADMIN_PASSWORD_MTIME, ARGOCD_CHART, ARGOCD_SECRET, IN_CLUSTER, appProjectSpec } from "./values/argocd";
 
 export const ARGOCD_NAMESPACE = "argocd";
 export const PLATFORM_PROJECT = "platform";
 
 export interface ArgoCdArgs {
-    readonly profile: Profile;
-    /** Expose the UI through an Ingress; undefined keeps it cluster-internal (port-forward). */
-    readonly ingress?: { readonly className: string; readonly host: string };
+    /** argocdPlan({ profile, ingress }) (components/platform/values/argocd.ts), computed once by the stack. */
+    readonly plan: ServicePlan;
 }
 
 export class ArgoCd extends pulumi.ComponentResource implements HasFootprint {
@@ -31,7 +29,7 @@ export class ArgoCd extends pulumi.ComponentResource implements HasFootprint {
     constructor(name: string, args: ArgoCdArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:ArgoCd", name, {}, opts);
         this.provider = opts?.provider;
-        const plan = argocdPlan({ profile: args.profile, ingress: args.ingress });
+        const { plan } = args;
         this.footprint = plan.footprint;
         const ns = platformNamespace(`${name}-ns`, ARGOCD_NAMESPACE, "baseline", { parent: this });
 

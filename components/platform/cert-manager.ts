@@ -1,14 +1,17 @@
 // cert-manager, on every cluster: KServe's webhook certificates are issued by it.
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceRelease, WEBHOOK_CA_BUNDLE_DIFFERENCES } from "../delivery";
-import type { Footprint, HasFootprint } from "./footprint";
+import type { Footprint, HasFootprint, ServicePlan } from "./footprint";
 import { platformNamespace } from "./namespace";
 import { PlatformServiceArgs, requireTarget } from "./service";
-import { CERT_MANAGER_CHART, certManagerPlan } from "./values/cert-manager";
+import { CERT_MANAGER_CHART } from "./values/cert-manager";
 
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 
-export type CertManagerArgs = PlatformServiceArgs;
+export interface CertManagerArgs extends PlatformServiceArgs {
+    /** certManagerPlan(profile) (components/platform/values/cert-manager.ts), computed once by the stack. */
+    readonly plan: ServicePlan;
+}
 
 export class CertManager extends pulumi.ComponentResource implements HasFootprint {
     readonly namespace: string = CERT_MANAGER_NAMESPACE;
@@ -20,7 +23,7 @@ export class CertManager extends pulumi.ComponentResource implements HasFootprin
     constructor(name: string, args: CertManagerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:CertManager", name, {}, opts);
         requireTarget("CertManager", args);
-        const plan = certManagerPlan(args.profile);
+        const { plan } = args;
         this.footprint = plan.footprint;
         const ns = platformNamespace(
             `${name}-ns`,

@@ -16,3 +16,12 @@ export interface Footprint {
 export interface HasFootprint {
     readonly footprint: readonly Footprint[];
 }
+
+/**
+ * A service's pure plan, computed once per stack (stacks/platform.ts planServices): the chart values the component installs
+ * and what they ask the scheduler for, which the capacity check adds up before anything is declared.
+ */
+export interface ServicePlan {
+    readonly values: Record<string, unknown>;
+    readonly footprint: Footprint[];
+}

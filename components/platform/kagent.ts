@@ -3,18 +3,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceRelease } from "../delivery";
-import type { Footprint, HasFootprint } from "./footprint";
+import type { Footprint, HasFootprint, ServicePlan } from "./footprint";
 import { PLATFORM_NAMESPACES, platformNamespace } from "./namespace";
 import { PlatformServiceArgs, requireTarget } from "./service";
 import {
-    BundledAgent,
     DEFAULT_MODEL_CONFIG,
     KAGENT_CHART,
     KAGENT_CRDS_CHART,
     LLM_API_KEY_SECRET,
     LLM_PROVIDERS,
     LlmProvider,
-    kagentPlan,
     modelFor,
 } from "./values/kagent";
 
@@ -26,18 +24,15 @@ export interface KagentArgs extends PlatformServiceArgs {
     readonly provider: LlmProvider;
     /** Model; empty or undefined takes the provider's default. */
     readonly model?: string;
-    /** Ollama host:port, or the Azure OpenAI endpoint. */
-    readonly endpoint?: string;
     /** The provider's API key (a secret); required for every provider but Ollama. */
     readonly apiKey?: pulumi.Input<string>;
     /** Deploy without apiKey even when the provider needs one (default false): the agent fails its calls until the key is set. */
     readonly apiKeyOptional?: boolean;
-    /** StorageClass of the bundled Postgres volume (the cluster contract's). */
-    readonly storageClass: string;
-    /** OTLP endpoint for traces; empty turns tracing off. */
-    readonly otlpEndpoint?: string;
-    /** Bundled agents to keep (default: by profile). */
-    readonly agents?: readonly BundledAgent[];
+    /**
+     * kagentPlan({ profile, provider, model, endpoint, storageClass, otlpEndpoint, agents })
+     * (components/platform/values/kagent.ts), computed once by the stack.
+     */
+    readonly plan: ServicePlan;
 }
 
 export class Kagent extends pulumi.ComponentResource implements HasFootprint {
@@ -62,15 +57,7 @@ export class Kagent extends pulumi.ComponentResource implements HasFootprint {
                 `Kagent: llmProvider ${args.provider} needs an API key; set it with: pulumi config set --secret llmApiKey <key>`,
             );
         }
-        const plan = kagentPlan({
-            profile: args.profile,
-            provider: args.provider,
-            model: args.model,
-            endpoint: args.endpoint,
-            storageClass: args.storageClass,
-            otlpEndpoint: args.otlpEndpoint,
-            agents: args.agents,
-        });
+        const { plan } = args;
         this.footprint = plan.footprint;
         this.model = modelFor(args.provider, args.model);
 

@@ -1,18 +1,16 @@
 // KServe in Standard mode (Deployments, no Knative or Istio): the CRD chart first, then the controller.
 import * as pulumi from "@pulumi/pulumi";
 import { ServiceRelease, WEBHOOK_CA_BUNDLE_DIFFERENCES } from "../delivery";
-import type { Footprint, HasFootprint } from "./footprint";
+import type { Footprint, HasFootprint, ServicePlan } from "./footprint";
 import { platformNamespace } from "./namespace";
 import { PlatformServiceArgs, requireTarget } from "./service";
-import { KSERVE_CHART, KSERVE_CRD_CHART, kservePlan } from "./values/kserve";
+import { KSERVE_CHART, KSERVE_CRD_CHART } from "./values/kserve";
 
 export const KSERVE_NAMESPACE = "kserve";
 
 export interface KServeArgs extends PlatformServiceArgs {
-    /** The cluster's IngressClass (traefik on k3s, alb on EKS); undefined turns ingress creation off. */
-    readonly ingressClass: string | undefined;
-    /** Domain of generated InferenceService hosts. */
-    readonly domain?: string;
+    /** kservePlan({ profile, ingressClass, domain }) (components/platform/values/kserve.ts), computed once by the stack. */
+    readonly plan: ServicePlan;
     /** cert-manager must be running first (the controller's webhook certificate). */
     readonly certManager: pulumi.Resource;
 }
@@ -29,7 +27,7 @@ export class KServe extends pulumi.ComponentResource implements HasFootprint {
     constructor(name: string, args: KServeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:KServe", name, {}, opts);
         requireTarget("KServe", args);
-        const plan = kservePlan({ profile: args.profile, ingressClass: args.ingressClass, domain: args.domain });
+        const { plan } = args;
         this.footprint = plan.footprint;
         const ns = platformNamespace(
             `${name}-ns`,

@@ -7,7 +7,7 @@ import type { ClusterContract } from "../cluster/contract";
 import { isMixedArch, schedulablePools } from "../cluster/contract";
 import { Delivery, KustomizeSource, ServiceRelease } from "../delivery";
 import { PlatformServiceArgs, requireTarget } from "./service";
-import type { Footprint, HasFootprint } from "./footprint";
+import type { Footprint } from "./footprint";
 import { KFP_NAMESPACE, KFP_OVERLAY_ROOT, KFP_VERSION, KfpVariant, variantPath, workloadsOf } from "./kubeflow-pipelines/overlay";
 import { PLATFORM_NAMESPACES, platformNamespace } from "./namespace";
 import type { ObjectStore } from "./object-store/types";
@@ -83,16 +83,13 @@ export interface KubeflowPipelinesArgs extends PlatformServiceArgs {
      * Default none: Pulumi applies the overlays from this checkout whatever the delivery (see kfpDelivery).
      */
     readonly gitops?: { readonly repoUrl: string; readonly revision: string };
-    /** Image prefixes with no arm64 build (config amd64OnlyImages), for the footprint's arch. */
-    readonly amd64OnlyImages: readonly string[];
 }
 
-export class KubeflowPipelines extends pulumi.ComponentResource implements HasFootprint {
+export class KubeflowPipelines extends pulumi.ComponentResource {
     readonly version = KFP_VERSION;
     readonly variant: KfpVariant;
     /** In-cluster REST endpoint of the API server (v2beta1 under /apis). */
     readonly apiUrl = `http://ml-pipeline.${KFP_NAMESPACE}.svc.cluster.local:8888`;
-    readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
     /** Every release this service declares (the AppProject allows the Argo CD ones). */
     readonly releases: readonly ServiceRelease[];
@@ -145,7 +142,6 @@ export class KubeflowPipelines extends pulumi.ComponentResource implements HasFo
             },
             { parent: this, dependsOn: ready },
         );
-        this.footprint = kfpFootprint(this.variant, args.amd64OnlyImages);
         this.releases = [crds, this.release];
         this.registerOutputs({ apiUrl: this.apiUrl });
     }

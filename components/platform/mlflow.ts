@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HelmSource, ServiceRelease } from "../delivery";
 import { PlatformServiceArgs, requireTarget } from "./service";
-import type { Footprint, HasFootprint } from "./footprint";
+import type { Footprint } from "./footprint";
 import { PLATFORM_NAMESPACES, platformNamespace } from "./namespace";
 import type { ObjectStore } from "./object-store/types";
 import { POSTGRES_SIZES, Postgres } from "./postgres";
@@ -151,10 +151,9 @@ export interface MlflowArgs extends PlatformServiceArgs {
     readonly nodeSelector?: Record<string, string>;
 }
 
-export class Mlflow extends pulumi.ComponentResource implements HasFootprint {
+export class Mlflow extends pulumi.ComponentResource {
     /** In-cluster tracking URI. */
     readonly trackingUri = `http://${MLFLOW_SERVICE}.${MLFLOW_NAMESPACE}.svc.cluster.local:${MLFLOW_SERVICE_PORT}`;
-    readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
     /** Every release this service declares (the AppProject allows the Argo CD ones). */
     readonly releases: readonly ServiceRelease[];
@@ -224,7 +223,6 @@ export class Mlflow extends pulumi.ComponentResource implements HasFootprint {
             },
             { parent: this, dependsOn: handDown(opts?.dependsOn, [ns, this.database, ...(grant.secret ? [grant.secret] : [])]) },
         );
-        this.footprint = [footprint("mlflow/server", [MLFLOW_SIZES[args.profile].server]), ...this.database.footprint];
         this.releases = [this.release];
         this.registerOutputs({ trackingUri: this.trackingUri });
     }

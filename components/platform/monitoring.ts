@@ -5,10 +5,10 @@ import * as random from "@pulumi/random";
 import { ServiceRelease, WEBHOOK_CA_BUNDLE_DIFFERENCES } from "../delivery";
 import type { ClusterContract } from "../cluster/contract";
 import { schedulablePools } from "../cluster/contract";
-import type { Footprint, HasFootprint } from "./footprint";
+import type { Footprint, HasFootprint, ServicePlan } from "./footprint";
 import { PLATFORM_NAMESPACES, platformNamespace } from "./namespace";
 import { PlatformServiceArgs, requireTarget } from "./service";
-import { KPS_CHART, KPS_FULLNAME, PROMETHEUS_OPERATOR_CRDS_CHART, monitoringPlan } from "./values/monitoring";
+import { KPS_CHART, KPS_FULLNAME, PROMETHEUS_OPERATOR_CRDS_CHART } from "./values/monitoring";
 
 export const MONITORING_NAMESPACE = "monitoring";
 export const KPS_RELEASE = "kps";
@@ -16,17 +16,12 @@ export const PROMETHEUS_OPERATOR_CRDS_RELEASE = "prometheus-operator-crds";
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 
 export interface MonitoringArgs extends PlatformServiceArgs {
-    readonly cluster: Pick<ClusterContract, "storageClass" | "nodePools">;
-    /** Prometheus retention, e.g. "10d". */
-    readonly retention: string;
-    /** Prometheus PVC size, e.g. "20Gi". */
-    readonly storage: string;
-    /** AIOps webhook Alertmanager posts alerts to; undefined routes them to the "null" receiver. */
-    readonly alertWebhookUrl?: string;
-    /** Node selector for Prometheus, Alertmanager and Grafana (their volumes are node-local on k3s). */
-    readonly statefulNodeSelector?: Readonly<Record<string, string>>;
-    /** Accept remote write (hybrid: the edge's metrics through the remote-write gate). Default false. */
-    readonly remoteWriteReceiver?: boolean;
+    /**
+     * monitoringPlan(...) (components/platform/values/monitoring.ts), computed once by the stack: retention,
+     * storage, the alert webhook, the stateful-node selector, remote write, node-exporter's node count, and
+     * `crdsInChart` equal to `delivery === "helm"`.
+     */
+    readonly plan: ServicePlan;
 }
 
 /** Number of schedulable nodes, for the node-exporter DaemonSet's footprint. */
@@ -57,18 +52,7 @@ export class Monitoring extends pulumi.ComponentResource implements HasFootprint
     constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:platform:Monitoring", name, {}, opts);
         requireTarget("Monitoring", args);
-        const plan = monitoringPlan({
-            profile: args.profile,
-            storageClass: args.cluster.storageClass,
-            retention: args.retention,
-            storage: args.storage,
-            grafanaAdminSecret: GRAFANA_ADMIN_SECRET,
-            alertWebhookUrl: args.alertWebhookUrl,
-            nodeCount: schedulableNodeCount(args.cluster),
-            statefulNodeSelector: args.statefulNodeSelector,
-            crdsInChart: args.delivery === "helm",
-            remoteWriteReceiver: args.remoteWriteReceiver,
-        });
+        const { plan } = args;
         this.footprint = plan.footprint;
 
         // node-exporter needs hostNetwork, hostPID and hostPath: the namespace must allow privileged pods.

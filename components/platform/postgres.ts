@@ -5,9 +5,8 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as k8sTypes from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Footprint, HasFootprint } from "./footprint";
 import { PART_OF_LABEL } from "./namespace";
-import { Profile, Size, footprint, resources, size } from "./sizing";
+import { Profile, Size, resources, size } from "./sizing";
 
 /** Official image, Alpine variant (uid/gid 70 is `postgres` there). Confirmed in docker-library/official-images. */
 export const POSTGRES_IMAGE = "docker.io/library/postgres:17.11-alpine3.24";
@@ -88,14 +87,13 @@ export function postgresPodSpec(args: {
     };
 }
 
-export class Postgres extends pulumi.ComponentResource implements HasFootprint {
+export class Postgres extends pulumi.ComponentResource {
     /** Service DNS name clients connect to. */
     readonly host: pulumi.Output<string>;
     readonly port = POSTGRES_PORT;
     readonly database: string;
     /** Secret with keys `username` and `password`. */
     readonly secretName: string;
-    readonly footprint: readonly Footprint[];
     readonly statefulSet: k8s.apps.v1.StatefulSet;
 
     constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -156,7 +154,6 @@ export class Postgres extends pulumi.ComponentResource implements HasFootprint {
             { parent: this, dependsOn: [secret, service] },
         );
         this.host = pulumi.interpolate`${serviceName}.${args.namespace}.svc.cluster.local`;
-        this.footprint = [footprint(`postgres/${serviceName}`, [sizes.server])];
         this.registerOutputs({ host: this.host });
     }
 }

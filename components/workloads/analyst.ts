@@ -7,7 +7,7 @@ import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PORTS } from "@aiops/contract";
 import { handDown } from "../delivery";
-import type { Footprint, HasFootprint } from "../platform/footprint";
+import type { Footprint } from "../platform/footprint";
 import { PART_OF_LABEL } from "../platform/namespace";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { AGENT_NAME } from "./agent";
@@ -120,9 +120,8 @@ export interface AlertAnalystArgs {
 }
 
 /** Place it with the platform cluster's provider, in the MCP tool's namespace (depend on McpTool.namespaceResource). */
-export class AlertAnalyst extends pulumi.ComponentResource implements HasFootprint {
+export class AlertAnalyst extends pulumi.ComponentResource {
     readonly url = analystWebhookUrl();
-    readonly footprint: readonly Footprint[];
 
     constructor(name: string, args: AlertAnalystArgs, opts?: pulumi.ComponentResourceOptions) {
         super("aiops:workloads:AlertAnalyst", name, {}, opts);
@@ -205,7 +204,6 @@ export class AlertAnalyst extends pulumi.ComponentResource implements HasFootpri
             },
             { parent: this, dependsOn: handDown(opts?.dependsOn, [service]) },
         );
-        this.footprint = analystFootprint(args.profile);
         this.registerOutputs({ url: this.url });
     }
 }

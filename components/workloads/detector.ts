@@ -2,7 +2,7 @@
 // model comes from the object store: KServe's storage-initializer downloads STORAGE_URI into /mnt/models.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Footprint, HasFootprint } from "../platform/footprint";
+import type { Footprint } from "../platform/footprint";
 import { PLATFORM_NAMESPACES, platformNamespace } from "../platform/namespace";
 import type { ObjectStore } from "../platform/object-store/types";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
@@ -182,7 +182,7 @@ export function detectorNodePortService(nodePort: number, name = DETECTOR_NAME, 
 }
 
 /** Place it with the serving cluster's provider (hybrid: the edge). */
-export class AnomalyDetector extends pulumi.ComponentResource implements HasFootprint {
+export class AnomalyDetector extends pulumi.ComponentResource {
     readonly name = DETECTOR_NAME;
     readonly namespace = DETECTOR_NAMESPACE;
     /** Where callers reach the predictor: its in-cluster Service, or the tailnet NodePort when published. */
@@ -190,7 +190,6 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
     readonly storageUri: pulumi.Output<string>;
     /** The Secret with the store's keys the predictor reads with (undefined with workload identity); the edge's ModelRoller reuses it. */
     readonly credentialsSecret: string | undefined;
-    readonly footprint: readonly Footprint[];
     readonly inferenceService: k8s.apiextensions.CustomResource;
 
     constructor(name: string, args: AnomalyDetectorArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -259,7 +258,6 @@ export class AnomalyDetector extends pulumi.ComponentResource implements HasFoot
                 dependsOn: handDown(opts?.dependsOn, [ns]),
             });
         }
-        this.footprint = detectorFootprint(args.profile);
         this.registerOutputs({ url: this.url, storageUri: this.storageUri });
     }
 }

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { stringify } from "yaml";
 import { ArgoTarget, Delivery, HelmSource, ServiceRelease } from "../delivery";
-import type { Footprint, HasFootprint } from "../platform/footprint";
+import type { Footprint } from "../platform/footprint";
 import { PART_OF_LABEL, platformNamespace } from "../platform/namespace";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { DETECTOR_NAME, DETECTOR_NAMESPACE, DETECTOR_PORT } from "./detector";
@@ -122,8 +122,7 @@ export interface RemoteWriteGateArgs {
 }
 
 /** Control side: the generated credentials, and the gate on a tailnet NodePort. */
-export class RemoteWriteGate extends pulumi.ComponentResource implements HasFootprint {
-    readonly footprint: readonly Footprint[];
+export class RemoteWriteGate extends pulumi.ComponentResource {
     /** The password the edge must present (a secret). */
     readonly password: pulumi.Output<string>;
 
@@ -198,7 +197,6 @@ export class RemoteWriteGate extends pulumi.ComponentResource implements HasFoot
             },
             { parent: this, dependsOn: opts?.dependsOn },
         );
-        this.footprint = gateFootprint(args.profile);
         this.registerOutputs({});
     }
 }
@@ -214,13 +212,10 @@ export interface EdgeMetricsAgentArgs {
     readonly remoteWriteUrl: string;
     /** RemoteWriteGate.password. */
     readonly password: pulumi.Input<string>;
-    /** Schedulable edge nodes (node-exporter is a DaemonSet), for the footprint. */
-    readonly nodeCount: number;
 }
 
 /** Edge side: node-exporter and the Prometheus agent. Place it with the edge cluster's provider. */
-export class EdgeMetricsAgent extends pulumi.ComponentResource implements HasFootprint {
-    readonly footprint: readonly Footprint[];
+export class EdgeMetricsAgent extends pulumi.ComponentResource {
     /** The node-exporter release, for the AppProject (ArgoProject takes its releases explicitly). */
     readonly releases: readonly ServiceRelease[];
 
@@ -345,7 +340,6 @@ export class EdgeMetricsAgent extends pulumi.ComponentResource implements HasFoo
             },
             { parent: this, dependsOn: [config, secret, sa] },
         );
-        this.footprint = edgeAgentFootprint(args.profile, args.nodeCount);
         this.registerOutputs({});
     }
 }

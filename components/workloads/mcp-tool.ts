@@ -3,7 +3,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
-import type { Footprint, HasFootprint } from "../platform/footprint";
+import type { Footprint } from "../platform/footprint";
 import { PART_OF_LABEL, PLATFORM_NAMESPACES, platformNamespace } from "../platform/namespace";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
@@ -108,10 +108,9 @@ export interface McpToolArgs {
 }
 
 /** Place it with the platform cluster's provider (hybrid: the control cluster, next to kagent). */
-export class McpTool extends pulumi.ComponentResource implements HasFootprint {
+export class McpTool extends pulumi.ComponentResource {
     readonly url = mcpUrl();
     readonly namespace = MCP_NAMESPACE;
-    readonly footprint: readonly Footprint[];
     readonly deployment: k8s.apps.v1.Deployment;
     readonly service: k8s.core.v1.Service;
     /** The `aiops` Namespace, for resources other components put there (AiopsAlerts' PrometheusRule). */
@@ -186,7 +185,6 @@ export class McpTool extends pulumi.ComponentResource implements HasFootprint {
             },
             { parent: this, dependsOn: handDown(opts?.dependsOn, [this.service]) },
         );
-        this.footprint = mcpToolFootprint(args.profile);
         this.registerOutputs({ url: this.url });
     }
 }

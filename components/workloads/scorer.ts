@@ -6,7 +6,7 @@ import * as k8s from "@pulumi/kubernetes";
 import type * as k8sInput from "@pulumi/kubernetes/types/input";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_PORTS, TRAINING_HINT_ENV } from "@aiops/contract";
-import type { Footprint, HasFootprint } from "../platform/footprint";
+import type { Footprint } from "../platform/footprint";
 import { PART_OF_LABEL } from "../platform/namespace";
 import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
@@ -94,9 +94,8 @@ export interface ScorerArgs {
 }
 
 /** Place it with the platform cluster's provider, after the MCP tool's namespace (dependsOn). */
-export class Scorer extends pulumi.ComponentResource implements HasFootprint {
+export class Scorer extends pulumi.ComponentResource {
     readonly namespace = MCP_NAMESPACE;
-    readonly footprint: readonly Footprint[];
     /** In-cluster URL of its /metrics. */
     readonly metricsUrl = `http://${SCORER_NAME}.${MCP_NAMESPACE}.svc.cluster.local:${SCORER_PORT}/metrics`;
 
@@ -155,7 +154,6 @@ export class Scorer extends pulumi.ComponentResource implements HasFootprint {
             },
             { parent: this, dependsOn: handDown(opts?.dependsOn, [service]) },
         );
-        this.footprint = scorerFootprint(args.profile);
         this.registerOutputs({ metricsUrl: this.metricsUrl });
     }
 }

@@ -1,14 +1,8 @@
-// Rules of the `local` block that span fields, in their own file so validate.ts gains one line.
+// Rules of the `local` block (schema: local-schema.ts) that span fields: a host reserve that leaves the
+// cluster something, and two different ports.
 import { parseCpu, parseMemory } from "../../components/shared/quantity";
 import type { LocalConfig } from "./local-schema";
-
-interface Problem {
-    key: string;
-    message: string;
-    fix: string;
-}
-
-const PROJECT = "aiops-mlops-platform";
+import { PROJECT, Problem } from "./problems";
 
 /** What the k3d cluster may give pods: the machine minus the host's reserve, in cores and bytes. */
 export function localAllocatable(local: Pick<LocalConfig, "machine" | "hostReserve">): { cpu: number; memory: number } {

@@ -4,13 +4,13 @@ import { z } from "zod";
 import { ENVIRONMENTS, Environment, awsSchema, homelabSchema, hybridSchema, localSchema, platformSchema } from "./schema";
 import type { AwsConfig, HomelabConfig, HybridConfig, LocalConfig, PlatformSettings } from "./schema";
 import { objectStoreProblem } from "./object-store";
-// Pure helpers of the cluster and network layers, so config is refused before anything is planned.
-import { cidrContains, isPrivateCidr, planVpcSubnets } from "../../components/network/cidr";
-import { unknownInstanceTypes } from "../../components/cluster/eks/allocatable";
-import { CLUSTER_AUTOSCALER_IMAGE } from "../../components/cluster/eks/versions";
+import { awsProblems } from "./aws-checks";
+import { homelabProblems } from "./homelab-checks";
+import { hybridProblems } from "./hybrid-checks";
 import { localProblems } from "./local-checks";
+import { PROJECT } from "./problems";
 
-export const PROJECT = "aiops-mlops-platform";
+export { PROJECT };
 
 /** Secrets each environment needs, with what the key holds (for the error's fix line). */
 export const SECRET_KEYS = {
@@ -205,8 +205,7 @@ export function validateStackConfig(raw: RawStackConfig): ValidStackConfig {
         section = collect(sectionSchema, v[environment], `${environment}.`, problems, file);
     }
 
-    if (section !== undefined) crossChecks(environment, section, problems);
-    if (section !== undefined && environment === "local") problems.push(...localProblems(section as LocalConfig));
+    if (section !== undefined) problems.push(...(CROSS_CHECKS[environment] as (s: unknown) => ConfigProblem[])(section));
     // local deploys without a key (the agent answers once one is set); elsewhere a missing key is an error.
     if (platform !== undefined && platform.llmProvider !== "ollama" && !raw.secrets.llmApiKey && environment !== "local") {
         requireSecret("llmApiKey", problems);
@@ -356,140 +355,12 @@ function show(value: unknown): string {
     return text.length > 80 ? text.slice(0, 77) + "..." : text;
 }
 
-/** Rules that span fields: sizes in order, unique names, exactly one server, references that resolve. */
-function crossChecks(environment: Environment, section: unknown, problems: ConfigProblem[]): void {
-    const add = (key: string, message: string, fix: string) => problems.push({ key, message, fix });
-    if (environment === "aws") {
-        const aws = section as AwsConfig;
-        aws.nodeGroups.forEach((g, i) => {
-            if (!(g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize)) {
-                add(
-                    `aws.nodeGroups[${i}]`,
-                    `sizes must satisfy minSize <= desiredSize <= maxSize; got ${g.minSize} <= ${g.desiredSize} <= ${g.maxSize}`,
-                    `pulumi config set --path '${PROJECT}:aws.nodeGroups[${i}].desiredSize' ${Math.max(g.minSize, Math.min(g.desiredSize, g.maxSize))}`,
-                );
-            }
-            if (g.arch === "arm64" && !g.instanceTypes.every(isGravitonType)) {
-                add(
-                    `aws.nodeGroups[${i}].instanceTypes`,
-                    `must all be Graviton (arm64) types for an arm64 group, such as m7g.large; got ${g.instanceTypes.join(", ")}`,
-                    `use arm64 types (m7g, c7g, r7g, t4g...) or set arch: amd64`,
-                );
-            }
-            if (g.arch === "amd64" && g.instanceTypes.some(isGravitonType)) {
-                add(
-                    `aws.nodeGroups[${i}].instanceTypes`,
-                    `contains Graviton (arm64) types in an amd64 group; got ${g.instanceTypes.join(", ")}`,
-                    `set arch: arm64 on this group or use amd64 types such as m7i.large`,
-                );
-            }
-        });
-        duplicates(aws.nodeGroups.map((g) => g.name)).forEach((n) =>
-            add("aws.nodeGroups", `has duplicate name '${n}'`, "give each node group a unique name"),
-        );
-        if (!aws.nodeGroups.some((g) => g.arch === "amd64")) {
-            add(
-                "aws.nodeGroups",
-                "needs at least one amd64 group: Kubeflow Pipelines' metadata images have no arm64 build",
-                "add a group with arch: amd64 (e.g. m7i.large)",
-            );
-        }
-        aws.nodeGroups.forEach((g, i) => {
-            const unknown = g.allocatable ? [] : unknownInstanceTypes(g.instanceTypes);
-            if (unknown.length > 0) {
-                add(
-                    `aws.nodeGroups[${i}].instanceTypes`,
-                    `has no allocatable figures for ${unknown.join(", ")} (the cluster layer knows c/m/r 5-8th generation and t3/t3a/t4g types)`,
-                    `set aws.nodeGroups[${i}].allocatable: {cpu: <cores>, memory: <e.g. 14Gi>} per node, or use a known type such as m7i.large`,
-                );
-            }
-        });
-        if (!isPrivateCidr(aws.vpcCidr)) {
-            add(
-                "aws.vpcCidr",
-                `must be a private (RFC 1918) range; got '${aws.vpcCidr}'`,
-                `pulumi config set --path '${PROJECT}:aws.vpcCidr' 10.0.0.0/16`,
-            );
-        } else {
-            try {
-                planVpcSubnets(aws.vpcCidr, aws.availabilityZones);
-            } catch (e) {
-                add(
-                    "aws.vpcCidr",
-                    (e as Error).message.replace(/^VPC /, "is too small: VPC "),
-                    `pulumi config set --path '${PROJECT}:aws.vpcCidr' 10.0.0.0/16`,
-                );
-            }
-        }
-        if (aws.autoscaler === "cluster-autoscaler" && !(aws.kubernetesVersion in CLUSTER_AUTOSCALER_IMAGE)) {
-            add(
-                "aws.kubernetesVersion",
-                `has no pinned cluster-autoscaler release; got '${aws.kubernetesVersion}' (pinned: ${Object.keys(CLUSTER_AUTOSCALER_IMAGE).join(", ")})`,
-                `pick a pinned version, or set aws.autoscaler: karpenter`,
-            );
-        }
-        duplicates(aws.accessEntries.map((e) => e.principalArn)).forEach((arn) =>
-            add("aws.accessEntries", `lists '${arn}' more than once`, "keep one entry per principal"),
-        );
-    }
-    if (environment === "homelab") {
-        const lab = section as HomelabConfig;
-        const servers = lab.nodes.filter((n) => n.role === "server");
-        if (servers.length !== 1) {
-            add(
-                "homelab.nodes",
-                `must have exactly one node with role server; got ${servers.length} (${servers.map((s) => s.name).join(", ") || "none"})`,
-                "set role: server on one node and role: agent on the others",
-            );
-        }
-        duplicates(lab.nodes.map((n) => n.name)).forEach((n) =>
-            add("homelab.nodes", `has duplicate name '${n}'`, "give each node a unique name (k3s requires unique hostnames)"),
-        );
-        duplicates(lab.nodes.map((n) => n.address)).forEach((a) =>
-            add("homelab.nodes", `has duplicate address '${a}'`, "give each node its own address"),
-        );
-        if (lab.statefulNode !== undefined && !lab.nodes.some((n) => n.name === lab.statefulNode)) {
-            add(
-                "homelab.statefulNode",
-                `must name one of the nodes (${lab.nodes.map((n) => n.name).join(", ")}); got '${lab.statefulNode}'`,
-                `pulumi config set --path '${PROJECT}:homelab.statefulNode' ${lab.nodes[lab.nodes.length - 1]?.name ?? "<node>"}`,
-            );
-        }
-        const schedulable = lab.nodes.filter((n) => !(n.role === "server" && lab.taintServer));
-        if (servers.length === 1 && !schedulable.some((n) => n.arch === "amd64")) {
-            add(
-                "homelab.nodes",
-                "needs a schedulable amd64 node: Kubeflow Pipelines' metadata images have no arm64 build",
-                "add an amd64 agent, or set taintServer: false if the server is amd64",
-            );
-        }
-    }
-    if (environment === "hybrid") {
-        const hy = section as HybridConfig;
-        if (!isPrivateCidr(hy.gcp.subnetCidr)) {
-            add(
-                "hybrid.gcp.subnetCidr",
-                `must be a private (RFC 1918) range; got '${hy.gcp.subnetCidr}'`,
-                `pulumi config set --path '${PROJECT}:hybrid.gcp.subnetCidr' 10.10.0.0/24`,
-            );
-        }
-        if (!cidrContains(TAILSCALE_RANGE, `${hy.edge.tailscaleAddress}/32`)) {
-            add(
-                "hybrid.edge.tailscaleAddress",
-                `must be a Tailscale address inside ${TAILSCALE_RANGE}; got '${hy.edge.tailscaleAddress}'`,
-                "run `tailscale ip -4` on the edge host and set that address",
-            );
-        }
-    }
-}
+type SectionOf<E extends Environment> = Extract<ValidStackConfig, { environment: E }> extends infer C ? C[E & keyof C] : never;
 
-/** Tailscale assigns IPv4 addresses from the CGNAT range. */
-const TAILSCALE_RANGE = "100.64.0.0/10";
-
-function isGravitonType(t: string): boolean {
-    return /^[a-z]+\d+g[a-z]*\./.test(t);
-}
-
-function duplicates(values: string[]): string[] {
-    return [...new Set(values.filter((x, i) => values.indexOf(x) !== i))];
-}
+/** Rules that span fields, each environment's beside its schema (stacks/config/<env>-checks.ts). */
+const CROSS_CHECKS: { [E in Environment]: (section: SectionOf<E>) => ConfigProblem[] } = {
+    aws: awsProblems,
+    homelab: homelabProblems,
+    hybrid: hybridProblems,
+    local: localProblems,
+};

@@ -2,13 +2,13 @@
 // can be declared at any point and a release it is not given is not allowed.
 import { expect } from "chai";
 import { ServiceRelease } from "../../components/delivery";
-import { ArgoCd, ArgoProject, CERT_MANAGER_CHART, KPS_CHART } from "../../components/platform";
+import { ArgoCd, ArgoProject, CERT_MANAGER_CHART, KPS_CHART, argocdPlan } from "../../components/platform";
 import { only, plain, runComponents } from "../workloads/support/components";
 
 describe("ArgoProject: explicit releases", () => {
     it("allows the Argo CD releases it is given, skips Helm ones, ignores releases declared but not given", async () => {
         const regs = await runComponents(() => {
-            const argocd = new ArgoCd("argocd", { profile: "lean" });
+            const argocd = new ArgoCd("argocd", { plan: argocdPlan({ profile: "lean" }) });
             const edge = argocd.target("edge");
             const kps = new ServiceRelease("kps", {
                 delivery: "argocd",

@@ -6,7 +6,6 @@ import type { Footprint, PlanNode } from "../../components/platform";
 import { formatCpu, formatMemory } from "../../components/shared/quantity";
 import { runStack } from "../harness";
 import { STACKS, byType, platformRun } from "./runs";
-import { assertPlanned } from "../../stacks/platform";
 
 const GiB = 2 ** 30;
 const MiB = 2 ** 20;
@@ -82,20 +81,6 @@ describe("platform capacity: checkCapacity (pure)", () => {
         expect(report).to.match(/short: the cluster lacks memory: 792Mi requested, 460.8Mi usable/);
         expect(report).to.match(/short: the amd64 nodes \(for amd64-only workloads\) lack memory/);
         expect(report).to.match(/^Fix: /m);
-    });
-});
-
-describe("platform capacity: assertPlanned (pure)", () => {
-    it("passes when the components expose exactly what the plan counted, in any order", () => {
-        const a = fp("a", 0.1, 64);
-        const b = fp("b", 0.2, 128, "amd64");
-        expect(() => assertPlanned([a, b], [{ footprint: [b] }, { footprint: [a] }], "lab")).not.to.throw();
-    });
-
-    it("names the workloads the plan missed or counted wrongly", () => {
-        expect(() => assertPlanned([fp("a", 0.1, 64)], [{ footprint: [fp("a", 0.1, 128), fp("c", 0.1, 64)] }], "lab")).to.throw(
-            /capacity plan of 'lab' is out of step with its components: not counted \[a\|0.1\|134217728\|, c\|0.1\|67108864\|\], counted but not built \[a\|0.1\|67108864\|\]/,
-        );
     });
 });
 

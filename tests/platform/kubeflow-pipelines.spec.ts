@@ -223,7 +223,6 @@ function fakeStore(inCluster: boolean): ObjectStore {
         region: "us-east-1",
         useHttps: false,
         buckets: { pipelines: pulumi.output("mlpipeline"), models: pulumi.output("models"), mlflow: pulumi.output("mlflow") },
-        footprint: [],
         grantAccess: (name, args, opts) => {
             const k8s = require("@pulumi/kubernetes");
             const secret = new k8s.core.v1.Secret(
@@ -248,7 +247,7 @@ describe("KubeflowPipelines component", () => {
             const cluster = fakeCluster("lab", [pool("arm", "arm64"), pool("x86", "amd64")]);
             new KubeflowPipelines(
                 "kfp",
-                { delivery: "helm", profile: "lean", cluster, objectStore: fakeStore(true), gitops, amd64OnlyImages: DEFAULT_AMD64_ONLY },
+                { delivery: "helm", profile: "lean", cluster, objectStore: fakeStore(true), gitops },
                 { provider: cluster.provider },
             );
         });
@@ -277,7 +276,6 @@ describe("KubeflowPipelines component", () => {
                     cluster,
                     objectStore: fakeStore(false),
                     gitops,
-                    amd64OnlyImages: DEFAULT_AMD64_ONLY,
                 },
                 { provider: cluster.provider },
             );
@@ -298,7 +296,7 @@ describe("KubeflowPipelines component", () => {
             const cluster = fakeCluster("lab", [pool("x86", "amd64")]);
             new KubeflowPipelines(
                 "kfp",
-                { delivery: "argocd", argocd, profile: "lean", cluster, objectStore: fakeStore(true), amd64OnlyImages: DEFAULT_AMD64_ONLY },
+                { delivery: "argocd", argocd, profile: "lean", cluster, objectStore: fakeStore(true) },
                 { provider: cluster.provider },
             );
         });
@@ -331,7 +329,6 @@ describe("KubeflowPipelines component", () => {
                 cluster,
                 objectStore: fakeStore(true),
                 gitops,
-                amd64OnlyImages: [],
             });
         }).catch((e: Error) => (error = e));
         expect(error?.message).to.contain("KubeflowPipelines: delivery argocd needs args.argocd");

@@ -4,7 +4,6 @@
 // code path for MLflow, KServe and KFP, and the edge cluster reaches the store without a tunnel.
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import type { Footprint } from "../footprint";
 import { keySecretGrant } from "./keys";
 import { BucketNames, GrantArgs, ObjectStore, ObjectStoreGrant } from "./types";
 
@@ -41,7 +40,6 @@ export class GcsObjectStore extends pulumi.ComponentResource implements ObjectSt
     readonly region = "auto";
     readonly useHttps = true;
     readonly buckets: BucketNames;
-    readonly footprint: readonly Footprint[] = [];
     readonly serviceAccountEmail: pulumi.Output<string>;
     private readonly hmac: gcp.storage.HmacKey;
 

@@ -1,7 +1,6 @@
 // What MinIO and SeaweedFS share: the fixed in-cluster endpoint and buckets, and grants that copy the
 // service identity's keys into the consumer's namespace once the server exists.
 import * as pulumi from "@pulumi/pulumi";
-import type { Footprint } from "../footprint";
 import { NamespaceIngress, PLATFORM_NAMESPACES } from "../namespace";
 import { KeyPair, keySecretGrant } from "./keys";
 import { GrantArgs, IN_CLUSTER_CONNECTION, ObjectStore, ObjectStoreGrant, inClusterBuckets } from "./types";
@@ -19,7 +18,6 @@ export abstract class InClusterObjectStore extends pulumi.ComponentResource impl
     readonly region = IN_CLUSTER_CONNECTION.region;
     readonly useHttps = IN_CLUSTER_CONNECTION.useHttps;
     readonly buckets = inClusterBuckets();
-    abstract readonly footprint: readonly Footprint[];
     /** The read/write identity every consumer gets; root credentials never leave the store's namespace. */
     protected abstract readonly serviceKeys: KeyPair;
     /** What a grant waits for: the server that creates the service identity. */

@@ -7,9 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { HelmSource, ServiceRelease } from "../../delivery";
 import { PlatformServiceArgs, requireTarget } from "../service";
-import type { Footprint } from "../footprint";
 import { platformNamespace } from "../namespace";
-import { Profile, Size, footprint, resources, size } from "../sizing";
+import { Profile, Size, resources, size } from "../sizing";
 import { IN_CLUSTER_STORE_INGRESS, InClusterObjectStore } from "./in-cluster";
 import type { KeyPair } from "./keys";
 import { IN_CLUSTER_STORE } from "./types";
@@ -87,7 +86,6 @@ export interface MinioObjectStoreArgs extends PlatformServiceArgs {
 
 export class MinioObjectStore extends InClusterObjectStore {
     readonly kind = "minio" as const;
-    readonly footprint: readonly Footprint[];
     readonly release: ServiceRelease;
     readonly releases: readonly ServiceRelease[];
     protected readonly serviceKeys: KeyPair;
@@ -131,7 +129,6 @@ export class MinioObjectStore extends InClusterObjectStore {
             { parent: this, dependsOn: [ns, rootSecret, serviceSecret] },
         );
         this.server = this.release;
-        this.footprint = [footprint("minio/server", [MINIO_SIZES[args.profile].server])];
         this.releases = [this.release];
         this.registerOutputs({ endpoint: this.endpoint });
     }

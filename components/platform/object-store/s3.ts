@@ -2,7 +2,6 @@
 // accounts assume through IRSA. No keys exist anywhere: consumers get a role annotation instead.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Footprint } from "../footprint";
 import { BucketNames, GrantArgs, ObjectStore, ObjectStoreGrant } from "./types";
 
 /** A Kubernetes service account allowed to assume the bucket role. */
@@ -71,7 +70,6 @@ export class S3ObjectStore extends pulumi.ComponentResource implements ObjectSto
     readonly region: string;
     readonly useHttps = true;
     readonly buckets: BucketNames;
-    readonly footprint: readonly Footprint[] = [];
     readonly roleArn: pulumi.Output<string>;
     private readonly accounts: readonly ServiceAccountRef[];
 

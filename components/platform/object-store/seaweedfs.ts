@@ -4,9 +4,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { Footprint } from "../footprint";
 import { PART_OF_LABEL, platformNamespace } from "../namespace";
-import { Profile, Size, footprint, resources, size } from "../sizing";
+import { Profile, Size, resources, size } from "../sizing";
 import { IN_CLUSTER_STORE_INGRESS, InClusterObjectStore } from "./in-cluster";
 import type { KeyPair } from "./keys";
 import { IN_CLUSTER_STORE } from "./types";
@@ -45,7 +44,6 @@ export interface SeaweedfsObjectStoreArgs {
 
 export class SeaweedfsObjectStore extends InClusterObjectStore {
     readonly kind = "seaweedfs" as const;
-    readonly footprint: readonly Footprint[];
     readonly statefulSet: k8s.apps.v1.StatefulSet;
     protected readonly serviceKeys: KeyPair;
     protected readonly server: pulumi.Resource;
@@ -160,7 +158,6 @@ export class SeaweedfsObjectStore extends InClusterObjectStore {
             { parent: this, dependsOn: [secret, service] },
         );
         this.server = this.statefulSet;
-        this.footprint = [footprint("seaweedfs/server", [sizes.server])];
         this.registerOutputs({ endpoint: this.endpoint });
     }
 }

@@ -5,7 +5,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ServiceRelease } from "../../delivery";
-import type { HasFootprint } from "../footprint";
 
 export const OBJECT_STORE_KINDS = ["minio", "seaweedfs", "s3", "gcs"] as const;
 export type ObjectStoreKind = (typeof OBJECT_STORE_KINDS)[number];
@@ -41,7 +40,7 @@ export interface ObjectStoreGrant {
     readonly serviceAccountAnnotations: pulumi.Output<Record<string, string>>;
 }
 
-export interface ObjectStore extends HasFootprint {
+export interface ObjectStore {
     readonly kind: ObjectStoreKind;
     /** True when the store runs in the platform cluster (KFP can then replace its bundled SeaweedFS). */
     readonly inCluster: boolean;
