@@ -13,6 +13,7 @@ import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { AGENT_NAME } from "./agent";
 import { workloadImage } from "./images";
 import { MCP_NAMESPACE } from "./mcp-tool";
+import { restrictedPodSecurity, restrictedContainerSecurity } from "./security";
 
 export const ANALYST_NAME = "aiops-analyst";
 export const ANALYST_PORT = DEFAULT_PORTS.analyst;
@@ -66,7 +67,7 @@ export function analystPodTemplate(args: AnalystPodArgs): k8sInput.core.v1.PodTe
             serviceAccountName: ANALYST_NAME,
             // The token is how it reads events (in-cluster API); the RBAC only allows reads.
             automountServiceAccountToken: true,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: restrictedPodSecurity(),
             containers: [
                 {
                     name: "analyst",
@@ -90,12 +91,7 @@ export function analystPodTemplate(args: AnalystPodArgs): k8sInput.core.v1.PodTe
                     livenessProbe: probe(20),
                     readinessProbe: probe(10),
                     resources: resources(ANALYST_SIZES[args.profile]),
-                    securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        runAsNonRoot: true,
-                        capabilities: { drop: ["ALL"] },
-                    },
+                    securityContext: restrictedContainerSecurity(),
                 },
             ],
         },

@@ -10,6 +10,7 @@ import { workloadImage } from "./images";
 import { handDown } from "../delivery";
 import { TRAINING_HINT_ENV } from "@aiops/contract";
 import { SERVING_MODEL_PATH } from "./training";
+import { restrictedPodSecurity, restrictedContainerSecurity } from "./security";
 
 /** workloads/detector at the pinned release; multi-arch, so the predictor carries no arch pin. */
 export const DETECTOR_IMAGE = workloadImage("detector");
@@ -91,13 +92,7 @@ export function detectorInferenceService(args: InferenceServiceArgs): Record<str
                 maxReplicas: sizes.maxReplicas,
                 scaleMetric: "cpu",
                 scaleTarget: 70,
-                securityContext: {
-                    runAsNonRoot: true,
-                    runAsUser: 65532,
-                    runAsGroup: 65532,
-                    fsGroup: 65532,
-                    seccompProfile: { type: "RuntimeDefault" },
-                },
+                securityContext: restrictedPodSecurity(65532, { fsGroup: true }),
                 containers: [
                     {
                         // The name is what makes KServe inject the storage-initializer for STORAGE_URI.
@@ -120,12 +115,7 @@ export function detectorInferenceService(args: InferenceServiceArgs): Record<str
                         livenessProbe: probe("/v2/health/live", 20),
                         readinessProbe: probe("/v2/health/ready", 10),
                         resources: resources(sizes.server),
-                        securityContext: {
-                            allowPrivilegeEscalation: false,
-                            readOnlyRootFilesystem: true,
-                            runAsNonRoot: true,
-                            capabilities: { drop: ["ALL"] },
-                        },
+                        securityContext: restrictedContainerSecurity(),
                     },
                 ],
             },

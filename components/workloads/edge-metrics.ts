@@ -17,6 +17,7 @@ import { DETECTOR_NAME, DETECTOR_NAMESPACE, DETECTOR_PORT } from "./detector";
 import { workloadImage } from "./images";
 import { MCP_NAMESPACE } from "./mcp-tool";
 import { DETECTOR_JOB } from "./alerts";
+import { restrictedPodSecurity, restrictedContainerSecurity } from "./security";
 
 /** Prometheus LTS release run in agent mode on the edge. */
 export const EDGE_PROMETHEUS_IMAGE = "quay.io/prometheus/prometheus:v3.5.0";
@@ -150,12 +151,7 @@ export class RemoteWriteGate extends pulumi.ComponentResource {
                         metadata: { labels },
                         spec: {
                             automountServiceAccountToken: false,
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: 65532,
-                                runAsGroup: 65532,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: restrictedPodSecurity(),
                             containers: [
                                 {
                                     name: "gate",
@@ -171,12 +167,7 @@ export class RemoteWriteGate extends pulumi.ComponentResource {
                                     livenessProbe: probe,
                                     readinessProbe: probe,
                                     resources: resources(s),
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        capabilities: { drop: ["ALL"] },
-                                    },
+                                    securityContext: restrictedContainerSecurity(),
                                 },
                             ],
                         },
@@ -294,13 +285,7 @@ export class EdgeMetricsAgent extends pulumi.ComponentResource {
                         metadata: { labels },
                         spec: {
                             serviceAccountName: "prometheus-agent",
-                            securityContext: {
-                                runAsNonRoot: true,
-                                runAsUser: 65534,
-                                runAsGroup: 65534,
-                                fsGroup: 65534,
-                                seccompProfile: { type: "RuntimeDefault" },
-                            },
+                            securityContext: restrictedPodSecurity(65534, { fsGroup: true }),
                             containers: [
                                 {
                                     name: "prometheus",
@@ -315,12 +300,7 @@ export class EdgeMetricsAgent extends pulumi.ComponentResource {
                                     livenessProbe: probe("/-/healthy"),
                                     readinessProbe: probe("/-/ready"),
                                     resources: resources(s.agent),
-                                    securityContext: {
-                                        allowPrivilegeEscalation: false,
-                                        readOnlyRootFilesystem: true,
-                                        runAsNonRoot: true,
-                                        capabilities: { drop: ["ALL"] },
-                                    },
+                                    securityContext: restrictedContainerSecurity(),
                                     volumeMounts: [
                                         { name: "config", mountPath: "/etc/prometheus" },
                                         { name: "remote-write", mountPath: "/etc/prometheus-remote-write", readOnly: true },

@@ -9,6 +9,7 @@ import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
 import { handDown } from "../delivery";
 import { TRAINING_HINT_ENV } from "@aiops/contract";
+import { restrictedPodSecurity, restrictedContainerSecurity } from "./security";
 
 /** workloads/mcp-tool at the pinned release. */
 export const MCP_TOOL_IMAGE = workloadImage("mcp-tool");
@@ -58,7 +59,7 @@ export function mcpPodTemplate(args: McpPodArgs): k8sInput.core.v1.PodTemplateSp
         metadata: { labels: args.labels },
         spec: {
             automountServiceAccountToken: false,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: restrictedPodSecurity(),
             containers: [
                 {
                     name: "mcp-tool",
@@ -75,12 +76,7 @@ export function mcpPodTemplate(args: McpPodArgs): k8sInput.core.v1.PodTemplateSp
                     // /readyz checks Prometheus and the detector, so a broken dependency takes the pod out of rotation.
                     readinessProbe: probe("/readyz", 10),
                     resources: resources(MCP_SIZES[args.profile].server),
-                    securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        runAsNonRoot: true,
-                        capabilities: { drop: ["ALL"] },
-                    },
+                    securityContext: restrictedContainerSecurity(),
                 },
             ],
         },

@@ -15,6 +15,7 @@ import type { ObjectStore } from "../platform/object-store/types";
 import { resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
 import { handDown } from "../delivery";
+import { restrictedPodSecurity, restrictedContainerSecurity } from "./security";
 
 export const MODEL_ROLLER_NAME = "anomaly-detector-roller";
 /** Every 5 minutes: a promotion on the control cluster reaches the edge predictor within ~5 min plus its rollout. */
@@ -102,13 +103,7 @@ export function modelRollerCronJobSpec(a: {
                         // `detector roll` GETs and PATCHes the InferenceService with the pod's own token.
                         automountServiceAccountToken: true,
                         restartPolicy: "Never",
-                        securityContext: {
-                            runAsNonRoot: true,
-                            runAsUser: 65532,
-                            runAsGroup: 65532,
-                            fsGroup: 65532,
-                            seccompProfile: { type: "RuntimeDefault" },
-                        },
+                        securityContext: restrictedPodSecurity(65532, { fsGroup: true }),
                         containers: [
                             {
                                 name: "roller",
@@ -117,12 +112,7 @@ export function modelRollerCronJobSpec(a: {
                                 command: ["node", "dist/cli.js", TRAINER_COMMANDS.roll],
                                 env: a.env,
                                 resources: resources(MODEL_ROLLER_SIZE),
-                                securityContext: {
-                                    allowPrivilegeEscalation: false,
-                                    readOnlyRootFilesystem: true,
-                                    runAsNonRoot: true,
-                                    capabilities: { drop: ["ALL"] },
-                                },
+                                securityContext: restrictedContainerSecurity(),
                             },
                         ],
                     },

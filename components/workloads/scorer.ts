@@ -12,6 +12,7 @@ import { Profile, Size, footprint, resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
 import { MCP_NAMESPACE } from "./mcp-tool";
 import { handDown } from "../delivery";
+import { restrictedPodSecurity, restrictedContainerSecurity } from "./security";
 
 export const SCORER_NAME = "aiops-scorer";
 export const SCORER_PORT = DEFAULT_PORTS.scorer;
@@ -47,7 +48,7 @@ export function scorerPodTemplate(args: ScorerPodArgs): k8sInput.core.v1.PodTemp
         metadata: { labels: args.labels },
         spec: {
             automountServiceAccountToken: false,
-            securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
+            securityContext: restrictedPodSecurity(),
             containers: [
                 {
                     name: "scorer",
@@ -67,12 +68,7 @@ export function scorerPodTemplate(args: ScorerPodArgs): k8sInput.core.v1.PodTemp
                     livenessProbe: probe("/healthz", 20),
                     readinessProbe: probe("/readyz", 10),
                     resources: resources(SCORER_SIZES[args.profile].server),
-                    securityContext: {
-                        allowPrivilegeEscalation: false,
-                        readOnlyRootFilesystem: true,
-                        runAsNonRoot: true,
-                        capabilities: { drop: ["ALL"] },
-                    },
+                    securityContext: restrictedContainerSecurity(),
                 },
             ],
         },

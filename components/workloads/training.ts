@@ -23,6 +23,7 @@ import type { ObjectStore } from "../platform/object-store/types";
 import { resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
 import { handDown } from "../delivery";
+import { restrictedContainerSecurity, restrictedPodSecurity } from "./security";
 
 export const TRAINING_NAMESPACE = "aiops-training";
 export const TRAINER_SERVICE_ACCOUNT = "aiops-trainer";
@@ -119,19 +120,8 @@ export function trainerEnv(a: TrainerEnvArgs): k8sInput.core.v1.EnvVar[] {
     return env;
 }
 
-const CONTAINER_SECURITY = {
-    allowPrivilegeEscalation: false,
-    readOnlyRootFilesystem: true,
-    runAsNonRoot: true,
-    capabilities: { drop: ["ALL"] },
-};
-const POD_SECURITY = {
-    runAsNonRoot: true,
-    runAsUser: 65532,
-    runAsGroup: 65532,
-    fsGroup: 65532,
-    seccompProfile: { type: "RuntimeDefault" },
-};
+const CONTAINER_SECURITY = restrictedContainerSecurity();
+const POD_SECURITY = restrictedPodSecurity(65532, { fsGroup: true });
 
 function labels(component: string): Record<string, string> {
     return { "app.kubernetes.io/name": TRAINER_SERVICE_ACCOUNT, "app.kubernetes.io/component": component, ...PART_OF_LABEL };
