@@ -4,7 +4,7 @@
  */
 import { createAnalyst } from "./analyst/app";
 import { AnalystConfigError, parseAnalystConfig } from "./analyst/config";
-import { exitAfterStdout } from "./exit";
+import { exitOnSignals } from "./exit";
 import { jsonLogger } from "./log";
 
 const SHUTDOWN_GRACE_MS = 20_000;
@@ -24,22 +24,7 @@ async function main(): Promise<void> {
     }
     const app = createAnalyst(config, { logger });
     const port = await app.listen();
-    let stopping = false;
-    const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.log("info", "shutting down", { signal });
-        setTimeout(() => {
-            logger.log("warn", "analyses did not finish in time; exiting");
-            exitAfterStdout(1);
-        }, SHUTDOWN_GRACE_MS).unref();
-        void app.close().then(() => {
-            logger.log("info", "stopped");
-            exitAfterStdout(0);
-        });
-    };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
+    exitOnSignals(logger, () => app.close(), { graceMs: SHUTDOWN_GRACE_MS, lateMessage: "analyses did not finish in time; exiting" });
     // Only now say "listening": a SIGTERM sent on that line (a test, an impatient supervisor) before the handlers
     // existed met the default disposition and killed the process without its clean shutdown.
     logger.log("info", "listening", {

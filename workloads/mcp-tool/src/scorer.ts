@@ -3,10 +3,13 @@
  * SCORE_INTERVAL_SECONDS, serves /metrics on PORT (9102) and stops cleanly on SIGTERM.
  */
 import { ConfigError } from "./config";
-import { exitAfterStdout } from "./exit";
+import { exitOnSignals } from "./exit";
 import { jsonLogger } from "./log";
 import { createScorerApp } from "./scoring/app";
 import { parseScorerConfig } from "./scoring/config";
+
+/** A round is bounded by its timeouts; never wait longer than Kubernetes' grace period. */
+const SHUTDOWN_GRACE_MS = 20_000;
 
 async function main(): Promise<void> {
     const logger = jsonLogger();
@@ -23,21 +26,10 @@ async function main(): Promise<void> {
     }
     const app = createScorerApp(config, { logger });
     const port = await app.start();
-    let stopping = false;
-    const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.log("info", "shutting down", { signal });
-        // A round is bounded by its timeouts; do not wait longer than Kubernetes' grace period.
-        const force = setTimeout(() => exitAfterStdout(1), 20_000);
-        force.unref();
-        void app.close().then(() => {
-            logger.log("info", "stopped");
-            process.exitCode = 0;
-        });
-    };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
+    exitOnSignals(logger, () => app.close(), {
+        graceMs: SHUTDOWN_GRACE_MS,
+        lateMessage: "the scoring round did not finish in time; exiting",
+    });
     // Only now say "listening": a SIGTERM sent on that line (a test, an impatient supervisor) before the handlers
     // existed met the default disposition and killed the process without its clean shutdown.
     logger.log("info", "scorer listening", {

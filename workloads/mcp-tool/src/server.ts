@@ -3,7 +3,7 @@
  */
 import { createApp } from "./app";
 import { ConfigError, parseConfig } from "./config";
-import { exitAfterStdout } from "./exit";
+import { exitAfterStdout, exitOnSignals } from "./exit";
 import { jsonLogger } from "./log";
 
 // Kubernetes waits terminationGracePeriodSeconds (30 s by default) after SIGTERM; finish well before.
@@ -26,23 +26,10 @@ async function main(): Promise<void> {
     const app = createApp(config, { logger });
     const port = await app.listen();
 
-    let stopping = false;
-    const stop = (signal: string): void => {
-        if (stopping) return;
-        stopping = true;
-        logger.log("info", "shutting down", { signal });
-        const force = setTimeout(() => {
-            logger.log("warn", "in-flight requests did not finish in time; exiting");
-            exitAfterStdout(1);
-        }, SHUTDOWN_GRACE_MS);
-        force.unref();
-        void app.close().then(() => {
-            logger.log("info", "stopped");
-            exitAfterStdout(0);
-        });
-    };
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    process.on("SIGINT", () => stop("SIGINT"));
+    exitOnSignals(logger, () => app.close(), {
+        graceMs: SHUTDOWN_GRACE_MS,
+        lateMessage: "in-flight requests did not finish in time; exiting",
+    });
     // Only now say "listening": a SIGTERM sent on that line (a test, an impatient supervisor) before the handlers
     // existed met the default disposition and killed the process without its clean shutdown.
     logger.log("info", "listening", {
