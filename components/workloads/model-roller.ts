@@ -16,6 +16,7 @@ import { resources, size } from "../platform/sizing";
 import { workloadImage } from "./images";
 import { handDown } from "../delivery";
 import { restrictedPodSecurity, restrictedContainerSecurity } from "./security";
+import { inferenceServiceRbac } from "./training";
 
 export const MODEL_ROLLER_NAME = "anomaly-detector-roller";
 /** Every 5 minutes: a promotion on the control cluster reaches the edge predictor within ~5 min plus its rollout. */
@@ -127,26 +128,14 @@ export function modelRollerRbac(inferenceService: { namespace: string; name: str
     role: k8sInput.rbac.v1.Role;
     binding: k8sInput.rbac.v1.RoleBinding;
 } {
-    const metadata = { name: MODEL_ROLLER_NAME, namespace: inferenceService.namespace, labels: labels("model-roller") };
-    return {
-        role: {
-            metadata,
-            // roll.ts: one GET (the current annotation) and, when it differs, one JSON merge patch.
-            rules: [
-                {
-                    apiGroups: ["serving.kserve.io"],
-                    resources: ["inferenceservices"],
-                    resourceNames: [inferenceService.name],
-                    verbs: ["get", "patch"],
-                },
-            ],
-        },
-        binding: {
-            metadata,
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: MODEL_ROLLER_NAME },
-            subjects: [{ kind: "ServiceAccount", name: MODEL_ROLLER_NAME, namespace: inferenceService.namespace }],
-        },
-    };
+    // roll.ts: one GET (the current annotation) and, when it differs, one JSON merge patch.
+    return inferenceServiceRbac({
+        name: MODEL_ROLLER_NAME,
+        labels: labels("model-roller"),
+        inferenceService,
+        verbs: ["get", "patch"],
+        subjects: [{ name: MODEL_ROLLER_NAME, namespace: inferenceService.namespace }],
+    });
 }
 
 /** Place it with the serving cluster's provider (hybrid: the edge), after the AnomalyDetector. */

@@ -290,32 +290,51 @@ export function registrationJob(args: { settings: TrainingSettings; kfpApiUrl: s
     };
 }
 
-/** Role and its binding: patch on exactly the one InferenceService, for the given accounts. Pure. */
-export function promotionRbac(
-    inferenceService: { namespace: string; name: string },
-    subjects: ReadonlyArray<{ namespace: string; name: string }>,
-): { role: k8sInput.rbac.v1.Role; binding: k8sInput.rbac.v1.RoleBinding } {
-    const name = `${TRAINER_SERVICE_ACCOUNT}-promote`;
-    const metadata = { name, namespace: inferenceService.namespace, labels: labels("promotion") };
+/**
+ * A Role on exactly one InferenceService with the given verbs, bound to the given accounts: the shape of both
+ * the trainer's promotion Role and the edge ModelRoller's. Pure.
+ */
+export function inferenceServiceRbac(args: {
+    readonly name: string;
+    readonly labels: Record<string, string>;
+    readonly inferenceService: { namespace: string; name: string };
+    readonly verbs: string[];
+    readonly subjects: ReadonlyArray<{ namespace: string; name: string }>;
+}): { role: k8sInput.rbac.v1.Role; binding: k8sInput.rbac.v1.RoleBinding } {
+    const metadata = { name: args.name, namespace: args.inferenceService.namespace, labels: args.labels };
     return {
         role: {
             metadata,
-            // training/kube.ts sends one JSON merge patch; it never reads, lists or creates anything.
             rules: [
                 {
                     apiGroups: ["serving.kserve.io"],
                     resources: ["inferenceservices"],
-                    resourceNames: [inferenceService.name],
-                    verbs: ["patch"],
+                    resourceNames: [args.inferenceService.name],
+                    verbs: args.verbs,
                 },
             ],
         },
         binding: {
             metadata,
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
-            subjects: subjects.map((s) => ({ kind: "ServiceAccount", name: s.name, namespace: s.namespace })),
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: args.name },
+            subjects: args.subjects.map((s) => ({ kind: "ServiceAccount", name: s.name, namespace: s.namespace })),
         },
     };
+}
+
+/** Role and its binding: patch on exactly the one InferenceService, for the given accounts. Pure. */
+export function promotionRbac(
+    inferenceService: { namespace: string; name: string },
+    subjects: ReadonlyArray<{ namespace: string; name: string }>,
+): { role: k8sInput.rbac.v1.Role; binding: k8sInput.rbac.v1.RoleBinding } {
+    // training/kube.ts sends one JSON merge patch; it never reads, lists or creates anything.
+    return inferenceServiceRbac({
+        name: `${TRAINER_SERVICE_ACCOUNT}-promote`,
+        labels: labels("promotion"),
+        inferenceService,
+        verbs: ["patch"],
+        subjects,
+    });
 }
 
 export interface DetectorTrainingArgs {
