@@ -237,18 +237,63 @@ function complete(tree: Tree): CompleteTree | undefined {
     return c ?? undefined;
 }
 
-export function scoreSamples(forest: Forest, x: Float32Array, nRows: number): Float64Array {
+/** `b` as 0 or 1, with no branch: which way a row goes down a tree is data, and a branch on it is mispredicted about half the time. */
+const bit = (b: boolean): number => (b as unknown as number) | 0;
+
+export function scoreSamples(forest: Forest, x32: Float32Array, nRows: number): Float64Array {
     const d = forest.nFeatures;
+    // sklearn compares float32 inputs; widened once to float64 (exactly), the loads below need no conversion.
+    const x = Float64Array.from(x32);
     const depths = new Float64Array(nRows);
     for (const tree of forest.trees) {
         const ct = complete(tree);
         if (ct !== undefined) {
             const { depth, feature, threshold, pathLength } = ct;
             const inner = (1 << depth) - 1;
-            for (let r = 0; r < nRows; r++) {
+            let r = 0;
+            // Eight rows walk the tree together: eight independent chains of loads keep the CPU busy while
+            // each waits on its own, which scores a 360-point window about four times faster than one row at a
+            // time (2.1 -> 0.5 ms for 100 trees here; bench/bench.ts). More rows spill registers.
+            for (; r + 8 <= nRows; r += 8) {
+                const b0 = r * d;
+                const b1 = b0 + d;
+                const b2 = b1 + d;
+                const b3 = b2 + d;
+                const b4 = b3 + d;
+                const b5 = b4 + d;
+                const b6 = b5 + d;
+                const b7 = b6 + d;
+                let s0 = 0;
+                let s1 = 0;
+                let s2 = 0;
+                let s3 = 0;
+                let s4 = 0;
+                let s5 = 0;
+                let s6 = 0;
+                let s7 = 0;
+                for (let level = 0; level < depth; level++) {
+                    s0 = 2 * s0 + 2 - bit(x[b0 + feature[s0]] <= threshold[s0]);
+                    s1 = 2 * s1 + 2 - bit(x[b1 + feature[s1]] <= threshold[s1]);
+                    s2 = 2 * s2 + 2 - bit(x[b2 + feature[s2]] <= threshold[s2]);
+                    s3 = 2 * s3 + 2 - bit(x[b3 + feature[s3]] <= threshold[s3]);
+                    s4 = 2 * s4 + 2 - bit(x[b4 + feature[s4]] <= threshold[s4]);
+                    s5 = 2 * s5 + 2 - bit(x[b5 + feature[s5]] <= threshold[s5]);
+                    s6 = 2 * s6 + 2 - bit(x[b6 + feature[s6]] <= threshold[s6]);
+                    s7 = 2 * s7 + 2 - bit(x[b7 + feature[s7]] <= threshold[s7]);
+                }
+                depths[r] += pathLength[s0 - inner];
+                depths[r + 1] += pathLength[s1 - inner];
+                depths[r + 2] += pathLength[s2 - inner];
+                depths[r + 3] += pathLength[s3 - inner];
+                depths[r + 4] += pathLength[s4 - inner];
+                depths[r + 5] += pathLength[s5 - inner];
+                depths[r + 6] += pathLength[s6 - inner];
+                depths[r + 7] += pathLength[s7 - inner];
+            }
+            for (; r < nRows; r++) {
                 const base = r * d;
                 let slot = 0;
-                for (let level = 0; level < depth; level++) slot = 2 * slot + (x[base + feature[slot]] <= threshold[slot] ? 1 : 2);
+                for (let level = 0; level < depth; level++) slot = 2 * slot + 2 - bit(x[base + feature[slot]] <= threshold[slot]);
                 depths[r] += pathLength[slot - inner];
             }
             continue;

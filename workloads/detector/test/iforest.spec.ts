@@ -199,6 +199,15 @@ describe("scoreSamples' complete-tree layout", () => {
         const probe = new Float32Array([...x.slice(0, 300), NaN, NaN, NaN, 0.5, NaN, 100]);
         const rows = probe.length / d;
         expect(Array.from(scoreSamples(forest, probe, rows))).to.deep.equal(walk(forest.trees, forest.maxSamplesUsed, probe, rows, d));
+        // Rows are walked eight at a time with the rest one by one: every count from 1 to 17, NaN rows first
+        // (inside a block of eight) and last (in the rest).
+        const nanFirst = new Float32Array([NaN, 0.5, NaN, ...x.slice(0, 16 * d), 100, NaN, NaN]);
+        for (let k = 1; k <= 17; k++) {
+            for (const input of [probe.slice(-k * d), nanFirst.slice(0, k * d)])
+                expect(Array.from(scoreSamples(forest, input, k)), `${k} rows`).to.deep.equal(
+                    walk(forest.trees, forest.maxSamplesUsed, input, k, d),
+                );
+        }
 
         // A chain 14 deep (deeper than any fitted tree): walked node by node, as before.
         // Make it a proper pre-order tree: each step's right child is a leaf, the left continues the chain.
