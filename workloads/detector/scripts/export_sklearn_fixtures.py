@@ -34,6 +34,9 @@ SCALE_FLOOR_SHARE = 0.02
 SPREAD_WINDOW = 6
 TREND_WINDOW = 24
 FLAT_EPSILON_SHARE = 1e-5
+# featureLookback("default") and MIN_OFFSET_ROWS in src/model.ts.
+LOOKBACK = BASELINE_WINDOW + SHIFT_WINDOW - 1
+MIN_OFFSET_ROWS = 100
 
 
 def nab_dir():
@@ -195,12 +198,16 @@ def agreement_fixture(nab):
         X = seed_features(df) if feature_set == "seed" else default_features(df["value"].to_numpy())
         forest = IsolationForest(n_estimators=100, contamination=contamination, random_state=42).fit(X)
         scores = forest.score_samples(X)
+        offset = forest.offset_
+        if feature_set != "seed" and len(scores) - LOOKBACK >= MIN_OFFSET_ROWS:
+            # src/model.ts offsetRows: the threshold from the rows whose features are fully formed.
+            offset = np.percentile(scores[LOOKBACK:], 100 * contamination)
         cases.append({
             "series": f"realAWSCloudwatch/{name}.csv",
             "featureSet": feature_set,
             "params": {"trees": 100, "maxSamples": 256, "contamination": contamination, "randomState": 42},
-            "offset": sig6(forest.offset_),
-            "flagged": int((forest.predict(X) == -1).sum()),
+            "offset": sig6(offset),
+            "flagged": int((scores - offset < 0).sum()),
             "scores": [sig6(s) for s in scores],
         })
     return {"generator": "scripts/export_sklearn_fixtures.py", "sklearn": sklearn.__version__, "cases": cases}

@@ -140,7 +140,14 @@ export function trainModel(data: Point[] | readonly Point[][], opts: TrainOption
     // sklearn scores every training row for offset_; above OFFSET_SAMPLE_ROWS rows (a week of 10-s samples from
     // many nodes) a seeded uniform sample of that many rows estimates the same percentile (standard error of a
     // 2% quantile from 32,768 rows: 0.08 percentage points) at a fraction of the cost.
-    const sample = total > OFFSET_SAMPLE_ROWS ? sampleRows(x, total, d, OFFSET_SAMPLE_ROWS, o.seed) : { x, rows: total };
+    const candidates = offsetRows(
+        perSeries.map((f) => f.columns[0].length),
+        o.featureSet,
+    );
+    const sample =
+        candidates === undefined && total <= OFFSET_SAMPLE_ROWS
+            ? { x, rows: total }
+            : sampleRows(x, candidates ?? allRows(total), d, Math.min(OFFSET_SAMPLE_ROWS, candidates?.length ?? total), o.seed);
     const trainingScores = scoreSamples(forest, sample.x, sample.rows);
     const offset = offsetFor(trainingScores, o.contamination);
     if (stats !== undefined) {
@@ -181,10 +188,48 @@ export const OFFSET_SAMPLE_ROWS = 32_768;
 export const DRIFT_SAMPLE_ROWS = 262_144;
 
 /** `count` rows drawn uniformly without replacement (seeded partial Fisher-Yates), as a new matrix. */
-function sampleRows(x: Float32Array, rows: number, d: number, count: number, seed: number): { x: Float32Array; rows: number } {
+/**
+ * Fewest fully formed rows the offset is taken from (at the default 2% contamination the cut then rests on
+ * two rows or more); with fewer it comes from every row, as sklearn's does.
+ */
+export const MIN_OFFSET_ROWS = 100;
+
+/**
+ * The training rows the offset (the flag threshold) is taken from, or undefined for every row.
+ * Serving scores only rows whose features are fully formed: a client sends lookbackPoints of history before
+ * the points it asks about. The first lookbackPoints rows of each training series are not: their trailing
+ * windows are half empty, they score unlike anything served, and with little history they are most of the
+ * rows (290 of the 360 per node that the bootstrap's first hour gives at 10 s), so the 2% cut fell among
+ * them and the first model flagged almost nothing (docs/detector-quality.md, third round). The forest still
+ * learns from every row. The seed set keeps sklearn's protocol (every row): it reproduces the published pipeline.
+ */
+export function offsetRows(seriesLengths: readonly number[], featureSet: FeatureSetName): Int32Array | undefined {
+    if (featureSet === "seed") return undefined;
+    const lookback = featureLookback(featureSet);
+    let full = 0;
+    for (const n of seriesLengths) full += Math.max(0, n - lookback);
+    if (full < MIN_OFFSET_ROWS) return undefined;
+    const rows = new Int32Array(full);
+    let first = 0;
+    let k = 0;
+    for (const n of seriesLengths) {
+        for (let i = lookback; i < n; i++) rows[k++] = first + i;
+        first += n;
+    }
+    return rows;
+}
+
+function allRows(total: number): Int32Array {
+    const rows = new Int32Array(total);
+    for (let i = 0; i < total; i++) rows[i] = i;
+    return rows;
+}
+
+/** `count` rows of `x` drawn without replacement from `candidates` (a seeded partial shuffle; all of them when count = length). */
+function sampleRows(x: Float32Array, candidates: Int32Array, d: number, count: number, seed: number): { x: Float32Array; rows: number } {
     const rng = new Random((seed ^ 0x5eed0ff5) >>> 0);
-    const pool = new Int32Array(rows);
-    for (let i = 0; i < rows; i++) pool[i] = i;
+    const pool = Int32Array.from(candidates);
+    const rows = pool.length;
     const out = new Float32Array(count * d);
     for (let i = 0; i < count; i++) {
         const k = i + rng.int(rows - i);

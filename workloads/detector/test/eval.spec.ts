@@ -45,7 +45,7 @@ describe("NAB realAWSCloudwatch evaluation", () => {
         expect(series.reduce((a, s) => a + s.windows.length, 0)).to.equal(30);
     });
 
-    // Issue 15's features: precision 0.327 -> 0.445 and FP outside 913 -> 755, at 27/30 windows instead of 28/30
+    // Issue 15: precision 0.327 -> 0.442 and FP outside 913 -> 754, at 27/30 windows instead of 28/30
     // (docs/detector-quality.md says which window and why).
     it("default detector: point precision >= 0.43, window recall >= 0.90, <= 1,000 FP outside windows", () => {
         const { total } = evaluateConfig(series, DEFAULT_CONFIG);

@@ -9,7 +9,9 @@ import {
     featureRows,
     loadModelFile,
     ModelFileError,
+    MIN_OFFSET_ROWS,
     OFFSET_SAMPLE_ROWS,
+    offsetRows,
     parseModelFile,
     scoreRows,
     type TrainingStats,
@@ -17,6 +19,7 @@ import {
     trainModel,
     type ModelFile,
 } from "../src/model";
+import { featureLookback } from "../src/features";
 import type { Point } from "../src/series";
 import { scoreInline } from "../src/scoring";
 
@@ -42,10 +45,12 @@ describe("trainModel", () => {
         expect(model.featureParams.scaleFloor).to.be.above(0);
     });
 
-    it("flags about the contamination share of the training points, including the spike", () => {
+    it("flags about the contamination share of the fully formed training rows, including the spike", () => {
         const scored = scoreSeries(model, points);
-        const flagged = scored.filter((p) => p.label === -1).length;
-        expect(flagged).to.be.within(18, 21); // 2% of 1000 (rows at the percentile stay normal)
+        // The offset comes from the 710 rows after the 290-point lookback: 2% of them (rows at the percentile
+        // stay normal); the warm-up rows before, with half-empty baselines, are not what serving scores.
+        const flagged = scored.slice(featureLookback("default")).filter((p) => p.label === -1).length;
+        expect(flagged).to.be.within(13, 15);
         expect(scored[500].label).to.equal(-1);
     });
 
@@ -269,4 +274,49 @@ describe("scoreInline (the server's path for small requests)", () => {
             }
         });
     }
+});
+
+describe("the offset is taken from fully formed rows", () => {
+    const lookback = featureLookback("default");
+
+    it("lists each series' rows after its lookback, in pooled row numbers", () => {
+        const rows = offsetRows([lookback + 200, 10, lookback + 100], "default");
+        const expected = [
+            ...Array.from({ length: 200 }, (_, i) => lookback + i),
+            ...Array.from({ length: 100 }, (_, i) => lookback + 200 + 10 + lookback + i),
+        ];
+        expect(Array.from(rows ?? [])).to.deep.equal(expected);
+    });
+
+    it("uses every row for the seed set (sklearn's protocol) and when fewer than MIN_OFFSET_ROWS are fully formed", () => {
+        expect(offsetRows([5000], "seed")).to.equal(undefined);
+        expect(offsetRows([lookback + MIN_OFFSET_ROWS - 1], "default")).to.equal(undefined);
+        expect(offsetRows([lookback + MIN_OFFSET_ROWS], "default")).to.have.length(MIN_OFFSET_ROWS);
+    });
+
+    // The bootstrap's first models: an hour or two of history per node, of which the first 290 rows (48 min at
+    // 10 s) are warm-up rows that score low. With the cut over every row it falls among them: the threshold is
+    // lower and a served level jump is flagged at fewer points.
+    it("a model trained on two hours of three nodes flags more of a served level jump than with the cut over every row", () => {
+        const node = (k: number, n: number, jumpFrom = Infinity): Point[] =>
+            Array.from({ length: n }, (_, i) => ({
+                timestamp: T0 + 10 * i,
+                value: 30 + 5 * k + 2 * Math.sin(i / 30) + (((i * 7919 + k * 104729) % 101) / 101 - 0.5) * 1.5 + (i >= jumpFrom ? 4 : 0),
+            }));
+        const history = [0, 1, 2].map((k) => node(k, 720));
+        const model = trainModel(history, { name: "bootstrap" });
+        // The same forest with sklearn's cut: the 2% percentile of every training row's score.
+        const everyRow = scoreRows(
+            model,
+            history.flatMap((s) => featureRows(model, s)),
+        ).scores;
+        const cutOverEveryRow = [...everyRow].sort((a, b) => a - b)[Math.floor(0.02 * (everyRow.length - 1))];
+        expect(model.offset).to.be.above(cutOverEveryRow + 0.02);
+        // Served: the lookback before a 60-point window whose last 20 points jumped by about two noise ranges.
+        const served = scoreSeries(model, node(0, 720 + lookback + 60, 720 + lookback + 40).slice(720)).slice(lookback);
+        const below = (points: typeof served, cut: number) => points.filter((p) => p.score < cut).length;
+        const jump = served.slice(40);
+        expect(below(jump, model.offset), "jump points flagged").to.be.at.least(below(jump, cutOverEveryRow) + 4);
+        expect(below(served.slice(0, 40), model.offset), "calm points flagged").to.be.at.most(2);
+    });
 });
