@@ -7,6 +7,7 @@
  * - a node is a leaf at depth ceil(log2(maxSamples)), with fewer than 2 rows, or when every feature is constant;
  * - path length = edges to the leaf + c(rows in the leaf); score_samples = -2^(-E[h] / c(maxSamples)).
  */
+import { KernelForest } from "./forest-kernel";
 import { Random } from "./random";
 
 /** One tree as flat arrays; node 0 is the root; leaves have left = right = -1. */
@@ -200,51 +201,87 @@ interface CompleteTree {
 
 const completed = new WeakMap<Tree, CompleteTree | null>();
 
+/** The tree's complete layout, cached per tree (the JavaScript walk's form); undefined when too deep. */
 function complete(tree: Tree): CompleteTree | undefined {
     let c = completed.get(tree);
     if (c === undefined) {
-        const depthOf = (node: number): number =>
-            tree.left[node] === -1 ? 0 : 1 + Math.max(depthOf(tree.left[node]), depthOf(tree.right[node]));
-        const depth = depthOf(0);
-        if (depth > COMPLETE_MAX_DEPTH) c = null;
-        else {
-            const inner = (1 << depth) - 1;
-            const t: CompleteTree = {
-                depth,
-                feature: new Int32Array(inner),
-                threshold: new Float64Array(inner),
-                pathLength: new Float64Array(1 << depth),
-            };
-            const place = (node: number, slot: number, level: number): void => {
-                if (tree.left[node] === -1) {
-                    // Every bottom slot under this slot: a contiguous run at its level, scaled to the bottom.
-                    const value = level + averagePathLength(tree.samples[node]);
-                    const span = 1 << (depth - level);
-                    const first = (slot - ((1 << level) - 1)) * span;
-                    t.pathLength.fill(value, first, first + span);
-                    return;
-                }
-                t.feature[slot] = tree.feature[node];
-                t.threshold[slot] = tree.threshold[node];
-                place(tree.left[node], 2 * slot + 1, level + 1);
-                place(tree.right[node], 2 * slot + 2, level + 1);
-            };
-            place(0, 0, 0);
-            c = t;
-        }
+        c = completeLayout(tree) ?? null;
         completed.set(tree, c);
     }
     return c ?? undefined;
 }
 
+function completeLayout(tree: Tree): CompleteTree | undefined {
+    const depthOf = (node: number): number =>
+        tree.left[node] === -1 ? 0 : 1 + Math.max(depthOf(tree.left[node]), depthOf(tree.right[node]));
+    const depth = depthOf(0);
+    if (depth > COMPLETE_MAX_DEPTH) return undefined;
+    const inner = (1 << depth) - 1;
+    const t: CompleteTree = {
+        depth,
+        feature: new Int32Array(inner),
+        threshold: new Float64Array(inner),
+        pathLength: new Float64Array(1 << depth),
+    };
+    const place = (node: number, slot: number, level: number): void => {
+        if (tree.left[node] === -1) {
+            // Every bottom slot under this slot: a contiguous run at its level, scaled to the bottom.
+            const value = level + averagePathLength(tree.samples[node]);
+            const span = 1 << (depth - level);
+            const first = (slot - ((1 << level) - 1)) * span;
+            t.pathLength.fill(value, first, first + span);
+            return;
+        }
+        t.feature[slot] = tree.feature[node];
+        t.threshold[slot] = tree.threshold[node];
+        place(tree.left[node], 2 * slot + 1, level + 1);
+        place(tree.right[node], 2 * slot + 2, level + 1);
+    };
+    place(0, 0, 0);
+    return t;
+}
+
+// The WebAssembly kernel per forest (keyed by its trees array, which a model keeps for its lifetime); null
+// when a tree is too deep for the complete layout or WebAssembly is unavailable.
+const kernels = new WeakMap<Tree[], KernelForest | null>();
+
+function kernelFor(forest: Forest): KernelForest | undefined {
+    let k = kernels.get(forest.trees);
+    if (k === undefined || (k !== null && k.nFeatures !== forest.nFeatures)) {
+        // Laid out once for the copy into the kernel's memory and not cached: the kernel holds the trees.
+        const layouts = forest.trees.map(completeLayout);
+        k = layouts.every((t) => t !== undefined) ? (KernelForest.create(layouts as CompleteTree[], forest.nFeatures) ?? null) : null;
+        kernels.set(forest.trees, k);
+    }
+    return k ?? undefined;
+}
+
+/** Which walk scores: the WebAssembly kernel when it can ("auto"), or the JavaScript one (tests compare them). */
+export type ScoringKernel = "auto" | "js";
+
 /** `b` as 0 or 1, with no branch: which way a row goes down a tree is data, and a branch on it is mispredicted about half the time. */
 const bit = (b: boolean): number => (b as unknown as number) | 0;
 
-export function scoreSamples(forest: Forest, x32: Float32Array, nRows: number): Float64Array {
+export function scoreSamples(forest: Forest, x32: Float32Array, nRows: number, kernel: ScoringKernel = "auto"): Float64Array {
+    const depths = new Float64Array(nRows);
+    const wasm = kernel === "auto" ? kernelFor(forest) : undefined;
+    if (wasm !== undefined) wasm.pathLengths(x32, nRows, depths);
+    else pathLengths(forest, x32, nRows, depths);
+    const denominator = forest.trees.length * averagePathLength(forest.maxSamplesUsed);
+    const scores = new Float64Array(nRows);
+    for (let r = 0; r < nRows; r++) {
+        // sklearn: with max_samples_ = 1 the denominator is 0 and the ratio is taken as 1.
+        const ratio = denominator === 0 ? 1 : depths[r] / denominator;
+        scores[r] = -Math.pow(2, -ratio);
+    }
+    return scores;
+}
+
+/** depths[r] += row r's path length in each tree, tree after tree: the JavaScript walk. */
+function pathLengths(forest: Forest, x32: Float32Array, nRows: number, depths: Float64Array): void {
     const d = forest.nFeatures;
     // sklearn compares float32 inputs; widened once to float64 (exactly), the loads below need no conversion.
     const x = Float64Array.from(x32);
-    const depths = new Float64Array(nRows);
     for (const tree of forest.trees) {
         const ct = complete(tree);
         if (ct !== undefined) {
@@ -310,14 +347,6 @@ export function scoreSamples(forest: Forest, x32: Float32Array, nRows: number): 
             depths[r] += edges + leafDepth[node];
         }
     }
-    const denominator = forest.trees.length * averagePathLength(forest.maxSamplesUsed);
-    const scores = new Float64Array(nRows);
-    for (let r = 0; r < nRows; r++) {
-        // sklearn: with max_samples_ = 1 the denominator is 0 and the ratio is taken as 1.
-        const ratio = denominator === 0 ? 1 : depths[r] / denominator;
-        scores[r] = -Math.pow(2, -ratio);
-    }
-    return scores;
 }
 
 export function percentile(values: ArrayLike<number>, q: number): number {

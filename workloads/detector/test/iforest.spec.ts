@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FEATURE_SETS } from "../src/features";
+import { CHUNK_ROWS, kernelModuleBytes } from "../src/forest-kernel";
 import { averagePathLength, fitForest, heightLimit, offsetFor, percentile, scoreSamples, toFloat32Matrix, type Tree } from "../src/iforest";
 import { MODEL_FORMAT, MODEL_VERSION, parseModelFile, scoreRows } from "../src/model";
 import { Random } from "../src/random";
@@ -203,10 +204,11 @@ describe("scoreSamples' complete-tree layout", () => {
         // (inside a block of eight) and last (in the rest).
         const nanFirst = new Float32Array([NaN, 0.5, NaN, ...x.slice(0, 16 * d), 100, NaN, NaN]);
         for (let k = 1; k <= 17; k++) {
-            for (const input of [probe.slice(-k * d), nanFirst.slice(0, k * d)])
-                expect(Array.from(scoreSamples(forest, input, k)), `${k} rows`).to.deep.equal(
-                    walk(forest.trees, forest.maxSamplesUsed, input, k, d),
-                );
+            for (const input of [probe.slice(-k * d), nanFirst.slice(0, k * d)]) {
+                const expected = walk(forest.trees, forest.maxSamplesUsed, input, k, d);
+                expect(Array.from(scoreSamples(forest, input, k)), `${k} rows, WebAssembly`).to.deep.equal(expected);
+                expect(Array.from(scoreSamples(forest, input, k, "js")), `${k} rows, JavaScript`).to.deep.equal(expected);
+            }
         }
 
         // A chain 14 deep (deeper than any fitted tree): walked node by node, as before.
@@ -234,5 +236,36 @@ describe("scoreSamples' complete-tree layout", () => {
         expect(Array.from(scoreSamples({ trees, maxSamplesUsed: 256, nFeatures: d }, probe, rows))).to.deep.equal(
             walk(trees, 256, probe, rows, d),
         );
+    });
+});
+
+// Node's WebAssembly global (the TypeScript lib settings here omit it), as far as this test reads it.
+declare const WebAssembly: {
+    validate(bytes: Uint8Array): boolean;
+    Module: { new (bytes: Uint8Array): object; exports(module: object): { name: string; kind: string }[] };
+};
+
+describe("scoreSamples' WebAssembly kernel (forest-kernel.ts)", () => {
+    it("is a valid module exporting walk and its memory", () => {
+        const bytes = kernelModuleBytes();
+        expect(WebAssembly.validate(bytes)).to.equal(true);
+        const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => `${e.kind}:${e.name}`);
+        expect(exports.sort()).to.deep.equal(["function:walk", "memory:memory"]);
+    });
+
+    it("scores bit-identically to the JavaScript walk across chunks, shallow and full trees, and other widths", () => {
+        const rng = new Random(11);
+        for (const [d, maxSamples, nRows] of [
+            [1, 8, 9],
+            [5, 256, 2 * CHUNK_ROWS + 37],
+            [7, 64, 300],
+        ] as const) {
+            const x = new Float32Array(nRows * d);
+            for (let i = 0; i < x.length; i++) x[i] = rng.next() < 0.03 ? 20 * rng.next() : rng.next();
+            x[3 * d] = NaN;
+            const forest = fitForest(x, nRows, d, { trees: 25, maxSamples, seed: d });
+            const js = scoreSamples(forest, x, nRows, "js");
+            expect(Array.from(scoreSamples(forest, x, nRows)), `d=${d}, ${nRows} rows`).to.deep.equal(Array.from(js));
+        }
     });
 });
