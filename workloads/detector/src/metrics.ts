@@ -91,27 +91,25 @@ export class DriftWindow {
     /** Adds feature rows (columns in the model's feature order); rows with a non-finite value are skipped. */
     add(rows: readonly (readonly number[])[]): void {
         const nf = this.dists.length;
-        for (const row of rows) {
-            if (row.length < nf) continue;
-            this.addRow((f) => row[f]);
-        }
+        for (const row of rows) if (row.length >= nf) this.addRow(row, 0);
     }
 
     /** Adds feature rows given flat and row-major with `width` columns (the scoring worker's format). */
     addFlat(flat: Float64Array, width: number): void {
         if (width < this.dists.length) return;
         const n = Math.floor(flat.length / width);
-        for (let r = 0; r < n; r++) this.addRow((f) => flat[r * width + f]);
+        for (let r = 0; r < n; r++) this.addRow(flat, r * width);
     }
 
-    private addRow(at: (feature: number) => number): void {
+    /** The row at values[offset ..]: a plain index, no closure per row (this runs for every scored point). */
+    private addRow(values: ArrayLike<number>, offset: number): void {
         const nf = this.dists.length;
-        for (let f = 0; f < nf; f++) if (!Number.isFinite(at(f))) return;
+        for (let f = 0; f < nf; f++) if (!Number.isFinite(values[offset + f])) return;
         const slot = this.next;
         const evict = this.filled === this.capacity;
         for (let f = 0; f < nf; f++) {
             if (evict) this.counts[f][this.ring[f][slot]]--;
-            const bin = binIndex(this.dists[f].edges, at(f));
+            const bin = binIndex(this.dists[f].edges, values[offset + f]);
             this.ring[f][slot] = bin;
             this.counts[f][bin]++;
         }
