@@ -267,5 +267,10 @@ describe("scoreSamples' WebAssembly kernel (forest-kernel.ts)", () => {
             const js = scoreSamples(forest, x, nRows, "js");
             expect(Array.from(scoreSamples(forest, x, nRows)), `d=${d}, ${nRows} rows`).to.deep.equal(Array.from(js));
         }
+        // Constant training data: every tree is a single leaf (depth 0, no internal slot).
+        const flat = fitForest(new Float32Array(40).fill(3), 20, 2, { trees: 5, maxSamples: 16, seed: 1 });
+        expect(flat.trees.every((t) => t.left.length === 1)).to.equal(true);
+        const probe = Float32Array.from([3, 3, 0, 100, NaN, 1]);
+        expect(Array.from(scoreSamples(flat, probe, 3))).to.deep.equal(Array.from(scoreSamples(flat, probe, 3, "js")));
     });
 });
