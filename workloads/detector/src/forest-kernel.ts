@@ -34,7 +34,8 @@ const PAGE = 65536;
 
 // --- a minimal WebAssembly binary encoder (only what `walk` needs) ---------------------------------------
 
-function uleb(n: number): number[] {
+/** Unsigned LEB128, as WebAssembly encodes sizes and indices. */
+export function uleb(n: number): number[] {
     const out: number[] = [];
     do {
         let byte = n & 0x7f;
@@ -45,7 +46,8 @@ function uleb(n: number): number[] {
     return out;
 }
 
-function sleb(n: number): number[] {
+/** Signed LEB128, as WebAssembly encodes i32.const. */
+export function sleb(n: number): number[] {
     const out: number[] = [];
     for (;;) {
         const byte = n & 0x7f;

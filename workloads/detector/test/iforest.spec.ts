@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { FEATURE_SETS } from "../src/features";
-import { CHUNK_ROWS, kernelModuleBytes } from "../src/forest-kernel";
+import { CHUNK_ROWS, KernelForest, kernelModuleBytes, sleb, uleb } from "../src/forest-kernel";
 import { averagePathLength, fitForest, heightLimit, offsetFor, percentile, scoreSamples, toFloat32Matrix, type Tree } from "../src/iforest";
 import { MODEL_FORMAT, MODEL_VERSION, parseModelFile, scoreRows } from "../src/model";
 import { Random } from "../src/random";
@@ -251,6 +251,22 @@ describe("scoreSamples' WebAssembly kernel (forest-kernel.ts)", () => {
         expect(WebAssembly.validate(bytes)).to.equal(true);
         const exports = WebAssembly.Module.exports(new WebAssembly.Module(bytes)).map((e) => `${e.kind}:${e.name}`);
         expect(exports.sort()).to.deep.equal(["function:walk", "memory:memory"]);
+    });
+
+    it("encodes LEB128 as the WebAssembly spec's examples, both signs and several bytes", () => {
+        expect(uleb(0)).to.deep.equal([0]);
+        expect(uleb(127)).to.deep.equal([0x7f]);
+        expect(uleb(624485)).to.deep.equal([0xe5, 0x8e, 0x26]);
+        expect(sleb(2)).to.deep.equal([0x02]);
+        expect(sleb(63)).to.deep.equal([0x3f]);
+        expect(sleb(64)).to.deep.equal([0xc0, 0x00]);
+        expect(sleb(-1)).to.deep.equal([0x7f]);
+        expect(sleb(-64)).to.deep.equal([0x40]);
+        expect(sleb(-123456)).to.deep.equal([0xc0, 0xbb, 0x78]);
+    });
+
+    it("is what scores on Node.js (WebAssembly is there): a kernel forest is built", () => {
+        expect(KernelForest.create([], 1)).to.be.instanceOf(KernelForest);
     });
 
     it("scores bit-identically to the JavaScript walk across chunks, shallow and full trees, and other widths", () => {

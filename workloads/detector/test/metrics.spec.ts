@@ -53,6 +53,26 @@ describe("detector metrics: drift window", () => {
         expect(w.psi()[0]).to.be.closeTo(0, 1e-12);
     });
 
+    it("adds flat row-major rows (wider than the model's features) exactly as row arrays, skipping non-finite rows", () => {
+        const two = [dist, { ...dist, name: "y" }];
+        const rows = [
+            [0.5, 2.5],
+            [1.5, NaN],
+            [3.5, 1.5],
+            [2.5, 0.5],
+        ];
+        const byRows = new DriftWindow(two, 8);
+        byRows.add(rows);
+        const flat = new DriftWindow(two, 8);
+        // Three columns: the window reads the first two of each row.
+        flat.addFlat(Float64Array.from(rows.flatMap((r) => [...r, 99])), 3);
+        expect(flat.size).to.equal(3);
+        expect(flat.psi()).to.deep.equal(byRows.psi());
+        // Narrower than the model's features: nothing is added.
+        flat.addFlat(Float64Array.from([0.5, 0.5]), 1);
+        expect(flat.size).to.equal(3);
+    });
+
     it("rejects distributions whose fractions do not fit the edges", () => {
         expect(() => new DriftWindow([{ name: "bad", edges: [1], fractions: [1] }])).to.throw(/feature 'bad'/);
         expect(() => new DriftWindow([dist], 0)).to.throw(/positive integer/);
