@@ -381,7 +381,12 @@ describe("alert analyst end to end (real Alertmanager -> analyst -> A2A peer -> 
     it("a burst of 1,000 alerts in 10 s through Alertmanager: no queued alert is lost, the overflow is counted as dropped", async () => {
         agentDelayMs = 50;
         const before = reports().length;
-        const sentBefore = await metric(analystUrl, "analyst_reports_sent_total");
+        // The analyst counts a report as sent once the webhook has answered, after the webhook saw it: the
+        // last report of the test before may not be counted yet. Wait until the counter matches the webhook.
+        const sentBefore = await waitFor("the earlier reports counted as sent", async () => {
+            const sent = await metric(analystUrl, "analyst_reports_sent_total");
+            return sent === before ? sent : undefined;
+        });
         const t0 = Date.now();
         for (let batch = 0; batch < 10; batch++) {
             await postToAlertmanager(
@@ -393,14 +398,24 @@ describe("alert analyst end to end (real Alertmanager -> analyst -> A2A peer -> 
         }
         expect(Date.now() - t0).to.be.below(11_500);
         // Alertmanager re-sends the whole group every group_interval, so dropped alerts get more chances;
-        // wait until the analyst has seen all 1,000 and has gone quiet.
+        // wait until the analyst has seen all 1,000 and has gone quiet. Quiet is read at the END of the 3 s as
+        // well as the start (a notification landing during the pause queues work the start did not see), and
+        // the webhook has received exactly the reports counted as sent (none between the webhook and the
+        // counter), so the counts read below are the final ones.
         await waitFor(
             "the analyst to go idle",
             async () => {
                 const depth = await metric(analystUrl, "analyst_queue_depth");
                 const sent = await metric(analystUrl, "analyst_reports_sent_total");
+                const received = await metric(analystUrl, "analyst_alerts_received_total");
                 await sleep(3_000);
-                return depth === 0 && sent === (await metric(analystUrl, "analyst_reports_sent_total")) ? true : undefined;
+                const quiet =
+                    depth === 0 &&
+                    (await metric(analystUrl, "analyst_queue_depth")) === 0 &&
+                    sent === (await metric(analystUrl, "analyst_reports_sent_total")) &&
+                    received === (await metric(analystUrl, "analyst_alerts_received_total")) &&
+                    reports().length === sent;
+                return quiet ? true : undefined;
             },
             120_000,
         );

@@ -103,11 +103,17 @@ describe("detector adversarial: requests", function () {
         expect(lying.status).to.equal(413);
     });
 
-    /** Polls /v2/health/live every 10 ms while `work` runs; the latencies of the probes answered meanwhile. */
-    async function probeWhile<T>(work: Promise<T>): Promise<{ result: T; latencies: number[] }> {
+    /**
+     * Polls /v2/health/live every 10 ms while `work` runs; the latencies of the probes answered meanwhile, and
+     * how long the work took (ms).
+     */
+    async function probeWhile<T>(work: Promise<T>): Promise<{ result: T; latencies: number[]; ms: number }> {
         let done = false;
+        const started = performance.now();
+        let ms = 0;
         const tracked = work.finally(() => {
             done = true;
+            ms = performance.now() - started;
         });
         const latencies: number[] = [];
         while (!done) {
@@ -117,28 +123,32 @@ describe("detector adversarial: requests", function () {
             if (!done) latencies.push(performance.now() - t0);
             await new Promise((r) => setTimeout(r, 10));
         }
-        return { result: await tracked, latencies };
+        return { result: await tracked, latencies, ms };
     }
 
     it("keeps /v2/health/live answering while a maximum request is scored (was: blocked for the whole scoring)", async () => {
         const body = bigBody(MAX_POINTS_PER_REQUEST);
-        const { result, latencies } = await probeWhile(post(run.base, "/v2/models/cpu/infer", body));
+        const { result, latencies, ms } = await probeWhile(post(run.base, "/v2/models/cpu/infer", body));
         expect(result.status, result.text.slice(0, 200)).to.equal(200);
         expect((result.json.outputs as Array<{ data: number[] }>)[0].data).to.have.length(MAX_POINTS_PER_REQUEST);
         // Probes kept being answered during the scoring, each quickly. The bench measures the 100 ms target
         // on a quiet machine; the bound here leaves room for a CI machine shared with other jobs, and is still
-        // far below the whole-request stall of inline scoring.
+        // far below the whole-request stall of inline scoring. It grows with the request's own time (a quarter
+        // of it) on a loaded machine, where everything slows: quiet, 28 ms probes in a 1.4 s request; under
+        // CPU load 237 ms in 5.6 s and, at nice 19, 920 to 5,429 ms, which failed a fixed 300 ms. Inline
+        // scoring still fails here: with the worker disabled only 2 probes (3 below) were answered meanwhile.
         expect(latencies.length).to.be.greaterThan(5);
-        expect(Math.max(...latencies)).to.be.lessThan(300);
+        expect(Math.max(...latencies), `probes during a ${Math.round(ms)} ms request`).to.be.lessThan(Math.max(300, ms / 4));
     });
 
     it("scores three maximum requests at once, all answered, live answering throughout", async () => {
         const body = bigBody(MAX_POINTS_PER_REQUEST);
         const all = Promise.all([0, 1, 2].map(() => post(run.base, "/v2/models/cpu/infer", body)));
-        const { result, latencies } = await probeWhile(all);
+        const { result, latencies, ms } = await probeWhile(all);
         for (const r of result) expect(r.status, r.text.slice(0, 200)).to.equal(200);
         expect(latencies.length).to.be.greaterThan(5);
-        expect(Math.max(...latencies)).to.be.lessThan(1000);
+        // As above: a fixed bound, or a quarter of the requests' time on a loaded machine.
+        expect(Math.max(...latencies), `probes during ${Math.round(ms)} ms of requests`).to.be.lessThan(Math.max(1000, ms / 4));
     });
 
     it("answers 503 with Retry-After when more large requests queue than the scorer takes", async () => {

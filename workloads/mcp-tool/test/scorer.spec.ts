@@ -267,9 +267,13 @@ describe("scorer round", () => {
         });
         const scorer = new Scorer(d);
         scorer.start(40);
-        await new Promise((r) => setTimeout(r, 300));
-        // rounds at 0, 40 and 80 ms; the third hangs in discovery, and no round starts while one runs
+        // Rounds at 0, 40 and 80 ms; the third hangs in discovery. Polled, not a fixed 300 ms sleep: a slow
+        // or loaded machine may not have started the third round by then. Then five more intervals: no
+        // round starts while one runs.
+        for (const deadline = Date.now() + 10_000; rounds < 3 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10));
         expect(rounds).to.equal(3);
+        await new Promise((r) => setTimeout(r, 200));
+        expect(rounds, "no round starts while one runs").to.equal(3);
         const stopped = scorer.stop();
         let done = false;
         void stopped.then(() => (done = true));
