@@ -155,7 +155,9 @@ export async function queryRangeChunked(
     for (let from = start; from <= end; from += span + step) {
         const to = Math.min(end, from + span);
         for (const s of await prometheus.queryRange(query, from, to, step)) {
-            const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)));
+            // Code-unit order, not localeCompare: any fixed order makes the key, and the ICU collator it would load
+            // costs ~3 MiB of RSS (docs/mcp-tool-memory.md).
+            const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
             const entry = bySeries.get(key) ?? { labels: s.labels, points: [] };
             entry.points.push(...s.points);
             bySeries.set(key, entry);
