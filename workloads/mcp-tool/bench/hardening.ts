@@ -48,7 +48,7 @@ export async function batchFigures(pid: number, port: number, instance: string):
 }
 
 /** The largest accepted Prometheus answer, on a separate server child pointed at a fake Prometheus. */
-export async function largestAnswerFigures(nodeFlags: string[], detectorUrl: string): Promise<string[]> {
+export async function largestAnswerFigures(nodeFlags: string[], imageEnv: Record<string, string>, detectorUrl: string): Promise<string[]> {
     const prom: Server = createServer((req, res) => {
         let text = "";
         req.on("data", (d: Buffer) => (text += d.toString()));
@@ -81,7 +81,14 @@ app.listen().then((port) => process.stderr.write("LISTENING " + port + "\\n"));`
         ],
         {
             cwd: join(__dirname, ".."),
-            env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", PROMETHEUS_URL: promUrl, INFERENCE_SERVICE_URL: detectorUrl },
+            env: {
+                ...imageEnv,
+                PATH: process.env.PATH,
+                PORT: "0",
+                HOST: "127.0.0.1",
+                PROMETHEUS_URL: promUrl,
+                INFERENCE_SERVICE_URL: detectorUrl,
+            },
             stdio: ["ignore", "ignore", "pipe"],
         },
     );

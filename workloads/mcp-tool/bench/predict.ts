@@ -12,6 +12,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { checkPrometheusTools } from "../test/support/prometheus";
+import { imageStart } from "../test/support/image";
 import { startStack, Stack } from "../test/support/stack";
 import { batchFigures, largestAnswerFigures } from "./hardening";
 
@@ -20,10 +21,12 @@ const WARMUP = 10;
 const TARGET_P50_MS = 100;
 const TARGET_RSS_MIB = 100;
 const TARGET_RSS_500_MIB = 80;
-// The Dockerfile's node flags, so the benchmark measures what the container runs (BENCH_NODE_FLAGS overrides).
-const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? "--max-semi-space-size=1 --max-old-space-size=96 --liftoff-only")
-    .split(" ")
-    .filter((f) => f !== "");
+// The Dockerfile's node flags and ENV (read from it), so the benchmark measures what the container runs;
+// BENCH_NODE_FLAGS overrides the flags.
+const IMAGE = imageStart();
+const NODE_FLAGS = process.env.BENCH_NODE_FLAGS?.split(" ").filter((f) => f !== "") ?? IMAGE.nodeFlags;
+/** The image's ENV but PORT (the bench listens on an ephemeral one). */
+export const IMAGE_ENV: Record<string, string> = Object.fromEntries(Object.entries(IMAGE.env).filter(([k]) => k !== "PORT"));
 
 // The child runs the real compiled app; only the clock is fixed (to the end of the backfilled data), as in the tests.
 const CHILD = `
@@ -38,6 +41,7 @@ function startServer(stack: Stack): Promise<{ child: ChildProcess; port: number 
     const child = spawn(process.execPath, [...NODE_FLAGS, "-e", CHILD], {
         cwd: join(__dirname, ".."),
         env: {
+            ...IMAGE_ENV,
             PATH: process.env.PATH,
             PORT: "0",
             HOST: "127.0.0.1",
@@ -118,7 +122,7 @@ async function main(): Promise<void> {
         const line = (name: string, r: { p50: number; p99: number; mean: number; max: number }, n: number) =>
             `${name.padEnd(52)} n=${String(n).padStart(3)}  p50 ${ms(r.p50).padStart(9)}  p99 ${ms(r.p99).padStart(9)}  mean ${ms(r.mean).padStart(9)}  max ${ms(r.max).padStart(9)}`;
         console.log(
-            `mcp-tool benchmark (Node ${process.version}, server flags '${NODE_FLAGS.join(" ")}', ${WARMUP} warm-up calls each; ` +
+            `mcp-tool benchmark (Node ${process.version}, server flags '${NODE_FLAGS.join(" ")}', image env ${JSON.stringify(IMAGE_ENV)}, ${WARMUP} warm-up calls each; ` +
                 `stack setup ${JSON.stringify(stack.timings)} ms)`,
         );
         console.log(line("predict_anomalies 1 h @10 s (361 points), cpu", oneHour, CALLS));
@@ -138,7 +142,7 @@ async function main(): Promise<void> {
             `after 500 tool calls: RSS ${rss500.toFixed(1)} MiB, peak (VmHWM) ${hwm500.toFixed(1)} MiB (target <= ${TARGET_RSS_500_MIB} MiB: ${hwm500 <= TARGET_RSS_500_MIB ? "met" : "MISSED"})`,
         );
         for (const l of await batchFigures(pid, server.port, "10.0.0.11")) console.log(l);
-        for (const l of await largestAnswerFigures(NODE_FLAGS, stack.detectorUrl)) console.log(l);
+        for (const l of await largestAnswerFigures(NODE_FLAGS, IMAGE_ENV, stack.detectorUrl)) console.log(l);
         console.log(
             `targets: p50 (1 h) < ${TARGET_P50_MS} ms: ${oneHour.p50 < TARGET_P50_MS ? "met" : "MISSED"}; ` +
                 `peak RSS (1 h calls) < ${TARGET_RSS_MIB} MiB: ${hwmOneHour < TARGET_RSS_MIB ? "met" : "MISSED"}; ` +

@@ -155,6 +155,11 @@ export function pointOut(p: ScoredPoint): PointOut {
     return { timestamp: isoSeconds(p.timestamp), value: round(p.value, 4), score: round(p.score, 5) };
 }
 
+/** A point of query_prometheus_and_predict's series: pointOut plus the label, built in one object. */
+export function seriesPointOut(p: ScoredPoint): PointOut & { readonly label: number } {
+    return { timestamp: isoSeconds(p.timestamp), value: round(p.value, 4), score: round(p.score, 5), label: p.label };
+}
+
 function periodOut(p: Period): PeriodOut {
     return {
         start: isoSeconds(p.start),

@@ -1,6 +1,8 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
+import type { jsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/types.js";
 import { Config, hostnameOf, originOf } from "./config";
 import { DetectorClient } from "./detector";
 import { GlobalPointBudget, Limiter, MAX_BATCH_MESSAGES, PointBudget } from "./limits";
@@ -45,6 +47,16 @@ export interface App {
     /** Stops accepting connections and waits for in-flight requests, closing idle keep-alive sockets. */
     close(): Promise<void>;
 }
+
+/**
+ * The SDK's Server builds a new Ajv instance (with ajv-formats) in its constructor unless given a validator, and
+ * this server builds one Server per request: that was ~95 KiB of garbage and ~1 ms per call (docs/mcp-tool-memory.md),
+ * for a validator only elicitation uses, which these tools never do. One Ajv, built on first use, serves all.
+ */
+let sharedAjv: AjvJsonSchemaValidator | undefined;
+export const sharedJsonSchemaValidator: jsonSchemaValidator = {
+    getValidator: (schema) => (sharedAjv ??= new AjvJsonSchemaValidator()).getValidator(schema),
+};
 
 /** Whether a `Host` header names one of the allowed hosts (port ignored, as the SDK's middleware does). */
 export function isAllowedHost(hostHeader: string | undefined, allowed: readonly string[]): boolean {
@@ -141,7 +153,7 @@ export function createApp(config: Config, opts: AppOptions = {}): App {
         }
         // Per-request server and transport: the SDK's stateless pattern, no state shared between calls but the
         // limiter; the point budget bounds what this one POST returns.
-        const mcp = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION });
+        const mcp = new McpServer({ name: SERVER_NAME, version: SERVER_VERSION }, { jsonSchemaValidator: sharedJsonSchemaValidator });
         const budget = new PointBudget(undefined, pointsInFlight);
         registerTools(mcp, { ...ctx, budget });
         const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -151,14 +151,17 @@ export async function queryRangeChunked(
     maxPoints = PROMETHEUS_MAX_POINTS,
 ): Promise<RangeSeries[]> {
     const span = (maxPoints - 1) * step;
-    const bySeries = new Map<string, { labels: Readonly<Record<string, string>>; points: Array<readonly [number, number]> }>();
+    const bySeries = new Map<string, { labels: Readonly<Record<string, string>>; points: ReadonlyArray<readonly [number, number]> }>();
     for (let from = start; from <= end; from += span + step) {
         const to = Math.min(end, from + span);
         for (const s of await prometheus.queryRange(query, from, to, step)) {
-            const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)));
-            const entry = bySeries.get(key) ?? { labels: s.labels, points: [] };
-            entry.points.push(...s.points);
-            bySeries.set(key, entry);
+            // Code-unit order, not localeCompare: any fixed order makes the key, and the ICU collator it would load
+            // costs ~3 MiB of RSS (docs/mcp-tool-memory.md).
+            const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+            const entry = bySeries.get(key);
+            // One chunk (any window up to 11,000 points) is used as is; only later chunks are joined to it.
+            if (entry === undefined) bySeries.set(key, { labels: s.labels, points: s.points });
+            else entry.points = entry.points.concat(s.points);
         }
     }
     return [...bySeries.values()];

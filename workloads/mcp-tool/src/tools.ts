@@ -1,7 +1,8 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { analyse, AnalysisDeps, pointOut } from "./analysis";
+import { object as miniObject } from "zod/v4-mini";
+import { analyse, AnalysisDeps, seriesPointOut } from "./analysis";
 import { DependencyError, ToolError } from "./errors";
 import { describeInstance, listInstances } from "./instances";
 import { Limiter, PointBudget } from "./limits";
@@ -81,6 +82,18 @@ const instancesShape = {
     ),
 };
 
+/**
+ * The tools' input and output schemas as objects, built once: given raw shapes, the SDK wraps each in a new
+ * zod/v4-mini object on every registerTool, and this server registers the tools on a new McpServer per request.
+ * The wrapping is the SDK's own (objectFromShape), so tools/list and validation are unchanged.
+ */
+const predictInput = miniObject({ instance_ip: instanceArg.optional(), hours: hoursArg("hours"), metric: metricArg });
+const queryInput = miniObject({ instance_ip: instanceArg, time_range_hours: hoursArg("time_range_hours"), metric: metricArg });
+const noInput = miniObject({});
+const analysisOutput = miniObject(analysisShape);
+const seriesOutput = miniObject(seriesShape);
+const instancesOutput = miniObject(instancesShape);
+
 /** Registers predict_anomalies, query_prometheus_and_predict and list_instances (the seed's tool names). */
 export function registerTools(server: McpServer, ctx: ToolContext): void {
     server.registerTool(
@@ -92,8 +105,8 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
                 "(node-exporter data), scores every point with the Isolation Forest detector and returns how many points " +
                 "are anomalous, their percentage and the contiguous anomalous periods with their peak. Use it to answer " +
                 "'are there anomalies in CPU/memory/disk/network on node X?'. Call list_instances first if you do not know the instance.",
-            inputSchema: { instance_ip: instanceArg.optional(), hours: hoursArg("hours"), metric: metricArg },
-            outputSchema: analysisShape,
+            inputSchema: predictInput,
+            outputSchema: analysisOutput,
             annotations: { readOnlyHint: true, openWorldHint: false },
         },
         (args) =>
@@ -112,15 +125,15 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
                 "Same analysis as predict_anomalies, but also returns the full per-point series (timestamp, value, " +
                 "detector score, label) so you can reason over the raw data, e.g. compare values before and after an " +
                 "anomalous period. Prefer predict_anomalies for a quick answer; windows over a few hours return thousands of points.",
-            inputSchema: { instance_ip: instanceArg, time_range_hours: hoursArg("time_range_hours"), metric: metricArg },
-            outputSchema: seriesShape,
+            inputSchema: queryInput,
+            outputSchema: seriesOutput,
             annotations: { readOnlyHint: true, openWorldHint: false },
         },
         (args) =>
             run(ctx, "query_prometheus_and_predict", async () => {
                 const a = await analyse(ctx, { instance: args.instance_ip, hours: args.time_range_hours, metric: args.metric });
                 ctx.budget?.charge(a.series.length + a.result.anomalies.length);
-                const series = a.series.map((p) => ({ ...pointOut(p), label: p.label }));
+                const series = a.series.map(seriesPointOut);
                 return {
                     text: `${a.summary} The structured result includes all ${series.length} scored points.`,
                     structured: { ...a.result, series },
@@ -135,8 +148,8 @@ export function registerTools(server: McpServer, ctx: ToolContext): void {
             description:
                 "List the node-exporter instances Prometheus has seen in the last hour, with node name, CPU architecture " +
                 "and scrape health where known. Use it to find the instance_ip for the other tools ('which nodes can I check?').",
-            inputSchema: {},
-            outputSchema: instancesShape,
+            inputSchema: noInput,
+            outputSchema: instancesOutput,
             annotations: { readOnlyHint: true, openWorldHint: false },
         },
         () =>

@@ -15,9 +15,10 @@ import { MAX_BATCH_MESSAGES, MAX_CONCURRENT_TOOL_CALLS, MAX_POINTS_PER_POST } fr
 import { silentLogger } from "../src/log";
 import { PROMETHEUS_MAX_POINTS, PROMETHEUS_MAX_RESPONSE_BYTES, PROMETHEUS_MAX_SERIES } from "../src/prometheus";
 import { MCP_HEADERS, rawRequest } from "./support/http";
+import { imageStart } from "./support/image";
 
-// The Dockerfile's ENTRYPOINT flags.
-const NODE_FLAGS = ["--max-semi-space-size=1", "--max-old-space-size=96", "--liftoff-only"];
+// The Dockerfile's ENTRYPOINT flags and ENV (read from it).
+const IMAGE = imageStart();
 const NOW_MS = Date.UTC(2026, 0, 15, 12, 0, 0);
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
@@ -531,9 +532,16 @@ const { parseConfig } = require("./dist/config");
 const app = createApp(parseConfig(process.env), { now: () => ${NOW_MS}, logger: { log() {} } });
 app.listen().then((port) => process.stderr.write("LISTENING " + port + "\\n"));
 `;
-        child = spawn(process.execPath, [...NODE_FLAGS, "-e", CHILD], {
+        child = spawn(process.execPath, [...IMAGE.nodeFlags, "-e", CHILD], {
             cwd: root,
-            env: { PATH: process.env.PATH, PORT: "0", HOST: "127.0.0.1", PROMETHEUS_URL: prom.url, INFERENCE_SERVICE_URL: det.url },
+            env: {
+                ...IMAGE.env,
+                PATH: process.env.PATH,
+                PORT: "0",
+                HOST: "127.0.0.1",
+                PROMETHEUS_URL: prom.url,
+                INFERENCE_SERVICE_URL: det.url,
+            },
             stdio: ["ignore", "ignore", "pipe"],
         });
         exited = new Promise((r) => child?.once("exit", (code) => r(code)));

@@ -161,6 +161,32 @@ describe("mcp-tool dependency clients", () => {
         expect(await fetchWithin("detector", new URL(declared.url), {}, 2000, 8192)).to.deep.equal({ status: 200, body: "y".repeat(8192) });
     });
 
+    it("names a connection dropped mid-body as unreachable and a body that stalls as a timeout, never a hang", async () => {
+        // fetchWithin reads bodies with node:http (docs/mcp-tool-memory.md); both ends of a body must settle the call.
+        const dropping = createServer((_req, res) => {
+            res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
+            res.write("{", () => res.socket?.destroy());
+        });
+        const stalling = createServer((_req, res) => {
+            res.writeHead(200, { "content-type": "application/json" });
+            res.write("{");
+        });
+        for (const s of [dropping, stalling]) {
+            await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+            servers.push(s);
+        }
+        const url = (s: Server, path: string) => new URL(`http://127.0.0.1:${(s.address() as { port: number }).port}${path}`);
+        const dropped = await rejection(fetchWithin("detector", url(dropping, "/v2/health/ready"), {}, 2000));
+        expect(dropped.kind).to.equal("unreachable");
+        expect(dropped.message).to.match(/^the detector at http:\/\/127\.0\.0\.1:\d+\/v2\/health\/ready is unreachable \(ECONNRESET\)$/);
+        const t0 = Date.now();
+        const stalled = await rejection(fetchWithin("prometheus", url(stalling, "/api/v1/query"), {}, 300));
+        expect(stalled.kind).to.equal("timeout");
+        expect(stalled.message).to.match(/^Prometheus at http:\/\/127\.0\.0\.1:\d+\/api\/v1\/query did not answer within 300 ms$/);
+        expect(Date.now() - t0).to.be.below(2000);
+        stalling.closeAllConnections();
+    });
+
     it("refuses a query_range answer whose series have no values array instead of failing inside the tool", async () => {
         const stub = await cannedServer(
             200,
