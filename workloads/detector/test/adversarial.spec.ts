@@ -8,51 +8,23 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { NO_MODEL_YET } from "@aiops/contract";
-import { Writable } from "node:stream";
 import { LARGE_BODY_CHARS, MAX_JSON_DEPTH } from "../src/body";
 import { scoreSeries } from "../src/model";
 import { DROPPED_DEFAULT_METRICS } from "../src/metrics";
 import { MAX_POINTS_PER_REQUEST } from "../src/oip";
 import { INLINE_MAX_POINTS, MAX_QUEUED_LARGE_REQUESTS, ScoringPool } from "../src/scoring";
-import { buildServer, DetectorServer, ServerOptions } from "../src/server";
-import { cpuSeries, freePort, inferBody, removeDir, smallModel, tempDir, writeModel } from "./server-helpers";
-
-interface Running {
-    server: DetectorServer;
-    base: string;
-    logs: Array<Record<string, unknown>>;
-}
-
-async function start(opts: Omit<ServerOptions, "logger">): Promise<Running> {
-    const logs: Array<Record<string, unknown>> = [];
-    const stream = new Writable({
-        write(chunk: Buffer, _enc, done) {
-            for (const line of chunk.toString().split("\n")) if (line.trim() !== "") logs.push(JSON.parse(line) as Record<string, unknown>);
-            done();
-        },
-    });
-    const server = buildServer({ defaultMetrics: false, ...opts, logger: { level: "info", stream } });
-    await server.app.listen({ port: 0, host: "127.0.0.1" });
-    const address = server.app.server.address();
-    if (address === null || typeof address === "string") throw new Error("server has no TCP address");
-    return { server, base: `http://127.0.0.1:${address.port}`, logs };
-}
-
-async function call(
-    base: string,
-    path: string,
-    init: RequestInit = {},
-): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
-    const res = await fetch(base + path, init);
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-        json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-        // /metrics is text
-    }
-    return { status: res.status, json, text };
-}
+import {
+    call,
+    cpuSeries,
+    freePort,
+    inferBody,
+    removeDir,
+    smallModel,
+    startServer as start,
+    tempDir,
+    writeModel,
+    type Running,
+} from "./server-helpers";
 
 function post(base: string, path: string, body: unknown, contentType = "application/json") {
     return call(base, path, {

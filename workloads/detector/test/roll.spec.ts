@@ -13,7 +13,7 @@ import { MANIFEST_FORMAT, setVersion } from "../src/training/manifest";
 import { PLACEHOLDER_TEXT } from "../src/training/promote";
 import { createS3Store, type ModelStore } from "../src/training/store";
 import { removeDir, tempDir } from "./server-helpers";
-import { requireTools, startKubeStandIn, startS3, type KubeStandIn, type Peer } from "./support/peers";
+import { requireTools, startKubeStandIn, startS3, type KubeStandIn, type Peer, useMotoCredentials } from "./support/peers";
 
 const TOKEN = "roller-sa-token";
 const ISVC = "aiops-serving/anomaly-detector";
@@ -39,18 +39,12 @@ describe("detector roll (the edge's model roller) against S3 and a Kubernetes AP
     let s3: Peer;
     let kube: KubeStandIn;
     let store: ModelStore;
-    const saved: Record<string, string | undefined> = {};
+    let restoreEnv: (() => void) | undefined;
 
     before(async function () {
         requireTools(this, ["moto_server", "openssl"], "install PyPI moto[server] (see .ci/run PIP_PACKAGES) and openssl");
         dir = tempDir("roll-");
-        for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_PROFILE"])
-            saved[k] = process.env[k];
-        process.env.AWS_ACCESS_KEY_ID = "test-key";
-        process.env.AWS_SECRET_ACCESS_KEY = "test-secret";
-        delete process.env.AWS_ROLE_ARN;
-        delete process.env.AWS_WEB_IDENTITY_TOKEN_FILE;
-        delete process.env.AWS_PROFILE;
+        restoreEnv = useMotoCredentials();
         s3 = await startS3(["models"]);
         // The roller's Role: get and patch on the one InferenceService; "aiops-serving/patch-only" lacks get.
         kube = await startKubeStandIn(
@@ -75,10 +69,7 @@ describe("detector roll (the edge's model roller) against S3 and a Kubernetes AP
 
     after(async () => {
         await Promise.all([s3?.stop(), kube?.stop()]);
-        for (const [k, v] of Object.entries(saved)) {
-            if (v === undefined) delete process.env[k];
-            else process.env[k] = v;
-        }
+        restoreEnv?.();
         if (dir) removeDir(dir);
     });
 

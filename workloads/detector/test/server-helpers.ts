@@ -1,10 +1,12 @@
-/** Shared by the server, CLI, registry and metrics specs: deterministic data and a small trained model. */
+/** Shared by the server, adversarial, CLI, registry and metrics specs: deterministic data and a small trained model. */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
+import { Writable } from "node:stream";
 import { join } from "node:path";
 import { ModelFile, trainModel } from "../src/model";
 import { Random } from "../src/random";
+import { buildServer, DetectorServer, ServerOptions } from "../src/server";
 import type { Point } from "../src/series";
 
 /** A seeded uniform [0, 1) source (the forest's own PRNG), so every run sees the same series. */
@@ -67,4 +69,43 @@ export function freePort(): Promise<number> {
             srv.close(() => resolve(port));
         });
     });
+}
+
+/** A listening server on 127.0.0.1 with a random port, and the JSON log lines it wrote. */
+export interface Running {
+    server: DetectorServer;
+    base: string;
+    logs: Array<Record<string, unknown>>;
+}
+
+export async function startServer(opts: Omit<ServerOptions, "logger">): Promise<Running> {
+    const logs: Array<Record<string, unknown>> = [];
+    const stream = new Writable({
+        write(chunk: Buffer, _enc, done) {
+            for (const line of chunk.toString().split("\n")) if (line.trim() !== "") logs.push(JSON.parse(line) as Record<string, unknown>);
+            done();
+        },
+    });
+    // Node's default metrics off unless a test asks for them.
+    const server = buildServer({ defaultMetrics: false, ...opts, logger: { level: "info", stream } });
+    await server.app.listen({ port: 0, host: "127.0.0.1" });
+    const address = server.app.server.address();
+    if (address === null || typeof address === "string") throw new Error("server has no TCP address");
+    return { server, base: `http://127.0.0.1:${address.port}`, logs };
+}
+
+export async function call(
+    base: string,
+    path: string,
+    init: RequestInit = {},
+): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
+    const res = await fetch(base + path, init);
+    const text = await res.text();
+    let json: Record<string, unknown> = {};
+    try {
+        json = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+        // /metrics is text; callers use `text`.
+    }
+    return { status: res.status, json, text };
 }

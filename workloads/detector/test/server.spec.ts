@@ -1,48 +1,19 @@
 import { expect } from "chai";
 import { connect } from "node:net";
-import { Writable } from "node:stream";
 import { join } from "node:path";
 import { scoreSeries } from "../src/model";
-import { buildServer, DetectorServer, ServerOptions } from "../src/server";
-import { cpuSeries, inferBody, removeDir, smallModel, tempDir, writeModel } from "./server-helpers";
-
-/** A listening server on 127.0.0.1 with a random port, and the JSON log lines it wrote. */
-interface Running {
-    server: DetectorServer;
-    base: string;
-    logs: Array<Record<string, unknown>>;
-}
-
-async function start(opts: Omit<ServerOptions, "logger">): Promise<Running> {
-    const logs: Array<Record<string, unknown>> = [];
-    const stream = new Writable({
-        write(chunk: Buffer, _enc, done) {
-            for (const line of chunk.toString().split("\n")) if (line.trim() !== "") logs.push(JSON.parse(line) as Record<string, unknown>);
-            done();
-        },
-    });
-    const server = buildServer({ ...opts, logger: { level: "info", stream }, defaultMetrics: false });
-    await server.app.listen({ port: 0, host: "127.0.0.1" });
-    const address = server.app.server.address();
-    if (address === null || typeof address === "string") throw new Error("server has no TCP address");
-    return { server, base: `http://127.0.0.1:${address.port}`, logs };
-}
-
-async function call(
-    base: string,
-    path: string,
-    init: RequestInit = {},
-): Promise<{ status: number; json: Record<string, unknown>; text: string }> {
-    const res = await fetch(base + path, init);
-    const text = await res.text();
-    let json: Record<string, unknown> = {};
-    try {
-        json = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-        // /metrics is text; callers use `text`.
-    }
-    return { status: res.status, json, text };
-}
+import { buildServer } from "../src/server";
+import {
+    call,
+    cpuSeries,
+    inferBody,
+    removeDir,
+    smallModel,
+    startServer as start,
+    tempDir,
+    writeModel,
+    type Running,
+} from "./server-helpers";
 
 function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
     return call(base, path, {

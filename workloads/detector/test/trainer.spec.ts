@@ -17,7 +17,7 @@ import { createS3Store, type ModelStore } from "../src/training/store";
 import { backfill, requirePrometheusTools, startPrometheus, type RunningPrometheus } from "../../mcp-tool/test/support/prometheus";
 import type { DatasetSpec, FakeNode } from "../../mcp-tool/test/support/nodeData";
 import { removeDir, tempDir } from "./server-helpers";
-import { requireTools, startKubeStandIn, startMlflow, startS3, type KubeStandIn, type Peer } from "./support/peers";
+import { requireTools, startKubeStandIn, startMlflow, startS3, type KubeStandIn, type Peer, useMotoCredentials } from "./support/peers";
 
 const CLI = resolve(__dirname, "../src/cli.ts");
 const ROOT = resolve(__dirname, "../../..");
@@ -52,7 +52,7 @@ describe("trainer with real Prometheus, MLflow, S3 and a Kubernetes API stand-in
     let s3: Peer;
     let kube: KubeStandIn;
     let store: ModelStore;
-    const saved: Record<string, string | undefined> = {};
+    let restoreEnv: (() => void) | undefined;
 
     before(async function () {
         await requirePrometheusTools(this);
@@ -62,14 +62,7 @@ describe("trainer with real Prometheus, MLflow, S3 and a Kubernetes API stand-in
             "install PyPI mlflow==3.15.1 and moto[server] (see .ci/run PIP_PACKAGES) and openssl",
         );
         dir = tempDir("trainer-");
-        // The S3 SDK reads credentials from the process environment (moto accepts any key).
-        for (const k of ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_PROFILE"])
-            saved[k] = process.env[k];
-        process.env.AWS_ACCESS_KEY_ID = "test-key";
-        process.env.AWS_SECRET_ACCESS_KEY = "test-secret";
-        delete process.env.AWS_ROLE_ARN;
-        delete process.env.AWS_WEB_IDENTITY_TOKEN_FILE;
-        delete process.env.AWS_PROFILE;
+        restoreEnv = useMotoCredentials();
         const [{ dataDir }, m, s] = await Promise.all([
             backfill(DATA, join(dir, "prom")),
             startMlflow(join(dir, "mlflow")),
@@ -94,10 +87,7 @@ describe("trainer with real Prometheus, MLflow, S3 and a Kubernetes API stand-in
 
     after(async () => {
         await Promise.all([prom?.stop(), mlflow?.stop(), s3?.stop(), kube?.stop()]);
-        for (const [k, v] of Object.entries(saved)) {
-            if (v === undefined) delete process.env[k];
-            else process.env[k] = v;
-        }
+        restoreEnv?.();
         if (dir) removeDir(dir);
     });
 

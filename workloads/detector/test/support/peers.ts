@@ -106,6 +106,26 @@ export async function startMlflow(dir: string, timeoutMs = 150_000): Promise<Pee
     return { url: `http://127.0.0.1:${port}`, stop: stopper(proc) };
 }
 
+/**
+ * Static AWS credentials for moto in this process (the S3 SDK reads them from the environment; moto accepts any
+ * key), with every other credential source unset. Returns the function that restores the environment.
+ */
+export function useMotoCredentials(): () => void {
+    const keys = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_PROFILE"];
+    const saved = Object.fromEntries(keys.map((k) => [k, process.env[k]]));
+    process.env.AWS_ACCESS_KEY_ID = "test-key";
+    process.env.AWS_SECRET_ACCESS_KEY = "test-secret";
+    delete process.env.AWS_ROLE_ARN;
+    delete process.env.AWS_WEB_IDENTITY_TOKEN_FILE;
+    delete process.env.AWS_PROFILE;
+    return () => {
+        for (const [k, v] of Object.entries(saved)) {
+            if (v === undefined) delete process.env[k];
+            else process.env[k] = v;
+        }
+    };
+}
+
 /** moto's server: S3 (path-style) and STS on one port; `buckets` are created up front. */
 export async function startS3(buckets: string[], timeoutMs = 90_000): Promise<Peer> {
     const port = await freePort();
