@@ -425,6 +425,19 @@ export class DetectorTraining extends pulumi.ComponentResource {
             });
         const env = envFor(this.modelStoreUri);
         const ready = [sa, ...(grant.secret ? [grant.secret] : [])];
+        // What the registered pipeline and the CronJob share; they differ in the account and its keys.
+        const settingsFor = (modelStoreUri: string, credentialsSecret: string | undefined, serviceAccount: string) =>
+            trainingSettings({
+                image,
+                prometheusUrl: args.prometheusUrl,
+                mlflowTrackingUri: args.mlflowTrackingUri,
+                modelStoreUri,
+                store,
+                inferenceService: isvc,
+                credentialsSecret,
+                serviceAccount,
+                schedule: args.schedule,
+            });
 
         const subjects: Array<{ namespace: string; name: string }> = [{ namespace: TRAINING_NAMESPACE, name: TRAINER_SERVICE_ACCOUNT }];
         if (args.orchestrator === "kfp") {
@@ -436,17 +449,7 @@ export class DetectorTraining extends pulumi.ComponentResource {
             );
             subjects.push({ ...KFP_STEP_ACCOUNT });
             const job = this.modelStoreUri.apply((uri) => {
-                const settings = trainingSettings({
-                    image,
-                    prometheusUrl: args.prometheusUrl,
-                    mlflowTrackingUri: args.mlflowTrackingUri,
-                    modelStoreUri: uri,
-                    store,
-                    inferenceService: isvc,
-                    credentialsSecret: kfpGrant.secretName,
-                    serviceAccount: KFP_STEP_ACCOUNT.name,
-                    schedule: args.schedule,
-                });
+                const settings = settingsFor(uri, kfpGrant.secretName, KFP_STEP_ACCOUNT.name);
                 return registrationJob({ settings, kfpApiUrl: args.kfpApiUrl as string, env: envFor(uri) });
             });
             new k8s.batch.v1.Job(
@@ -456,19 +459,7 @@ export class DetectorTraining extends pulumi.ComponentResource {
             );
         } else {
             const spec = this.modelStoreUri.apply((uri) =>
-                trainingCronJobSpec(
-                    trainingSettings({
-                        image,
-                        prometheusUrl: args.prometheusUrl,
-                        mlflowTrackingUri: args.mlflowTrackingUri,
-                        modelStoreUri: uri,
-                        store,
-                        inferenceService: isvc,
-                        credentialsSecret: grant.secretName,
-                        serviceAccount: TRAINER_SERVICE_ACCOUNT,
-                        schedule: args.schedule,
-                    }),
-                ),
+                trainingCronJobSpec(settingsFor(uri, grant.secretName, TRAINER_SERVICE_ACCOUNT)),
             );
             new k8s.batch.v1.CronJob(
                 `${name}-cronjob`,

@@ -47,20 +47,6 @@ export interface RawRequest extends WorkerRequestBase {
 
 export type WorkerRequest = PointsRequest | RawRequest;
 
-export type WorkerResponse =
-    | { id: number; scores: Float64Array; labels: Int8Array; rows: Float64Array; nFeatures: number; error?: undefined; json?: undefined }
-    | {
-          id: number;
-          json: string;
-          rows: Float64Array;
-          nFeatures: number;
-          points: number;
-          anomalies: number;
-          oipId?: string;
-          error?: undefined;
-      }
-    | { id: number; error: string; status?: number };
-
 /** A large body scored on the worker: the response text and what the metrics and drift window need. */
 export interface ScoredRaw {
     json: string;
@@ -70,6 +56,11 @@ export interface ScoredRaw {
     anomalies: number;
     oipId?: string;
 }
+
+export type WorkerResponse =
+    | { id: number; scores: Float64Array; labels: Int8Array; rows: Float64Array; nFeatures: number; error?: undefined; json?: undefined }
+    | (ScoredRaw & { id: number; error?: undefined })
+    | { id: number; error: string; status?: number };
 
 /** Scores, labels and the feature rows (for the drift window), one per point in input order. */
 export interface Scored {
