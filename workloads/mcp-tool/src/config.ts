@@ -63,11 +63,7 @@ export class ConfigError extends Error {
 
 /** Parses and validates the environment; throws one ConfigError listing every bad variable. */
 export function parseConfig(env: Env): Config {
-    const reader = new EnvReader(env);
-    const { problems } = reader;
-    const value = (name: string) => reader.value(name);
-    const int = (name: string, def: number, min: number, max: number, hint: string) => reader.int(name, def, min, max, hint);
-    const url = (name: string, example: string) => reader.baseUrl(name, example);
+    const { problems, value, int, baseUrl: url } = new EnvReader(env);
 
     const port = int("PORT", 8080, 0, 65535, "the port to listen on; 0 picks a free one");
     const host = value("HOST") ?? "0.0.0.0";

@@ -3,6 +3,7 @@
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** Its readers are bound properties, so a config can destructure them: `const { value, int } = new EnvReader(env)`. */
 export class EnvReader {
     /** Every problem found so far, one line each, naming the variable and the fix. */
     readonly problems: string[] = [];
@@ -10,13 +11,13 @@ export class EnvReader {
     constructor(private readonly env: Env) {}
 
     /** The trimmed value; unset and empty read the same. */
-    value(name: string): string | undefined {
+    readonly value = (name: string): string | undefined => {
         const v = this.env[name]?.trim();
         return v === undefined || v === "" ? undefined : v;
-    }
+    };
 
     /** A decimal integer in [min, max], or `def` when unset; `hint` says what the number means. */
-    int(name: string, def: number, min: number, max: number, hint?: string): number {
+    readonly int = (name: string, def: number, min: number, max: number, hint?: string): number => {
         const raw = this.value(name);
         if (raw === undefined) return def;
         const n = Number(raw);
@@ -25,13 +26,13 @@ export class EnvReader {
             return def;
         }
         return n;
-    }
+    };
 
     /**
      * A required http(s) base URL without query or fragment, returned with a trailing slash so that
      * `new URL("api/v1/...", base)` keeps any path prefix (e.g. /prometheus/). "" when bad (a problem is recorded).
      */
-    baseUrl(name: string, example: string): string {
+    readonly baseUrl = (name: string, example: string): string => {
         const raw = this.value(name);
         if (raw === undefined) {
             this.problems.push(`${name} is required: set it to the base URL, e.g. ${example}`);
@@ -53,5 +54,5 @@ export class EnvReader {
             return "";
         }
         return parsed.href.endsWith("/") ? parsed.href : `${parsed.href}/`;
-    }
+    };
 }

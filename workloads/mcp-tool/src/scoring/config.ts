@@ -32,11 +32,7 @@ export interface ScorerConfig {
 
 /** Parses and validates the scorer's environment; throws one ConfigError listing every bad variable. */
 export function parseScorerConfig(env: Env): ScorerConfig {
-    const reader = new EnvReader(env);
-    const { problems } = reader;
-    const value = (name: string) => reader.value(name);
-    const int = (name: string, def: number, min: number, max: number, hint: string) => reader.int(name, def, min, max, hint);
-    const url = (name: string, example: string) => reader.baseUrl(name, example);
+    const { problems, value, int, baseUrl: url } = new EnvReader(env);
 
     const port = int("PORT", DEFAULT_PORTS.scorer, 0, 65535, "the port /metrics is served on; 0 picks a free one");
     const host = value("HOST") ?? "0.0.0.0";
