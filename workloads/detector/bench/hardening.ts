@@ -16,25 +16,10 @@ import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { MAX_POINTS_PER_REQUEST } from "../src/oip";
 import { freePort } from "../test/server-helpers";
-
-/**
- * The node flags of an image's exec-form ENTRYPOINT (["node", <flags>, "dist/cli.js", ...]): the bench starts
- * the server with exactly these, so it measures what the container runs and cannot drift from it.
- */
-export function entrypointNodeFlags(dockerfile: string): string[] {
-    const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile);
-    if (line === null) throw new Error("the Dockerfile has no exec-form ENTRYPOINT [...] line");
-    const argv = JSON.parse(line[1]) as unknown;
-    if (!Array.isArray(argv) || argv[0] !== "node") throw new Error(`the ENTRYPOINT does not start node: ${line[1]}`);
-    const script = argv.findIndex((a) => typeof a === "string" && a.endsWith(".js"));
-    if (script < 0) throw new Error(`the ENTRYPOINT names no .js script: ${line[1]}`);
-    return (argv as string[]).slice(1, script);
-}
+import { imageStart } from "../test/support/image";
 
 /** The Dockerfile's node flags; BENCH_NODE_FLAGS overrides them to try others. */
-export const DETECTOR_NODE_FLAGS = (
-    process.env.BENCH_NODE_FLAGS ?? entrypointNodeFlags(readFileSync(resolve(__dirname, "../Dockerfile"), "utf8")).join(" ")
-)
+export const DETECTOR_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? imageStart(resolve(__dirname, "../Dockerfile")).nodeFlags.join(" "))
     .split(" ")
     .filter((f) => f !== "");
 const LEAN_LIMIT_MIB = 256;
