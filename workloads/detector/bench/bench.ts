@@ -178,7 +178,7 @@ async function main(): Promise<void> {
             `HTTP infer, ${WINDOW}-point window, ${REQUESTS} sequential requests after ${WARMUP} warm-up, 1 connection:`,
             `  p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms, p99 ${fmt(p99)} ms, max ${fmt(latencies[latencies.length - 1])} ms`,
             server.length === REQUESTS
-                ? `  server-side (fastify elapsed, from the request log): p50 ${fmt(percentile(server, 50))} ms, p95 ${fmt(percentile(server, 95))} ms, p99 ${fmt(percentile(server, 99))} ms`
+                ? `  server-side (elapsed, from the request log): p50 ${fmt(percentile(server, 50))} ms, p95 ${fmt(percentile(server, 95))} ms, p99 ${fmt(percentile(server, 99))} ms`
                 : `  server-side: only ${server.length} request log lines seen (LOG_LEVEL above info?)`,
             `  server CPU per request (user + system, contention-independent): ${cpuPerRequest?.toFixed(2) ?? "?"} ms`,
             `  ${(latencies.length / (measuredMs / 1000)).toFixed(0)} requests/s; server-side inference mean ${

@@ -1,7 +1,7 @@
 /**
- * The detector's JSON body parser. fastify's default (secure-json-parse) refuses any body with a `__proto__`
- * key, and nothing bounds nesting, so a body of arrays nested 10,000 deep reached `Array.prototype.flat`
- * and overflowed the stack (500). Here one linear scan bounds nesting depth and the number of arrays and
+ * The detector's JSON body parser. A body of arrays nested 10,000 deep once reached `Array.prototype.flat`
+ * and overflowed the stack (500), and the first server's parser (fastify's secure-json-parse) refused any
+ * body with a `__proto__` key. Here one linear scan bounds nesting depth and the number of arrays and
  * objects before JSON.parse runs; JSON.parse itself makes `__proto__` an own data property, which sets no
  * prototype, and the request code reads only named fields, so no key can pollute anything.
  */
@@ -45,29 +45,17 @@ export function checkJsonStructure(text: string, maxDepth = MAX_JSON_DEPTH, maxC
  * otherwise, which delays health probes. The handler sends the text to the scoring worker instead.
  */
 export const LARGE_BODY_CHARS = 256 * 1024;
-/** Where a large body's text travels on the placeholder the parser returns. */
-export const RAW_BODY = Symbol("raw infer body");
 
-/**
- * A large body's stand-in: shaped to pass the route's JSON schema (which ignores symbol keys) so fastify
- * hands it to the infer handler, which finds the text under RAW_BODY.
- */
-export function rawBodyPlaceholder(text: string): Record<string | symbol, unknown> {
-    return { inputs: [{ name: "timestamp", shape: [0], datatype: "FP64", data: [] }], [RAW_BODY]: text };
+/** A large body's text, passed unparsed to the infer handler (see LARGE_BODY_CHARS). */
+export class DeferredBody {
+    constructor(readonly text: string) {}
 }
 
-/** The text of a large body, or undefined for a parsed one. */
-export function rawBodyText(body: unknown): string | undefined {
-    const raw = typeof body === "object" && body !== null ? (body as Record<symbol, unknown>)[RAW_BODY] : undefined;
-    return typeof raw === "string" ? raw : undefined;
-}
-
-/** The parser fastify calls: small bodies parsed here, large ones passed on as text (see LARGE_BODY_CHARS). */
+/** The server's body parser: small bodies parsed here, large ones passed on as text (see LARGE_BODY_CHARS). */
 export function parseOrDefer(text: string): unknown {
-    if (text.length > LARGE_BODY_CHARS) return rawBodyPlaceholder(text);
+    if (text.length > LARGE_BODY_CHARS) return new DeferredBody(text);
     return parseJsonBody(text);
 }
-
 /** Parses a JSON request body: 400 with a message that names the problem (never the body itself). */
 export function parseJsonBody(text: string): unknown {
     if (text.trim() === "") throw new OipRequestError('request body is empty; send an inference request {"inputs": [...]}');

@@ -5,6 +5,7 @@
  * Spec: https://github.com/kserve/open-inference-protocol/blob/main/specification/protocol/inference_rest.md
  */
 import { MODEL_PROPERTY } from "@aiops/contract";
+import { HttpError } from "./http-error";
 import type { Point } from "./series";
 import type { LoadedModel } from "./registry";
 
@@ -39,43 +40,11 @@ const DATATYPES = [
     "BF16",
 ];
 
-const parameters = { type: "object" } as const;
-
 /**
- * JSON Schema of the infer request body: the structure only. Element checks (finite numbers, lengths,
- * names) are in parseInferRequest, which gives messages that name the input and the index.
- */
-export const INFER_REQUEST_SCHEMA = {
-    type: "object",
-    required: ["inputs"],
-    properties: {
-        id: { type: "string" },
-        parameters,
-        inputs: {
-            type: "array",
-            minItems: 1,
-            items: {
-                type: "object",
-                required: ["name", "shape", "datatype", "data"],
-                properties: {
-                    name: { type: "string" },
-                    shape: { type: "array", items: { type: "integer", minimum: 0 } },
-                    datatype: { type: "string", enum: DATATYPES },
-                    parameters,
-                    data: { type: "array" },
-                },
-            },
-        },
-        outputs: {
-            type: "array",
-            items: { type: "object", required: ["name"], properties: { name: { type: "string" }, parameters } },
-        },
-    },
-} as const;
-
-/**
- * The checks of INFER_REQUEST_SCHEMA by hand, for bodies parsed on the scoring worker (large ones skip
- * fastify's validation, see body.ts). Throws OipRequestError with the message ajv would give.
+ * Checks the structure of an infer request body (what a JSON Schema of the OIP request would check), with
+ * messages in ajv's words ("body/inputs/0/shape/0 must be integer") as the first server, on fastify, gave.
+ * Element checks (finite numbers, lengths, names) are in parseInferRequest, which gives messages that name
+ * the input and the index. Throws OipRequestError (400).
  */
 export function validateInferRequestBody(body: unknown): asserts body is InferRequestBody {
     const fail = (where: string, what: string): never => {
@@ -140,12 +109,9 @@ export function requestPoints(req: Pick<InferRequest, "timestamps" | "values">):
 }
 
 /** A request the client must fix; the server answers it with `status` and `{"error": message}`. */
-export class OipRequestError extends Error {
-    constructor(
-        message: string,
-        readonly status = 400,
-    ) {
-        super(message);
+export class OipRequestError extends HttpError {
+    constructor(message: string, status = 400) {
+        super(status, message);
         this.name = "OipRequestError";
     }
 }

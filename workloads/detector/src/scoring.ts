@@ -9,6 +9,7 @@ import { extname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import { computeSortedFeatureColumns } from "./features";
 import { featureRows, scoreFlatRows, scoreRows, type ModelFile } from "./model";
+import { HttpError } from "./http-error";
 import { OipRequestError } from "./oip";
 import type { Point } from "./series";
 
@@ -72,9 +73,11 @@ export interface Scored {
 }
 
 /** The scorer is busy with as many large requests as it queues: the client should retry. */
-export class ScorerBusyError extends Error {
+export class ScorerBusyError extends HttpError {
     constructor() {
-        super(`the detector is scoring ${MAX_QUEUED_LARGE_REQUESTS} large requests already; retry shortly or send fewer points`);
+        super(503, `the detector is scoring ${MAX_QUEUED_LARGE_REQUESTS} large requests already; retry shortly or send fewer points`, {
+            "retry-after": "1",
+        });
         this.name = "ScorerBusyError";
     }
 }

@@ -1,13 +1,14 @@
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
-import Fastify, { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, FastifyServerOptions, LogController } from "fastify";
 import { DEFAULT_DRIFT_WINDOW, DetectorMetrics, DriftWindow, ModelStatus } from "./metrics";
-import { parseOrDefer, rawBodyText } from "./body";
-import { buildInferResponse, buildModelMetadata, INFER_REQUEST_SCHEMA, InferRequestBody, OipRequestError, parseInferRequest } from "./oip";
+import { DeferredBody, parseOrDefer } from "./body";
+import { HttpApp, HttpReply, HttpRequest } from "./http";
+import { HttpError } from "./http-error";
+import { JsonLogger, LoggerOptions } from "./log";
+import { buildInferResponse, buildModelMetadata, parseInferRequest, validateInferRequestBody } from "./oip";
 import { LoadedModel, LoadFailure, loadModelRepository } from "./registry";
-import { ScorerBusyError, ScoringPool } from "./scoring";
+import { ScoringPool } from "./scoring";
 import { MODEL_FILES, NO_MODEL_YET } from "@aiops/contract";
 
 export const SERVER_NAME = "aiops-detector";
@@ -17,9 +18,9 @@ export const SERVER_NAME = "aiops-detector";
  */
 export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 /**
- * 30 s to receive a whole request. fastify disables node's request timeout by default, so a client that
- * sends its headers and then trickles (or never sends) the body would hold a connection, and delay
- * shutdown, for ever. Node answers such a request with 408 and closes the connection.
+ * 30 s to receive a whole request. Without it a client that sends its headers and then trickles (or never
+ * sends) the body would hold a connection, and delay shutdown, for ever (the first server, on fastify, had
+ * node's request timeout off). Node answers such a request with 408 and closes the connection.
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -34,8 +35,8 @@ export interface ServerOptions {
     bodyLimit?: number;
     /** Milliseconds to receive a whole request (headers and body) before answering 408. Default DEFAULT_REQUEST_TIMEOUT_MS. */
     requestTimeoutMs?: number;
-    /** fastify/pino logger settings; false for none. Default: JSON lines at LOG_LEVEL (info). */
-    logger?: FastifyServerOptions["logger"];
+    /** Log settings (level, stream); false for none. Default: JSON lines on stdout at LOG_LEVEL (info). */
+    logger?: LoggerOptions | false;
     /** Export node's default process metrics. Default true. */
     defaultMetrics?: boolean;
     /**
@@ -59,16 +60,11 @@ export interface ServedModel extends LoadedModel {
 }
 
 export interface DetectorServer {
-    app: FastifyInstance;
+    app: HttpApp;
     metrics: DetectorMetrics;
     /** Re-reads the model directory; drift windows survive for models whose file did not change. */
     reload(): void;
     ready(): boolean;
-}
-
-interface ModelParams {
-    name: string;
-    version?: string;
 }
 
 const VERSIONED = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
@@ -81,23 +77,7 @@ export function buildServer(opts: ServerOptions): DetectorServer {
     if (!Number.isInteger(requestTimeout) || requestTimeout < 1) {
         throw new Error(`requestTimeoutMs must be a positive integer of milliseconds; got ${requestTimeout}`);
     }
-    const app = Fastify({
-        logger: opts.logger ?? { level: process.env.LOG_LEVEL ?? "info" },
-        bodyLimit,
-        requestTimeout,
-        // Node enforces the request timeout from a periodic sweep (every 30 s by default): sweep at least as
-        // often as the timeout so a short one is honoured promptly. Node 20 skips the request deadline while
-        // headersTimeout (default 60 s) exceeds it, so keep headersTimeout within requestTimeout.
-        http: { connectionsCheckingInterval: Math.min(requestTimeout, 30_000), headersTimeout: Math.min(requestTimeout, 60_000) },
-        // Honour a caller's request id (ingress, mesh) so one id follows the request through the logs.
-        requestIdHeader: "x-request-id",
-        genReqId: () => randomUUID(),
-        // fastify's default ajv coerces types, which would turn null into 0 and "1.5" into 1.5.
-        ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
-        return503OnClosing: true,
-        // One line per request from onResponse instead of fastify's two (incoming + completed).
-        logController: new LogController({ disableRequestLogging: true }),
-    });
+    const log = JsonLogger.create(opts.logger ?? { level: process.env.LOG_LEVEL ?? "info" });
 
     let served = new Map<string, ServedModel>();
     let failed = new Map<string, LoadFailure>();
@@ -106,7 +86,6 @@ export function buildServer(opts: ServerOptions): DetectorServer {
     /** Only the trainer's placeholder is in the directory: ready on purpose, every model answers "no model trained yet". */
     let noModelYet = false;
     const scorer = new ScoringPool();
-    app.addHook("onClose", async () => scorer.close());
 
     const statuses = (): ModelStatus[] => [
         ...[...served.values()].map((m) => ({
@@ -139,7 +118,7 @@ export function buildServer(opts: ServerOptions): DetectorServer {
             const previous = served.get(m.name);
             const drift = previous?.version === m.version ? previous.drift : new DriftWindow(m.model.drift, driftCapacity);
             nextServed.set(m.name, { ...m, drift });
-            app.log.info({ model: m.name, version: m.version, file: m.file, featureSet: m.model.featureSet }, `model '${m.name}' loaded`);
+            log.info({ model: m.name, version: m.version, file: m.file, featureSet: m.model.featureSet }, `model '${m.name}' loaded`);
         }
         const wholeDir = next.models.size === 0 && next.failures.length === 1 && next.failures[0].file === opts.modelDir;
         dirFailure = wholeDir ? next.failures[0] : undefined;
@@ -147,21 +126,21 @@ export function buildServer(opts: ServerOptions): DetectorServer {
             const previous = wholeDir ? undefined : [...served.values()].find((m) => m.name === f.name || m.file === f.file);
             if (previous !== undefined && !nextServed.has(previous.name)) {
                 nextServed.set(previous.name, { ...previous, reloadError: f.error });
-                app.log.error(
+                log.error(
                     { model: previous.name, file: f.file, version: previous.version },
                     `model file failed to reload: ${f.file}: ${f.error}; still serving the last good version ${previous.version}`,
                 );
                 continue;
             }
             nextFailed.set(f.name, f);
-            app.log.error({ model: f.name, file: f.file }, `model file failed to load: ${f.file}: ${f.error}`);
+            log.error({ model: f.name, file: f.file }, `model file failed to load: ${f.file}: ${f.error}`);
         }
         served = nextServed;
         failed = nextFailed;
         noModelYet = next.noModelYet === true;
         metrics.reloads.inc({ result: next.failures.length === 0 ? "success" : "failure" });
-        if (noModelYet) app.log.warn({ modelDir: opts.modelDir }, noModelYetBody(opts.trainingHint).error);
-        else if (!ready()) app.log.warn({ modelDir: opts.modelDir }, `server is not ready: ${notReadyReason(false)}`);
+        if (noModelYet) log.warn({ modelDir: opts.modelDir }, noModelYetBody(opts.trainingHint).error);
+        else if (!ready()) log.warn({ modelDir: opts.modelDir }, `server is not ready: ${notReadyReason(false)}`);
     }
 
     /** Why the server is not ready; `forClient` leaves out server filesystem paths. */
@@ -183,159 +162,144 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         return `no model is loaded (the model directory holds no model file and no ${MODEL_FILES.placeholder} placeholder${why}); the server answers once a model file is in place and reloaded`;
     }
 
-    app.setErrorHandler((err: FastifyError, req, reply) => {
-        if (err instanceof OipRequestError) return reply.code(err.status).send({ error: err.message });
-        if (err instanceof ScorerBusyError) return reply.code(503).header("retry-after", "1").send({ error: err.message });
-        if (err.validation) return reply.code(400).send({ error: `invalid inference request: ${err.message}` });
-        const status = err.statusCode ?? 500;
-        if (status >= 500) {
-            req.log.error({ err }, "request failed");
-            return reply.code(500).send({ error: `internal error: ${redactPaths(err.message, opts.modelDir)}` });
-        }
-        return reply.code(status).send({ error: clientErrorMessage(err, req, bodyLimit) });
-    });
+    function onError(err: unknown, req: HttpRequest): HttpReply {
+        if (err instanceof NoModelYet) return { status: 503, body: err.body };
+        if (err instanceof HttpError) return { status: err.status, headers: err.headers, body: { error: err.message } };
+        req.log.error({ err }, "request failed");
+        const message = err instanceof Error ? err.message : String(err);
+        return { status: 500, body: { error: `internal error: ${redactPaths(message, opts.modelDir)}` } };
+    }
 
-    // JSON only: fastify also parses text/plain by default, which then failed the schema with a 400 where
-    // the README promises 415. The parser bounds nesting and accepts a `__proto__` key (see body.ts).
-    app.removeAllContentTypeParsers();
-    app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
-        try {
-            done(null, parseOrDefer(body as string));
-        } catch (err) {
-            done(err as Error, undefined);
-        }
-    });
-
-    app.setNotFoundHandler((req, reply) => {
-        reply.code(404).send({ error: `no route ${req.method} ${req.url.split("?")[0]}; see GET /v2 and /v2/models/{name}` });
-    });
-
-    app.addHook("onResponse", async (req, reply) => {
-        const route = req.routeOptions.url ?? "unmatched";
+    function onResponse(req: HttpRequest, status: number, ms: number): void {
+        const route = req.route ?? "unmatched";
         const model = modelLabel(req);
-        metrics.requests.inc({ model, route, status: String(reply.statusCode) });
-        metrics.latency.observe({ model, route }, reply.elapsedTime / 1000);
+        metrics.requests.inc({ model, route, status: String(status) });
+        metrics.latency.observe({ model, route }, ms / 1000);
         // Probes and scrapes arrive every few seconds (a not-ready 503 included, whose cause is logged at load):
         // keep them at debug. 503 is an expected state (model failed to load, shutting down), not a bug.
         const quiet = route === "/metrics" || route.startsWith("/v2/health/") || route.endsWith("/ready");
-        const status = reply.statusCode;
-        const fields = { method: req.method, url: req.url, statusCode: status, ms: Math.round(reply.elapsedTime * 100) / 100 };
-        if (quiet) req.log.debug(fields, "request completed");
-        else if (status >= 500 && status !== 503) req.log.error(fields, "request completed");
-        else if (status === 503) req.log.warn(fields, "request completed");
-        else req.log.info(fields, "request completed");
-    });
+        const level = quiet ? "debug" : status >= 500 && status !== 503 ? "error" : status === 503 ? "warn" : "info";
+        if (!req.log.enabled(level)) return;
+        req.log[level]({ method: req.method, url: req.url, statusCode: status, ms: Math.round(ms * 100) / 100 }, "request completed");
+    }
 
-    function modelLabel(req: FastifyRequest): string {
-        const name = (req.params as Partial<ModelParams> | undefined)?.name;
+    function modelLabel(req: HttpRequest): string {
+        const name = req.params.name;
         if (name === undefined) return "";
         // Only names from the model directory become label values, so clients cannot blow up cardinality.
         return served.has(name) || failed.has(name) ? name : "unknown";
     }
 
-    /** The served model of the URL, or sends 404 (unknown name or version) / 503 (failed to load). */
-    function resolve(req: FastifyRequest, reply: FastifyReply): ServedModel | undefined {
-        const { name, version } = req.params as ModelParams;
+    /** The served model of the URL; throws 404 (unknown name or version) or 503 (failed to load, none loaded). */
+    function resolve(req: HttpRequest): ServedModel {
+        const { name, version } = req.params;
         const m = served.get(name);
         if (m !== undefined) {
             if (version === undefined || version === m.version) return m;
-            reply.code(404).send({ error: `model '${name}' has no version '${version}'; available versions: ${m.version}` });
-            return undefined;
+            throw new HttpError(404, `model '${name}' has no version '${version}'; available versions: ${m.version}`);
         }
         const f = failed.get(name);
         if (f !== undefined) {
-            reply
-                .code(503)
-                .send({ error: `model '${name}' failed to load from ${basename(f.file)}: ${redactPaths(f.error, opts.modelDir)}` });
-            return undefined;
+            throw new HttpError(503, `model '${name}' failed to load from ${basename(f.file)}: ${redactPaths(f.error, opts.modelDir)}`);
         }
-        if (noModelYet) {
-            reply.code(503).send(noModelYetBody(opts.trainingHint));
-            return undefined;
-        }
+        if (noModelYet) throw new NoModelYet(noModelYetBody(opts.trainingHint));
         const known = [...served.keys()];
         // Nothing serves (emptied or missing directory, without the placeholder): the model may well exist
         // once the directory is fixed, so 503 (retry) rather than 404 (wrong name), and not ready.
-        if (known.length === 0) {
-            reply.code(503).send({ error: `model '${name}' is not available: ${noModelMessage()}` });
-            return undefined;
-        }
-        reply.code(404).send({ error: `unknown model '${name}'; this server serves: ${known.join(", ")}` });
-        return undefined;
+        if (known.length === 0) throw new HttpError(503, `model '${name}' is not available: ${noModelMessage()}`);
+        throw new HttpError(404, `unknown model '${name}'; this server serves: ${known.join(", ")}`);
     }
 
-    app.get("/v2/health/live", async () => ({ live: true }));
+    async function infer(m: ServedModel, req: HttpRequest): Promise<HttpReply> {
+        if (req.body instanceof DeferredBody) {
+            // A large body: parsed, checked, scored and serialised on the scoring worker (body.ts).
+            const started = performance.now();
+            const out = await scorer.scoreRaw(
+                `${m.name}@${m.version}`,
+                m.model,
+                { name: m.name, version: m.version },
+                req.body.text,
+                req.id,
+            );
+            m.drift.addFlat(out.rows, out.nFeatures);
+            metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
+            metrics.points.inc({ model: m.name }, out.points);
+            if (out.anomalies > 0) metrics.anomalies.inc({ model: m.name }, out.anomalies);
+            req.log.debug({ model: m.name, oipId: out.oipId, points: out.points, anomalies: out.anomalies }, "scored");
+            return { body: out.json, type: "application/json; charset=utf-8" };
+        }
+        validateInferRequestBody(req.body);
+        const request = parseInferRequest(req.body);
+        const started = performance.now();
+        // Features once: the forest scores them and the drift window keeps them. Large requests go to
+        // the scoring worker so health probes keep answering (scoring.ts).
+        const scored = await scorer.score(`${m.name}@${m.version}`, m.model, request.timestamps, request.values);
+        if (scored.rows instanceof Float64Array) m.drift.addFlat(scored.rows, scored.nFeatures);
+        else m.drift.add(scored.rows);
+        let anomalies = 0;
+        for (let i = 0; i < scored.labels.length; i++) if (scored.labels[i] === -1) anomalies++;
+        const n = scored.scores.length;
+        metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
+        metrics.points.inc({ model: m.name }, n);
+        if (anomalies > 0) metrics.anomalies.inc({ model: m.name }, anomalies);
+        req.log.debug({ model: m.name, oipId: request.id, points: n, anomalies }, "scored");
+        return { body: buildInferResponse(m, request.id ?? req.id, scored, request.outputs) };
+    }
 
-    app.get("/v2/health/ready", async (_req, reply) => {
+    const app = new HttpApp({
+        logger: log,
+        bodyLimit,
+        requestTimeoutMs: requestTimeout,
+        // JSON only (anything else is 415, as the README says). The parser bounds nesting and accepts a
+        // `__proto__` key (see body.ts).
+        parseJson: parseOrDefer,
+        onError,
+        notFound: (req) => ({
+            status: 404,
+            body: { error: `no route ${req.method} ${req.url.split("?")[0]}; see GET /v2 and /v2/models/{name}` },
+        }),
+        onResponse,
+        onClose: () => scorer.close(),
+    });
+
+    app.get("/v2/health/live", () => ({ body: { live: true } }));
+
+    app.get("/v2/health/ready", () => {
         // Ready on purpose (see isReady): the message says why no model is served.
-        if (noModelYet) return { ready: true, models: 0, message: noModelYetBody(opts.trainingHint).error };
-        if (ready()) return { ready: true };
-        return reply.code(503).send({ ready: false, error: notReadyReason(true) });
+        if (noModelYet) return { body: { ready: true, models: 0, message: noModelYetBody(opts.trainingHint).error } };
+        if (ready()) return { body: { ready: true } };
+        return { status: 503, body: { ready: false, error: notReadyReason(true) } };
     });
 
     const serverVersion = readPackageVersion();
-    app.get("/v2", async () => ({ name: SERVER_NAME, version: serverVersion, extensions: [] as string[] }));
+    app.get("/v2", () => ({ body: { name: SERVER_NAME, version: serverVersion, extensions: [] as string[] } }));
 
     for (const base of VERSIONED) {
-        app.get(base, async (req, reply) => {
-            const m = resolve(req, reply);
-            return m === undefined ? reply : buildModelMetadata(m);
-        });
+        app.get(base, (req) => ({ body: buildModelMetadata(resolve(req)) }));
 
-        app.get(`${base}/ready`, async (req, reply) => {
-            const { name, version } = req.params as ModelParams;
+        app.get(`${base}/ready`, (req) => {
+            const { name, version } = req.params;
             const m = served.get(name);
-            if (m !== undefined && (version === undefined || version === m.version)) return { name, ready: true };
-            if (m === undefined && failed.has(name)) return reply.code(503).send({ name, ready: false });
-            return resolve(req, reply) === undefined ? reply : { name, ready: true };
+            if (m !== undefined && (version === undefined || version === m.version)) return { body: { name, ready: true } };
+            if (m === undefined && failed.has(name)) return { status: 503, body: { name, ready: false } };
+            resolve(req);
+            return { body: { name, ready: true } };
         });
 
-        app.post(`${base}/infer`, { schema: { body: INFER_REQUEST_SCHEMA } }, async (req, reply) => {
-            const m = resolve(req, reply);
-            if (m === undefined) return reply;
-            const raw = rawBodyText(req.body);
-            if (raw !== undefined) {
-                // A large body: parsed, checked, scored and serialised on the scoring worker (body.ts).
-                const started = performance.now();
-                const out = await scorer.scoreRaw(
-                    `${m.name}@${m.version}`,
-                    m.model,
-                    { name: m.name, version: m.version },
-                    raw,
-                    String(req.id),
-                );
-                m.drift.addFlat(out.rows, out.nFeatures);
-                metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
-                metrics.points.inc({ model: m.name }, out.points);
-                if (out.anomalies > 0) metrics.anomalies.inc({ model: m.name }, out.anomalies);
-                req.log.debug({ model: m.name, oipId: out.oipId, points: out.points, anomalies: out.anomalies }, "scored");
-                return reply.type("application/json; charset=utf-8").send(out.json);
-            }
-            const request = parseInferRequest(req.body as InferRequestBody);
-            const started = performance.now();
-            // Features once: the forest scores them and the drift window keeps them. Large requests go to
-            // the scoring worker so health probes keep answering (scoring.ts).
-            const scored = await scorer.score(`${m.name}@${m.version}`, m.model, request.timestamps, request.values);
-            if (scored.rows instanceof Float64Array) m.drift.addFlat(scored.rows, scored.nFeatures);
-            else m.drift.add(scored.rows);
-            let anomalies = 0;
-            for (let i = 0; i < scored.labels.length; i++) if (scored.labels[i] === -1) anomalies++;
-            const n = scored.scores.length;
-            metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
-            metrics.points.inc({ model: m.name }, n);
-            if (anomalies > 0) metrics.anomalies.inc({ model: m.name }, anomalies);
-            req.log.debug({ model: m.name, oipId: request.id, points: n, anomalies }, "scored");
-            return buildInferResponse(m, request.id ?? String(req.id), scored, request.outputs);
-        });
+        app.post(`${base}/infer`, (req) => infer(resolve(req), req));
     }
 
-    app.get("/metrics", async (_req, reply) => {
-        reply.type(metrics.registry.contentType);
-        return metrics.registry.metrics();
-    });
+    app.get("/metrics", async () => ({ body: await metrics.registry.metrics(), type: metrics.registry.contentType }));
 
     reload();
     return { app, metrics, reload, ready };
+}
+
+/** resolve's "no model trained yet": a 503 whose body carries the hint as its own field (see noModelYetBody). */
+class NoModelYet extends Error {
+    constructor(readonly body: { error: string; hint?: string }) {
+        super(body.error);
+    }
 }
 
 /**
@@ -347,21 +311,6 @@ export function redactPaths(message: string, modelDir?: string): string {
     const dir = modelDir?.replace(/\/+$/, "");
     if (dir !== undefined && dir.length > 0) out = out.split(`${dir}/`).join("").split(dir).join("the model directory");
     return out.replace(/(?<![\w:./<])\/(?:[\w.@+~-]+\/)*([\w.@+~-]+)/g, "$1");
-}
-
-function clientErrorMessage(err: FastifyError, req: FastifyRequest, bodyLimit: number): string {
-    switch (err.code) {
-        case "FST_ERR_CTP_INVALID_JSON_BODY":
-            return "request body is not valid JSON (JSON has no NaN or Infinity; send finite numbers)";
-        case "FST_ERR_CTP_EMPTY_JSON_BODY":
-            return 'request body is empty; send an inference request {"inputs": [...]}';
-        case "FST_ERR_CTP_BODY_TOO_LARGE":
-            return `request body is larger than the ${bodyLimit}-byte limit; send fewer points per request`;
-        case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-            return `unsupported Content-Type '${req.headers["content-type"] ?? ""}'; send application/json`;
-        default:
-            return err.message;
-    }
 }
 
 /** package.json sits one level above both src/ (ts-node) and dist/ (built). */

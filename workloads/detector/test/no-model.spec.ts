@@ -5,6 +5,7 @@
  */
 import { expect } from "chai";
 import { writeFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { MODEL_FILES, MODEL_PROPERTY, NO_MODEL_YET } from "@aiops/contract";
 import { lookbackPoints } from "../src/training/manifest";
@@ -14,9 +15,16 @@ import { cpuSeries, inferBody, removeDir, smallModel, tempDir, writeModel } from
 
 const HINT = "the bootstrap Job trains once Prometheus holds 1h of history, then daily at 02:00 UTC";
 
+/** One request to the server over loopback HTTP (it starts listening on first use). */
 async function inject(server: DetectorServer, method: "GET" | "POST", url: string, body?: unknown) {
-    const res = await server.app.inject({ method, url, ...(body === undefined ? {} : { payload: body as Record<string, unknown> }) });
-    return { status: res.statusCode, json: res.json() as Record<string, unknown> };
+    const base = server.app.server.listening
+        ? `http://127.0.0.1:${(server.app.server.address() as AddressInfo).port}`
+        : await server.app.listen({ port: 0, host: "127.0.0.1" });
+    const res = await fetch(base + url, {
+        method,
+        ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { "content-type": "application/json" } }),
+    });
+    return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
 describe("detector before the first training (placeholder only)", () => {

@@ -176,6 +176,7 @@ describe("the MLOps loop with real processes (node-exporter, Prometheus, trainer
     let nodes: FakeNode[] = [];
     let prometheus: RunningPrometheus | undefined;
     let detector: DetectorServer | undefined;
+    let detectorUrl = "";
     let scorer: ScorerApp | undefined;
     let mcp: App | undefined;
     let client: Client | undefined;
@@ -296,7 +297,7 @@ describe("the MLOps loop with real processes (node-exporter, Prometheus, trainer
         expect(code, out.join("")).to.equal(0);
         mark("train-all");
         detector = buildServer({ modelDir: join(dir, "models"), logger: false, defaultMetrics: false });
-        const detectorUrl = await detector.app.listen({ port: 0, host: "127.0.0.1" });
+        detectorUrl = await detector.app.listen({ port: 0, host: "127.0.0.1" });
         expect(detector.ready(), "detector ready on the trained directory").to.equal(true);
 
         // Both exporters scraped live, then the anomaly: node A's memory jumps from ~40% to ~93%.
@@ -361,9 +362,9 @@ describe("the MLOps loop with real processes (node-exporter, Prometheus, trainer
     it("the trainer wrote one model per metric and the manifest, and the detector serves each with its lookback", async () => {
         expect(existsSync(join(dir, "models", "manifest.json"))).to.equal(true);
         for (const name of MODEL_NAMES) {
-            const res = await detector!.app.inject({ method: "GET", url: `/v2/models/${name}` });
-            expect(res.statusCode, name).to.equal(200);
-            expect(Number((res.json() as { properties: Record<string, string> }).properties.lookback_points)).to.be.greaterThan(0);
+            const res = await fetch(`${detectorUrl}/v2/models/${name}`);
+            expect(res.status, name).to.equal(200);
+            expect(Number(((await res.json()) as { properties: Record<string, string> }).properties.lookback_points)).to.be.greaterThan(0);
         }
     });
 
