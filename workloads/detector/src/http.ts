@@ -221,7 +221,8 @@ export class HttpApp {
             };
             req.on("data", onData);
             req.on("end", onEnd);
-            req.on("error", reject);
+            // The client closed the connection mid-body (or node's request timeout did): no one reads the answer.
+            req.on("error", () => reject(new HttpError(400, "the request body was cut off: the connection closed before it ended")));
         });
     }
 

@@ -15,9 +15,10 @@ interface Seen {
     id: string;
 }
 
-function makeApp(overrides: Partial<HttpAppOptions> = {}): { app: HttpApp; seen: Seen[]; closed: number[] } {
+function makeApp(overrides: Partial<HttpAppOptions> = {}): { app: HttpApp; seen: Seen[]; closed: number[]; errors: unknown[] } {
     const seen: Seen[] = [];
     const closed: number[] = [];
+    const errors: unknown[] = [];
     const app = new HttpApp({
         logger: JsonLogger.create(false),
         bodyLimit: 100,
@@ -27,7 +28,7 @@ function makeApp(overrides: Partial<HttpAppOptions> = {}): { app: HttpApp; seen:
             return JSON.parse(text) as unknown;
         },
         onError: (err) =>
-            err instanceof HttpError
+            errors.push(err) && err instanceof HttpError
                 ? { status: err.status, headers: err.headers, body: { error: err.message } }
                 : { status: 500, body: { error: String(err) } },
         notFound: (req) => ({ status: 404, body: { error: `no route ${req.method} ${req.url}` } }),
@@ -47,7 +48,7 @@ function makeApp(overrides: Partial<HttpAppOptions> = {}): { app: HttpApp; seen:
     });
     app.get("/busy", () => Promise.reject(new HttpError(503, "busy", { "retry-after": "1" })));
     app.post("/echo", (req: HttpRequest) => ({ status: 201, body: { body: req.body ?? null } }));
-    return { app, seen, closed };
+    return { app, seen, closed, errors };
 }
 
 async function request(base: string, path: string, init: RequestInit = {}) {
@@ -80,11 +81,12 @@ describe("detector HTTP layer (node:http)", () => {
     let app: HttpApp;
     let seen: Seen[];
     let closed: number[];
+    let errors: unknown[];
     let base: string;
     let port: number;
 
     beforeEach(async () => {
-        ({ app, seen, closed } = makeApp());
+        ({ app, seen, closed, errors } = makeApp());
         base = await app.listen({ port: 0, host: "127.0.0.1" });
         port = Number(new URL(base).port);
     });
@@ -214,6 +216,20 @@ describe("detector HTTP layer (node:http)", () => {
             const small = `{"a":"${"x".repeat(40)}"}`;
             const ok = await raw(port, head + `${small.length.toString(16)}\r\n${small}\r\n0\r\n\r\n`);
             expect(ok).to.match(/^HTTP\/1\.1 201 /);
+        });
+
+        it("gives up on a body the client stops sending (the connection closed), as a 400 nobody reads, not a 500", async () => {
+            const socket = connect(port, "127.0.0.1");
+            await new Promise((r) => socket.once("connect", r));
+            socket.write('POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 90\r\n\r\n{"a":');
+            await new Promise((r) => setTimeout(r, 50));
+            socket.destroy();
+            for (let i = 0; i < 100 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+            expect(errors).to.have.length(1);
+            expect(errors[0]).to.be.instanceOf(HttpError);
+            expect((errors[0] as HttpError).status).to.equal(400);
+            expect((errors[0] as HttpError).message).to.match(/cut off/);
+            expect((await request(base, "/text")).status).to.equal(200);
         });
 
         it("accepts a body of exactly the limit", async () => {
