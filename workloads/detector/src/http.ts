@@ -66,7 +66,8 @@ interface Route {
     readonly handler: Handler;
 }
 
-const JSON_TYPE = "application/json; charset=utf-8";
+/** The Content-Type of every JSON answer. */
+export const JSON_TYPE = "application/json; charset=utf-8";
 const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 
 export class HttpApp {

@@ -221,25 +221,34 @@ export interface ScoredRows {
     labels: ArrayLike<number>;
 }
 
-/** Builds the infer response with the requested outputs in the requested order. */
-export function buildInferResponse(
+/**
+ * The infer response's JSON text, with the requested outputs in the requested order: exactly the text
+ * JSON.stringify writes for the InferResponse object, built directly because this runs for every request.
+ * A typed array's join writes each finite number as Number#toString, the digits JSON.stringify writes,
+ * 3-4x faster than stringifying an array copy (about 50 us of a 360-point request); any non-finite value
+ * takes the JSON.stringify path, which writes it as null.
+ */
+export function inferResponseJson(
     model: Pick<LoadedModel, "name" | "version">,
     id: string,
     scored: ScoredRows,
     outputs: readonly OutputName[],
-): InferResponse {
+): string {
     const n = scored.scores.length;
-    return {
-        model_name: model.name,
-        model_version: model.version,
-        id,
-        outputs: outputs.map((name) => {
-            const source = name === "score" ? scored.scores : scored.labels;
-            const data: number[] = new Array(n);
-            for (let i = 0; i < n; i++) data[i] = source[i];
-            return { name, shape: [n], datatype: name === "score" ? "FP64" : "INT64", data };
-        }),
-    };
+    const tensors = outputs.map((name) => {
+        const fp64 = name === "score";
+        const data = numbersJson(fp64 ? scored.scores : scored.labels);
+        return `{"name":"${name}","shape":[${n}],"datatype":"${fp64 ? "FP64" : "INT64"}","data":${data}}`;
+    });
+    const head = `{"model_name":${JSON.stringify(model.name)},"model_version":${JSON.stringify(model.version)},"id":${JSON.stringify(id)}`;
+    return `${head},"outputs":[${tensors.join(",")}]}`;
+}
+
+/** A JSON array of numbers (see inferResponseJson). */
+export function numbersJson(xs: ArrayLike<number>): string {
+    for (let i = 0; i < xs.length; i++) if (!Number.isFinite(xs[i])) return JSON.stringify(Array.from(xs));
+    const join = (xs as { join?: (sep: string) => string }).join;
+    return `[${typeof join === "function" ? join.call(xs, ",") : Array.prototype.join.call(xs, ",")}]`;
 }
 
 export interface TensorMetadata {

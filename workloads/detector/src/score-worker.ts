@@ -6,7 +6,7 @@
 import { parentPort } from "node:worker_threads";
 import { parseJsonBody } from "./body";
 import { featureRows, scoreRows, type ModelFile } from "./model";
-import { buildInferResponse, OipRequestError, parseInferRequest, validateInferRequestBody } from "./oip";
+import { inferResponseJson, OipRequestError, parseInferRequest, validateInferRequestBody } from "./oip";
 import type { Point } from "./series";
 import type { WorkerRequest, WorkerResponse } from "./scoring";
 
@@ -45,7 +45,7 @@ parentPort?.on("message", (msg: WorkerRequest) => {
             const s = score(model, request.timestamps, request.values);
             let anomalies = 0;
             for (let i = 0; i < s.labels.length; i++) if (s.labels[i] === -1) anomalies++;
-            const json = JSON.stringify(buildInferResponse(msg.meta, request.id ?? msg.fallbackId, s, request.outputs));
+            const json = inferResponseJson(msg.meta, request.id ?? msg.fallbackId, s, request.outputs);
             reply = { id: msg.id, json, rows: s.rows, nFeatures: s.nFeatures, points: s.scores.length, anomalies, oipId: request.id };
             transfer.push(s.rows.buffer as ArrayBuffer);
         } else {

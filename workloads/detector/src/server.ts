@@ -3,10 +3,10 @@ import { basename, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { DEFAULT_DRIFT_WINDOW, DetectorMetrics, DriftWindow, ModelStatus } from "./metrics";
 import { DeferredBody, parseOrDefer } from "./body";
-import { HttpApp, HttpReply, HttpRequest } from "./http";
+import { HttpApp, HttpReply, HttpRequest, JSON_TYPE } from "./http";
 import { HttpError } from "./http-error";
 import { JsonLogger, LoggerOptions } from "./log";
-import { buildInferResponse, buildModelMetadata, parseInferRequest, validateInferRequestBody } from "./oip";
+import { buildModelMetadata, inferResponseJson, parseInferRequest, validateInferRequestBody } from "./oip";
 import { LoadedModel, LoadFailure, loadModelRepository } from "./registry";
 import { ScoringPool } from "./scoring";
 import { MODEL_FILES, NO_MODEL_YET } from "@aiops/contract";
@@ -226,7 +226,7 @@ export function buildServer(opts: ServerOptions): DetectorServer {
             metrics.points.inc({ model: m.name }, out.points);
             if (out.anomalies > 0) metrics.anomalies.inc({ model: m.name }, out.anomalies);
             req.log.debug({ model: m.name, oipId: out.oipId, points: out.points, anomalies: out.anomalies }, "scored");
-            return { body: out.json, type: "application/json; charset=utf-8" };
+            return { body: out.json, type: JSON_TYPE };
         }
         validateInferRequestBody(req.body);
         const request = parseInferRequest(req.body);
@@ -243,7 +243,7 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         metrics.points.inc({ model: m.name }, n);
         if (anomalies > 0) metrics.anomalies.inc({ model: m.name }, anomalies);
         req.log.debug({ model: m.name, oipId: request.id, points: n, anomalies }, "scored");
-        return { body: buildInferResponse(m, request.id ?? req.id, scored, request.outputs) };
+        return { body: inferResponseJson(m, request.id ?? req.id, scored, request.outputs), type: JSON_TYPE };
     }
 
     const app = new HttpApp({

@@ -1,7 +1,16 @@
 import { expect } from "chai";
-import { buildInferResponse, buildModelMetadata, InferRequestBody, OipRequestError, parseInferRequest, requestPoints } from "../src/oip";
+import {
+    buildModelMetadata,
+    inferResponseJson,
+    InferRequestBody,
+    InferResponse,
+    numbersJson,
+    OipRequestError,
+    parseInferRequest,
+    requestPoints,
+} from "../src/oip";
 import type { LoadedModel } from "../src/registry";
-import { smallModel } from "./server-helpers";
+import { prng, smallModel } from "./server-helpers";
 
 function body(timestamps: unknown[], values: unknown[], extra: Partial<InferRequestBody> = {}): InferRequestBody {
     return {
@@ -91,7 +100,9 @@ describe("detector OIP responses", () => {
     const loaded: LoadedModel = { name: "cpu", version: "0123456789ab", file: "/m/cpu.json", model: smallModel("cpu") };
 
     it("builds score (FP64) and label (INT64) tensors of shape [n] in the requested order", () => {
-        const res = buildInferResponse(loaded, "42", { scores: Float64Array.of(-0.4, -0.7), labels: [1, -1] }, ["label", "score"]);
+        const res = JSON.parse(
+            inferResponseJson(loaded, "42", { scores: Float64Array.of(-0.4, -0.7), labels: [1, -1] }, ["label", "score"]),
+        ) as InferResponse;
         expect(res).to.deep.equal({
             model_name: "cpu",
             model_version: "0123456789ab",
@@ -101,6 +112,35 @@ describe("detector OIP responses", () => {
                 { name: "score", shape: [2], datatype: "FP64", data: [-0.4, -0.7] },
             ],
         });
+    });
+
+    it("writes exactly the text JSON.stringify writes for the response object, whatever the numbers and names", () => {
+        const random = prng(11);
+        const tricky = [-0.4123456789012345, 0.1 + 0.2, -0, 0, 5e-324, 1.7976931348623157e308, 1e21, -1e-7, 123456789012345680000];
+        const scores = Float64Array.from({ length: 500 }, (_, i) => (i < tricky.length ? tricky[i] : -random() * (i % 7 === 0 ? 1e-9 : 1)));
+        const labels = Int8Array.from(scores, (x) => (x < -0.5 ? -1 : 1));
+        const model = { name: 'we"ird\\name\u2028', version: "v1" };
+        for (const outputs of [["score", "label"], ["label"], ["score"], []] as const) {
+            const expected = JSON.stringify({
+                model_name: model.name,
+                model_version: model.version,
+                id: "id\n7",
+                outputs: outputs.map((name) => ({
+                    name,
+                    shape: [scores.length],
+                    datatype: name === "score" ? "FP64" : "INT64",
+                    data: Array.from(name === "score" ? scores : labels),
+                })),
+            });
+            expect(inferResponseJson(model, "id\n7", { scores, labels }, outputs)).to.equal(expected);
+        }
+    });
+
+    it("writes a non-finite number as null, as JSON.stringify does, so the answer stays valid JSON", () => {
+        expect(numbersJson(Float64Array.of(-0.5, NaN, Infinity))).to.equal("[-0.5,null,null]");
+        expect(numbersJson([1, -1])).to.equal("[1,-1]");
+        expect(numbersJson({ length: 2, 0: 3, 1: 4 })).to.equal("[3,4]");
+        expect(numbersJson(new Float64Array(0))).to.equal("[]");
     });
 
     it("describes the signature, platform, version and training facts in model metadata", () => {
