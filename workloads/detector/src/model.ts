@@ -201,8 +201,8 @@ export const DRIFT_SAMPLE_ROWS = 262_144;
 
 /** `count` rows drawn uniformly without replacement (seeded partial Fisher-Yates), as a new matrix. */
 /**
- * Fewest fully formed rows the offset is taken from (at the default 2% contamination the cut then rests on
- * two rows or more); with fewer it comes from every row, as sklearn's does.
+ * Fewest fully formed rows the offset is taken from (at the default 1.4% contamination the cut then rests on
+ * one row or more); with fewer it comes from every row, as sklearn's does.
  */
 export const MIN_OFFSET_ROWS = 100;
 
