@@ -24,7 +24,10 @@ export interface TrainOptions {
     name: string;
     /** Default "default". */
     featureSet?: FeatureSetName;
-    /** Share of training points flagged, in (0, 0.5], or "auto" (sklearn's offset -0.5). Default 0.02. */
+    /**
+     * Share of training points flagged, in (0, 0.5], or "auto" (sklearn's offset -0.5). Default 0.014. For the
+     * default feature set it is a budget of events rather than points: see eventOffset.
+     */
     contamination?: number | "auto";
     /** Number of trees. Default 100. */
     trees?: number;
@@ -36,7 +39,7 @@ export interface TrainOptions {
 
 export const DEFAULT_TRAIN_OPTIONS = {
     featureSet: "default" as FeatureSetName,
-    contamination: 0.02 as number | "auto",
+    contamination: 0.014 as number | "auto",
     trees: 100,
     maxSamples: 256,
     seed: 42,
@@ -137,23 +140,32 @@ export function trainModel(data: Point[] | readonly Point[][], opts: TrainOption
         row += n;
     }
     const forest = fitForest(x, total, d, { trees: o.trees, maxSamples: o.maxSamples, seed: o.seed });
-    // sklearn scores every training row for offset_; above OFFSET_SAMPLE_ROWS rows (a week of 10-s samples from
-    // many nodes) a seeded uniform sample of that many rows estimates the same percentile (standard error of a
-    // 2% quantile from 32,768 rows: 0.08 percentage points) at a fraction of the cost.
-    const candidates = offsetRows(
-        perSeries.map((f) => f.columns[0].length),
-        o.featureSet,
-    );
-    const sample =
-        candidates === undefined && total <= OFFSET_SAMPLE_ROWS
-            ? { x, rows: total }
-            : sampleRows(x, candidates ?? allRows(total), d, Math.min(OFFSET_SAMPLE_ROWS, candidates?.length ?? total), o.seed);
-    const trainingScores = scoreSamples(forest, sample.x, sample.rows);
-    const offset = offsetFor(trainingScores, o.contamination);
+    const lengths = perSeries.map((f) => f.columns[0].length);
+    const candidates = offsetRows(lengths, o.featureSet);
+    let trainingScores: Float64Array;
+    let offset: number;
+    if (o.featureSet === "default" && o.contamination !== "auto") {
+        // The threshold from the training scores in time order, each run of consecutive flags counted as one
+        // event (eventOffset); above OFFSET_SAMPLE_ROWS rows, from contiguous blocks of them.
+        const rows = candidates ?? allRows(total);
+        const picked = rows.length <= OFFSET_SAMPLE_ROWS ? rows : sampleBlocks(rows, OFFSET_SAMPLE_ROWS, o.seed);
+        trainingScores = scoreSamples(forest, gatherRows(x, picked, d), picked.length);
+        offset = eventOffset(trainingScores, adjacentRows(picked, lengths), o.contamination);
+    } else {
+        // sklearn scores every training row for offset_; above OFFSET_SAMPLE_ROWS rows (a week of 10-s samples from
+        // many nodes) a seeded uniform sample of that many rows estimates the same percentile (standard error of a
+        // 2% quantile from 32,768 rows: 0.08 percentage points) at a fraction of the cost.
+        const sample =
+            candidates === undefined && total <= OFFSET_SAMPLE_ROWS
+                ? { x, rows: total }
+                : sampleRows(x, candidates ?? allRows(total), d, Math.min(OFFSET_SAMPLE_ROWS, candidates?.length ?? total), o.seed);
+        trainingScores = scoreSamples(forest, sample.x, sample.rows);
+        offset = offsetFor(trainingScores, o.contamination);
+    }
     if (stats !== undefined) {
         let below = 0;
         for (const score of trainingScores) if (score - offset < 0) below++;
-        stats.trainingFlagRate = below / sample.rows;
+        stats.trainingFlagRate = below / trainingScores.length;
     }
     let start = Infinity;
     let end = -Infinity;
@@ -189,8 +201,8 @@ export const DRIFT_SAMPLE_ROWS = 262_144;
 
 /** `count` rows drawn uniformly without replacement (seeded partial Fisher-Yates), as a new matrix. */
 /**
- * Fewest fully formed rows the offset is taken from (at the default 2% contamination the cut then rests on
- * two rows or more); with fewer it comes from every row, as sklearn's does.
+ * Fewest fully formed rows the offset is taken from (at the default 1.4% contamination the cut then rests on
+ * one row or more); with fewer it comes from every row, as sklearn's does.
  */
 export const MIN_OFFSET_ROWS = 100;
 
@@ -223,6 +235,96 @@ function allRows(total: number): Int32Array {
     const rows = new Int32Array(total);
     for (let i = 0; i < total; i++) rows[i] = i;
     return rows;
+}
+
+/**
+ * Points of a run of consecutive flags that count fully toward the default set's flag budget; each further
+ * point of the run counts 1 / EVENT_POINTS (eventOffset).
+ */
+export const EVENT_POINTS = 4;
+
+/** Budget a run of `len` consecutive flags uses: len up to EVENT_POINTS, then 1 / EVENT_POINTS per point. */
+export function runCost(len: number): number {
+    return len <= EVENT_POINTS ? len : EVENT_POINTS + (len - EVENT_POINTS) / EVENT_POINTS;
+}
+
+/**
+ * The default set's threshold: flag the lowest training scores, lowest first, while the flags' budget (runCost
+ * per run of consecutive flags) stays within contamination x rows; the offset is the score of the first row
+ * that would overspend it. sklearn's percentile counts every point, so one sustained anomaly (a level shift
+ * whose first day of points all look new against the trailing baseline) spent a whole series' budget and hid
+ * every later anomaly of that series, while a lone spike used the same budget per point as a shift
+ * (docs/detector-quality.md, fifth round). Counting a run's points after the first EVENT_POINTS at a quarter
+ * lets a series with a long event flag that event and still reach its next one; a calm series, whose flags
+ * are lone points, flags contamination x rows as before. The cost of a run is at least len / EVENT_POINTS, so
+ * at most EVENT_POINTS x contamination of the rows are ever flagged.
+ * scores: in time order; adjacent[k] is 1 when row k directly follows row k - 1 in the same series.
+ */
+export function eventOffset(scores: Float64Array, adjacent: Uint8Array, contamination: number): number {
+    const m = scores.length;
+    if (m === 0) throw new Error("eventOffset: no training scores");
+    const order = Int32Array.from({ length: m }, (_, i) => i).sort((a, b) => scores[a] - scores[b] || a - b);
+    // endLen[k] / startLen[k]: length of the run of flags ending / starting at k, kept up to date at run ends.
+    const endLen = new Int32Array(m);
+    const startLen = new Int32Array(m);
+    const flagged = new Uint8Array(m);
+    const budget = contamination * m;
+    let spent = 0;
+    for (const k of order) {
+        const left = k > 0 && adjacent[k] === 1 && flagged[k - 1] === 1 ? endLen[k - 1] : 0;
+        const right = k + 1 < m && adjacent[k + 1] === 1 && flagged[k + 1] === 1 ? startLen[k + 1] : 0;
+        const len = left + 1 + right;
+        const cost = runCost(len) - runCost(left) - runCost(right);
+        if (spent + cost > budget) return scores[k];
+        spent += cost;
+        flagged[k] = 1;
+        endLen[k + right] = len;
+        startLen[k - left] = len;
+    }
+    // Only when contamination x rows exceeds the cost of flagging every row (contamination above 1 / EVENT_POINTS).
+    return offsetFor(scores, contamination);
+}
+
+/** 1 where picked[k] is the training row right after picked[k - 1] in the same series (series lengths in pooled order). */
+export function adjacentRows(picked: Int32Array, seriesLengths: readonly number[]): Uint8Array {
+    const starts = new Set<number>();
+    let first = 0;
+    for (const n of seriesLengths) {
+        starts.add(first);
+        first += n;
+    }
+    const out = new Uint8Array(picked.length);
+    for (let k = 1; k < picked.length; k++) out[k] = picked[k] === picked[k - 1] + 1 && !starts.has(picked[k]) ? 1 : 0;
+    return out;
+}
+
+/** Rows of the offset sample drawn as contiguous blocks (runs need neighbours), kept in time order. */
+export const OFFSET_BLOCK_ROWS = 512;
+
+/** `count` of `candidates` (ascending) as seeded randomly chosen blocks of OFFSET_BLOCK_ROWS consecutive candidates, in order. */
+export function sampleBlocks(candidates: Int32Array, count: number, seed: number): Int32Array {
+    const blocks = Math.ceil(candidates.length / OFFSET_BLOCK_ROWS);
+    const want = Math.min(blocks, Math.max(1, Math.floor(count / OFFSET_BLOCK_ROWS)));
+    const rng = new Random((seed ^ 0x5eed0ff5) >>> 0);
+    const pool = Int32Array.from({ length: blocks }, (_, i) => i);
+    for (let i = 0; i < want; i++) {
+        const k = i + rng.int(blocks - i);
+        const b = pool[k];
+        pool[k] = pool[i];
+        pool[i] = b;
+    }
+    const chosen = pool.subarray(0, want).sort();
+    const out: number[] = [];
+    for (const b of chosen)
+        for (let i = b * OFFSET_BLOCK_ROWS; i < Math.min(candidates.length, (b + 1) * OFFSET_BLOCK_ROWS); i++) out.push(candidates[i]);
+    return Int32Array.from(out);
+}
+
+/** The given rows of the row-major matrix `x` (d columns), in the given order. */
+function gatherRows(x: Float32Array, rows: Int32Array, d: number): Float32Array {
+    const out = new Float32Array(rows.length * d);
+    for (let i = 0; i < rows.length; i++) out.set(x.subarray(rows[i] * d, rows[i] * d + d), i * d);
+    return out;
 }
 
 /** `count` rows of `x` drawn without replacement from `candidates` (a seeded partial shuffle; all of them when count = length). */

@@ -51,7 +51,11 @@ describe("training agreement with scikit-learn on NAB series", () => {
             expect(rho, "Spearman of scores").to.be.at.least(0.9);
 
             const ours = new Set(scored.flatMap((p, i) => (p.label === -1 ? [i] : [])));
-            expect(Math.abs(ours.size - c.flagged), "flagged count").to.be.at.most(1);
+            // sklearn's percentile flags a fixed count, so only ties differ; the default set's event budget
+            // (model.ts eventOffset) flags more where flags form runs, and which points form runs differs
+            // between two forests (PRNGs): measured 3-7% apart on these series.
+            const tolerance = c.featureSet === "seed" ? 1 : Math.ceil(0.1 * c.flagged);
+            expect(Math.abs(ours.size - c.flagged), "flagged count").to.be.at.most(tolerance);
             const theirs = c.scores
                 .map((s, i) => [s, i])
                 .sort((a, b) => a[0] - b[0])

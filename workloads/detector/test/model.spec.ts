@@ -4,7 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
     binFractions,
+    adjacentRows,
     DEFAULT_TRAIN_OPTIONS,
+    EVENT_POINTS,
+    eventOffset,
+    sampleBlocks,
     featureDistribution,
     featureRows,
     loadModelFile,
@@ -47,10 +51,11 @@ describe("trainModel", () => {
 
     it("flags about the contamination share of the fully formed training rows, including the spike", () => {
         const scored = scoreSeries(model, points);
-        // The offset comes from the 710 rows after the 290-point lookback: 2% of them (rows at the percentile
-        // stay normal); the warm-up rows before, with half-empty baselines, are not what serving scores.
+        // The offset comes from the 710 rows after the 290-point lookback: 1.4% of them (9.94 rows; the row that
+        // would overspend stays normal); the warm-up rows before, with half-empty baselines, are not what serving
+        // scores. The flags are lone points here, so the event budget flags what sklearn's percentile would.
         const flagged = scored.slice(featureLookback("default")).filter((p) => p.label === -1).length;
-        expect(flagged).to.be.within(13, 15);
+        expect(flagged).to.be.within(9, 10);
         expect(scored[500].label).to.equal(-1);
     });
 
@@ -178,15 +183,21 @@ describe("parseModelFile", () => {
 });
 
 describe("training on more rows than the offset sample", () => {
-    it("estimates sklearn's offset on a sample: the share flagged over all rows stays at the contamination", () => {
+    it("estimates the event offset on a sample of contiguous blocks: it flags about what the offset from every row flags", () => {
         const n = OFFSET_SAMPLE_ROWS + 8000;
         const stats: TrainingStats = {};
         const points = synthetic(n);
         const model = trainModel(points, { name: "big", trees: 10 }, stats);
-        const { labels } = scoreRows(model, featureRows(model, points));
-        const share = labels.filter((l) => l === -1).length / n;
-        expect(share).to.be.closeTo(0.02, 0.003);
-        expect(stats.trainingFlagRate).to.be.closeTo(0.02, 0.003); // on the sample (tied scores sit at the percentile)
+        const { scores, labels } = scoreRows(model, featureRows(model, points));
+        const lookback = featureLookback("default");
+        const served = scores.slice(lookback);
+        const adjacent = new Uint8Array(served.length).fill(1);
+        adjacent[0] = 0;
+        const exact = eventOffset(served, adjacent, DEFAULT_TRAIN_OPTIONS.contamination as number);
+        const share = (cut: number) => served.filter((s) => s < cut).length / served.length;
+        expect(labels.slice(lookback).filter((l) => l === -1).length / served.length).to.equal(share(model.offset));
+        expect(share(model.offset)).to.be.closeTo(share(exact), 0.005);
+        expect(stats.trainingFlagRate).to.be.closeTo(share(exact), 0.005); // on the sample
         expect(model.training.points).to.equal(n);
     });
 });
@@ -318,5 +329,53 @@ describe("the offset is taken from fully formed rows", () => {
         const jump = served.slice(40);
         expect(below(jump, model.offset), "jump points flagged").to.be.at.least(below(jump, cutOverEveryRow) + 4);
         expect(below(served.slice(0, 40), model.offset), "calm points flagged").to.be.at.most(2);
+    });
+});
+
+describe("eventOffset: the default set's flag budget counts a run of flags as one event", () => {
+    const calm = (m: number) => Float64Array.from({ length: m }, (_, i) => -0.4 - 0.05 * (((i * 7919) % 101) / 101));
+    const linked = (m: number) => {
+        const a = new Uint8Array(m).fill(1);
+        a[0] = 0;
+        return a;
+    };
+    const flaggedBy = (scores: Float64Array, offset: number) => scores.filter((s) => s < offset).length;
+
+    it("flags contamination x rows when the low scores are lone points, as sklearn's percentile does", () => {
+        const scores = calm(1000);
+        for (let k = 0; k < 10; k++) scores[50 + 97 * k] = -0.7 - 0.001 * k;
+        const offset = eventOffset(scores, linked(1000), 0.01);
+        expect(flaggedBy(scores, offset)).to.equal(10);
+        expect(offset).to.be.above(-0.7).and.below(-0.4);
+    });
+
+    it("a sustained anomaly does not spend the whole budget: a later lone spike is still flagged", () => {
+        const scores = calm(1000);
+        for (let i = 100; i < 140; i++) scores[i] = -0.8; // 40 points in a row: 4 + 36 / 4 = 13 of the budget of 20
+        for (let k = 0; k < 5; k++) scores[400 + 100 * k] = -0.7;
+        const offset = eventOffset(scores, linked(1000), 0.02);
+        expect(offset).to.be.above(-0.7);
+        expect(flaggedBy(scores, offset)).to.be.at.least(45);
+        // sklearn's 2% percentile stops inside the run: the lone spikes stay normal.
+        expect([...scores].sort((a, b) => a - b)[20]).to.equal(-0.8);
+    });
+
+    it("flags at most EVENT_POINTS x contamination of the rows, even when the scores fall steadily in time", () => {
+        const m = 2000;
+        const scores = Float64Array.from({ length: m }, (_, i) => -0.4 - i / m / 10);
+        const offset = eventOffset(scores, linked(m), 0.02);
+        expect(flaggedBy(scores, offset))
+            .to.be.at.most(EVENT_POINTS * 0.02 * m)
+            .and.above(0.02 * m);
+    });
+
+    it("does not join runs across series or sample blocks", () => {
+        expect(Array.from(adjacentRows(Int32Array.from([0, 1, 2, 3, 7, 8]), [2, 9]))).to.deep.equal([0, 1, 0, 1, 0, 1]);
+        const rows = Int32Array.from({ length: 5120 }, (_, i) => 300 + i); // 10 blocks of OFFSET_BLOCK_ROWS
+        const picked = sampleBlocks(rows, 2048, 42);
+        expect(picked.length).to.equal(2048);
+        for (let k = 1; k < picked.length; k++) expect(picked[k]).to.be.above(picked[k - 1]);
+        const starts = Array.from(picked).filter((r, k) => k === 0 || r !== picked[k - 1] + 1);
+        expect(starts).to.have.length.within(1, 4);
     });
 });
