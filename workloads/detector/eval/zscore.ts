@@ -33,8 +33,14 @@ export function zscoreLabels(points: readonly Point[], w: number, k: number): (1
     let c = 0;
     let s1 = 0;
     let s2 = 0;
+    // The latest index whose value differs from the one before it: the range [from, i] is exactly flat when
+    // it is at most `from`. Flat is told exactly, not from the running sums: their rounding residue after a
+    // re-centre far from a flat stretch (a disk at 0 B/s after a busy hour) read as a tiny deviation over a
+    // tinier spread, flagging every point of the stretch in whole series but not in windows that start in it.
+    let lastChange = 0;
     for (let i = 0; i < n; i++) {
         const from = Math.max(0, i - w + 1);
+        if (i > 0 && points[i].value !== points[i - 1].value) lastChange = i;
         if (i % w === 0) {
             c = points[i].value;
             s1 = 0;
@@ -52,6 +58,11 @@ export function zscoreLabels(points: readonly Point[], w: number, k: number): (1
         const v = points[i].value - c;
         s1 += v;
         s2 += v * v;
+        if (lastChange <= from) {
+            // Every value in the range is the same: stddev_over_time is 0 and so is the deviation, 0/0 = NaN.
+            labels[i] = 1;
+            continue;
+        }
         const m = i - from + 1;
         const mean = s1 / m;
         const sd = Math.sqrt(Math.max(0, s2 / m - mean * mean));

@@ -199,7 +199,6 @@ export const OFFSET_SAMPLE_ROWS = 32_768;
 /** Training rows above which the drift deciles are read from every k-th row (k = ceil(rows / DRIFT_SAMPLE_ROWS)). */
 export const DRIFT_SAMPLE_ROWS = 262_144;
 
-/** `count` rows drawn uniformly without replacement (seeded partial Fisher-Yates), as a new matrix. */
 /**
  * Fewest fully formed rows the offset is taken from (at the default 1.4% contamination the cut then rests on
  * one row or more); with fewer it comes from every row, as sklearn's does.

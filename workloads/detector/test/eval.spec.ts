@@ -127,6 +127,17 @@ describe("SRE z-score rule and windowed scoring", () => {
         expect(whole[120]).to.equal(-1);
     });
 
+    it("never flags an exactly flat range after a busy stretch, whole or windowed (failed before: NAB disk writes at 0 B/s)", () => {
+        // A busy disk (bytes/s in the millions, noisy), then idle at exactly 0 for longer than the range.
+        const busy = Array.from({ length: 90 }, (_, i) => 3e6 + 7.3e5 * Math.sin(i * 2.3) + (i % 7) * 1.1e5);
+        const values = [...busy, ...new Array(150).fill(0), 5e6, ...new Array(20).fill(0)];
+        const whole = zscoreLabels(pts(values), 72, 3.5);
+        const flat = whole.slice(90 + 72, 240);
+        expect(flat.every((l) => l === 1)).to.equal(true);
+        expect(whole[240], "the burst after the idle stretch").to.equal(-1);
+        expect(scoreWindowed(pts(values), 12, 71, (s) => zscoreLabels(s, 72, 3.5))).to.deep.equal(whole);
+    });
+
     it("picks the best precision at the given recall, else the best recall", () => {
         const d = (windowsHit: number, inWindow: number) => ({
             total: { windows: 10, windowsHit, flagged: 100, inWindow, fpOutside: 100 - inWindow },

@@ -44,7 +44,7 @@ export interface ManifestModel {
     trainingPoints: number;
     /** Points in the held-back window (all instances). */
     holdoutPoints: number;
-    /** Share of the training points the model flags (about the contamination by construction). */
+    /** Share of the training points the model flags: about the contamination by construction (for the default set, whose budget counts runs of flags as events, between it and EVENT_POINTS times it). */
     trainingFlagRate: number;
     /** Share of the held-back points the model flags: what promotion judges. */
     holdoutFlagRate: number;
