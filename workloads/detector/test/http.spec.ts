@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import { connect } from "node:net";
+import { performance } from "node:perf_hooks";
 import { HttpApp, HttpAppOptions, HttpRequest } from "../src/http";
 import { HttpError } from "../src/http-error";
 import { JsonLogger } from "../src/log";
@@ -127,6 +128,7 @@ describe("detector HTTP layer (node:http)", () => {
     it("sends objects as JSON, strings as text/plain, and a handler's own type and headers", async () => {
         const j = await request(base, "/v2/models/cpu");
         expect(j.headers.get("content-type")).to.equal("application/json; charset=utf-8");
+        expect(j.headers.get("connection"), "connections stay open while not closing").to.equal("keep-alive");
         expect(j.headers.get("content-length")).to.equal(String(Buffer.byteLength(j.text)));
         const t = await request(base, "/text");
         expect(t.headers.get("content-type")).to.equal("text/plain; charset=utf-8");
@@ -145,11 +147,13 @@ describe("detector HTTP layer (node:http)", () => {
 
     it("uses the caller's x-request-id, else a fresh UUID per request", async () => {
         expect((await request(base, "/id", { headers: { "x-request-id": "trace-7" } })).json.id).to.equal("trace-7");
+        const blank = (await request(base, "/id", { headers: { "x-request-id": "" } })).json.id as string;
+        expect(blank, "an empty x-request-id gets a fresh id").to.match(/^[0-9a-f-]{36}$/);
         const a = (await request(base, "/id")).json.id as string;
         const b = (await request(base, "/id")).json.id as string;
         expect(a).to.match(/^[0-9a-f-]{36}$/);
         expect(a).not.to.equal(b);
-        expect(seen.map((s) => s.id)).to.deep.equal(["trace-7", a, b]);
+        expect(seen.map((s) => s.id)).to.deep.equal(["trace-7", blank, a, b]);
     });
 
     it("turns a handler's throw or rejection into onError's answer, with its headers", async () => {
@@ -163,10 +167,60 @@ describe("detector HTTP layer (node:http)", () => {
     });
 
     it("calls onResponse once per answered request with the status and the elapsed milliseconds", async () => {
+        const t0 = performance.now();
         await request(base, "/v2/models/cpu");
         await request(base, "/nope");
+        const wall = performance.now() - t0;
         expect(seen.map((s) => s.status)).to.deep.equal([200, 404]);
-        for (const s of seen) expect(s.ms).to.be.within(0, 5_000);
+        for (const s of seen) expect(s.ms).to.be.within(0, wall);
+    });
+
+    it("logs the address it listens on, and writes [::1] for IPv6", async () => {
+        const lines: string[] = [];
+        const logged = makeApp({ logger: JsonLogger.create({ stream: { write: (l: string) => lines.push(l) } }) }).app;
+        const v6 = await logged.listen({ port: 0, host: "::1" }).catch(() => undefined);
+        try {
+            if (v6 === undefined) return; // no IPv6 loopback here
+            expect(v6).to.match(/^http:\/\/\[::1\]:\d+$/);
+            expect((JSON.parse(lines[0]) as { msg: string }).msg).to.equal(`Server listening at ${v6}`);
+            expect((await request(v6, "/text")).text).to.equal("plain words");
+        } finally {
+            await logged.close();
+        }
+    });
+
+    it("destroys the connection when an answer cannot be written (a body JSON cannot hold), and keeps serving", async () => {
+        const lines: string[] = [];
+        const broken = makeApp({ logger: JsonLogger.create({ stream: { write: (l: string) => lines.push(l) } }) });
+        broken.app.get("/bigint", () => ({ body: { n: BigInt(1) } }));
+        const b = await broken.app.listen({ port: 0, host: "127.0.0.1" });
+        try {
+            const err = await fetch(`${b}/bigint`).then(
+                () => undefined,
+                (e: unknown) => e,
+            );
+            expect(err).to.be.instanceOf(Error);
+            expect(lines.some((l) => l.includes("could not send the answer") && l.includes("BigInt"))).to.equal(true);
+            expect((await request(b, "/text")).status).to.equal(200);
+        } finally {
+            await broken.app.close();
+        }
+    });
+
+    it("answers 408 and closes a connection whose request does not arrive within requestTimeoutMs", async () => {
+        const quick = makeApp({ requestTimeoutMs: 300 });
+        const b = await quick.app.listen({ port: 0, host: "127.0.0.1" });
+        try {
+            const started = performance.now();
+            const answer = await raw(
+                Number(new URL(b).port),
+                "POST /echo HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 50\r\n\r\n{",
+            );
+            expect(answer).to.match(/^HTTP\/1\.1 408 /);
+            expect(performance.now() - started, "well before node's 30 s default sweep").to.be.below(3_000);
+        } finally {
+            await quick.app.close();
+        }
     });
 
     describe("bodies", () => {
@@ -230,6 +284,14 @@ describe("detector HTTP layer (node:http)", () => {
             expect((errors[0] as HttpError).status).to.equal(400);
             expect((errors[0] as HttpError).message).to.match(/cut off/);
             expect((await request(base, "/text")).status).to.equal(200);
+        });
+
+        it("answers 415 to a chunked body without a Content-Type", async () => {
+            const answer = await raw(
+                port,
+                "POST /echo HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n2\r\n{}\r\n0\r\n\r\n",
+            );
+            expect(answer).to.match(/^HTTP\/1\.1 415 /);
         });
 
         it("accepts a body of exactly the limit", async () => {

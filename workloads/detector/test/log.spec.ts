@@ -33,6 +33,7 @@ describe("detector JSON logger", () => {
         c.log.warn("SIGHUP: reloading models");
         c.log.error({ file: "cpu.json" });
         expect(c.lines[0]).to.include({ level: 40, msg: "SIGHUP: reloading models" });
+        expect(Object.keys(c.lines[0])).to.deep.equal(["level", "time", "pid", "hostname", "msg"]);
         expect(c.lines[1]).to.include({ level: 50, file: "cpu.json" });
         expect(c.lines[1]).not.to.have.property("msg");
     });
