@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "./prom";
+import { registerProcessMetrics } from "./process-metrics";
 import { MAX_DRIFT_BINS, type FeatureDistribution } from "./model";
 
 /**
@@ -144,14 +145,14 @@ export interface ModelStatus {
 /**
  * prom-client's default metrics include three gauges named like counters (`nodejs_active_handles_total`,
  * `nodejs_active_requests_total`, `nodejs_active_resources_total`), which `promtool check metrics` refuses
- * ("non-counter metrics should not have _total suffix"). The same figures remain as `nodejs_active_handles`,
- * `nodejs_active_requests` and `nodejs_active_resources` (by type), so they are dropped.
+ * ("non-counter metrics should not have _total suffix"). The detector's process metrics (process-metrics.ts)
+ * never export them; `nodejs_active_resources` carries the figures by type.
  */
 export const DROPPED_DEFAULT_METRICS = ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"];
 
 /**
  * Prometheus metrics of the detector on its own Registry (so tests and several servers in one process
- * do not collide), plus node's default process metrics.
+ * do not collide), plus the process and runtime metrics (process-metrics.ts).
  */
 export class DetectorMetrics {
     readonly registry = new Registry();
@@ -165,10 +166,7 @@ export class DetectorMetrics {
     /** `models` is read at every scrape, so reloads show up without re-registering anything. */
     constructor(models: () => readonly ModelStatus[], opts: { defaultMetrics?: boolean } = {}) {
         const registers = [this.registry];
-        if (opts.defaultMetrics ?? true) {
-            collectDefaultMetrics({ register: this.registry });
-            for (const name of DROPPED_DEFAULT_METRICS) this.registry.removeSingleMetric(name);
-        }
+        if (opts.defaultMetrics ?? true) registerProcessMetrics(this.registry);
         this.reloads = new Counter({
             name: "detector_model_reloads_total",
             help: "Loads of the model directory (start and SIGHUP) by result: success, or failure when any model file failed to load.",
