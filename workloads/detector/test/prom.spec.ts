@@ -4,6 +4,7 @@
  */
 import { expect } from "chai";
 import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
 import { maxOpenFiles, procStatus, registerProcessMetrics } from "../src/process-metrics";
 import { Counter, escapeHelp, escapeLabel, formatValue, Gauge, Histogram, Registry } from "../src/prom";
 
@@ -129,6 +130,9 @@ describe("detector process metrics (process-metrics.ts)", () => {
         ).to.equal(1024);
         expect(maxOpenFiles("Max open files            unlimited            unlimited            files\n")).to.equal(undefined);
         expect(procStatus("")).to.deep.equal({});
+        // Whole lines only: a trailing word or a leading space is not a figure.
+        expect(procStatus("VmRSS:\t12 kB extra\n VmSize:\t3 kB\nVmData:\t5 kB\n")).to.deep.equal({ VmData: 5 * 1024 });
+        expect(maxOpenFiles("NotMax open files            1024\nMax open files            77   88   files\n")).to.equal(77);
     });
 
     it("exports CPU, memory, descriptors, event loop, heap and version under prom-client's names, and passes promtool", async () => {
@@ -156,12 +160,38 @@ describe("detector process metrics (process-metrics.ts)", () => {
         expect(value("nodejs_eventloop_lag_p99_seconds")).to.be.within(0, 5);
         expect(value("nodejs_eventloop_lag_min_seconds")).to.be.at.most(value("nodejs_eventloop_lag_max_seconds")!);
         expect(text).to.match(/^nodejs_heap_space_size_used_bytes\{space="old"\} \d+$/m);
+        expect(value("process_heap_bytes")).to.be.greaterThan(0);
+        expect(value("process_max_fds")).to.equal(maxOpenFiles());
+        expect(value("process_open_fds")).to.be.closeTo(readdirSync("/proc/self/fd").length - 1, 3);
+        expect(value("nodejs_external_memory_bytes")).to.be.greaterThan(0);
+        const [min, max] = [value("nodejs_eventloop_lag_min_seconds")!, value("nodejs_eventloop_lag_max_seconds")!];
+        for (const stat of ["mean", "stddev", "p50", "p90"]) {
+            expect(value(`nodejs_eventloop_lag_${stat}_seconds`), stat)
+                .to.be.a("number")
+                .and.to.be.within(0, max);
+        }
+        expect(value("nodejs_eventloop_lag_p50_seconds")).to.be.within(min, max);
         expect(text).to.include(`nodejs_version_info{version="${process.version}",major="${process.versions.node.split(".")[0]}"`);
         expect(text).to.include("# TYPE nodejs_active_resources gauge");
         for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) {
             expect(text).not.to.include(name);
         }
         if (promtool) expect(promtoolCheck(text)).to.equal("");
+    });
+
+    it("counts active resources by type", async () => {
+        const r = new Registry();
+        registerProcessMetrics(r);
+        const timers = [setInterval(() => undefined, 1000), setInterval(() => undefined, 1000)];
+        try {
+            const text = await r.metrics();
+            // Our two intervals at least (mocha keeps timers of its own).
+            expect(Number(/^nodejs_active_resources\{type="Timeout"\} (\d+)$/m.exec(text)?.[1])).to.be.at.least(2);
+            for (const m of text.matchAll(/^nodejs_active_resources\{type="(\w+)"\} (\d+)$/gm))
+                expect(Number(m[2]), m[1]).to.be.at.least(1);
+        } finally {
+            timers.forEach(clearInterval);
+        }
     });
 
     it("reports the event loop delay since the previous scrape (the sampler resets after each)", async () => {
