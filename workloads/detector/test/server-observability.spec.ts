@@ -5,6 +5,8 @@
  * itself (per-test mutation coverage cannot credit work done in before hooks).
  */
 import { expect } from "chai";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Writable } from "node:stream";
 import { ScoringPool } from "../src/scoring";
 import { buildServer, DetectorServer, redactPaths } from "../src/server";
@@ -170,6 +172,103 @@ describe("detector server: request log levels, metrics and readiness per request
         expect(unknown.status).to.equal(404);
         expect(unknown.json.error).to.equal("unknown model 'ghost'; this server serves: cpu");
         expect(await get("/v2/health/live")).to.deep.equal({ status: 200, json: { live: true } });
+    });
+});
+
+describe("detector server: what reloads log and what readiness says", () => {
+    let dir: string;
+    let run: Awaited<ReturnType<typeof serve>> | undefined;
+    beforeEach(() => (dir = tempDir()));
+    afterEach(async () => {
+        await run?.server.app.close();
+        run = undefined;
+        removeDir(dir);
+    });
+
+    it("logs each model loaded with its version, file and feature set, and each failure with the server path", async () => {
+        const model = smallModel("cpu");
+        writeModel(dir, "cpu.json", model);
+        writeModel(dir, "bad.json", "{oops");
+        run = await serve(dir);
+        const loaded = run.lines.find((l) => l.msg === "model 'cpu' loaded") as Record<string, unknown> | undefined;
+        expect(loaded).to.include({ level: 30, model: "cpu", file: `${dir}/cpu.json`, featureSet: model.featureSet });
+        expect(loaded?.version).to.match(/^[0-9a-f]{12}$/);
+        const failed = run.lines.find((l) => l.msg?.startsWith("model file failed to load:")) as Record<string, unknown> | undefined;
+        expect(failed).to.include({ level: 50, model: "bad", file: `${dir}/bad.json` });
+        const notReady = run.lines.find((l) => l.msg?.startsWith("server is not ready:")) as Record<string, unknown> | undefined;
+        expect(notReady).to.include({ level: 40, modelDir: dir });
+        expect(notReady?.msg).to.include(`${dir}/bad.json: `);
+        // The client's reason names the file, never the directory.
+        const ready = (await fetch(`${run.base}/v2/health/ready`).then((r) => r.json())) as { ready: boolean; error: string };
+        expect(ready.ready).to.equal(false);
+        expect(ready.error).to.match(/^bad\.json: /);
+        expect(ready.error).not.to.include(dir);
+        const reloads = await fetch(`${run.base}/metrics`).then((r) => r.text());
+        expect(sample(reloads, 'detector_model_reloads_total{result="failure"}')).to.equal(1);
+        expect(sample(reloads, 'detector_model_reloads_total{result="success"}')).to.equal(undefined);
+    });
+
+    it("keeps the last good version on a bad reload, logging both versions' file, and reports success once fixed", async () => {
+        writeModel(dir, "cpu.json", smallModel("cpu"));
+        run = await serve(dir);
+        expect(run.lines.some((l) => l.msg?.startsWith("server is not ready"))).to.equal(false);
+        const { versions } = (await fetch(`${run.base}/v2/models/cpu`).then((r) => r.json())) as { versions: string[] };
+        writeModel(dir, "cpu.json", "{truncated");
+        run.server.reload();
+        const kept = run.lines.find((l) => l.msg?.startsWith("model file failed to reload:")) as Record<string, unknown> | undefined;
+        expect(kept).to.include({ level: 50, model: "cpu", file: `${dir}/cpu.json`, version: versions[0] });
+        expect(kept?.msg).to.include(`still serving the last good version ${versions[0]}`);
+        expect(run.server.ready()).to.equal(true);
+        writeModel(dir, "cpu.json", smallModel("cpu", { seed: 2 }));
+        run.server.reload();
+        const text = await fetch(`${run.base}/metrics`).then((r) => r.text());
+        expect(sample(text, 'detector_model_reloads_total{result="success"}')).to.equal(2);
+        expect(sample(text, 'detector_model_reloads_total{result="failure"}')).to.equal(1);
+        expect(sample(text, 'detector_model_reload_failed{model="cpu"}')).to.equal(0);
+    });
+
+    it("says 'no model is loaded' for an empty directory, in logs and to clients, and is not ready", async () => {
+        run = await serve(dir);
+        const warn = run.lines.find((l) => l.msg?.startsWith("server is not ready:"));
+        expect(warn?.level).to.equal(40);
+        expect(run.server.ready()).to.equal(false);
+        const ready = await fetch(`${run.base}/v2/health/ready`);
+        expect(ready.status).to.equal(503);
+        const model = (await fetch(`${run.base}/v2/models/cpu`).then((r) => r.json())) as { error: string };
+        expect(model.error).to.match(
+            /^model 'cpu' is not available: no model is loaded \(the model directory holds no model file and no \.no-model-yet placeholder/,
+        );
+        expect(model.error).not.to.include(dir);
+    });
+
+    it("answers /v2 with the server's name and its package version", async () => {
+        writeModel(dir, "cpu.json", smallModel("cpu"));
+        run = await serve(dir);
+        const pkg = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")) as { version: string };
+        expect(await fetch(`${run.base}/v2`).then((r) => r.json())).to.deep.equal({
+            name: "aiops-detector",
+            version: pkg.version,
+            extensions: [],
+        });
+    });
+
+    it("logs each scored request at debug with the model, the OIP id, the points and the anomalies", async () => {
+        writeModel(dir, "cpu.json", smallModel("cpu"));
+        run = await serve(dir);
+        const res = await fetch(`${run.base}/v2/models/cpu/infer`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(inferBody(cpuSeries(12), { id: "oip-9" })),
+        });
+        const labels = ((await res.json()) as { outputs: Array<{ name: string; data: number[] }> }).outputs[1].data;
+        const scored = run.lines.find((l) => l.msg === "scored") as Record<string, unknown> | undefined;
+        expect(scored).to.include({
+            level: 20,
+            model: "cpu",
+            oipId: "oip-9",
+            points: 12,
+            anomalies: labels.filter((l) => l === -1).length,
+        });
     });
 });
 
