@@ -7,6 +7,8 @@ export class HttpError extends Error {
         readonly status: number,
         message: string,
         readonly headers: Readonly<Record<string, string>> = {},
+        /** The answer's JSON body; `{"error": message}` unless the answer carries more fields. */
+        readonly body: Readonly<Record<string, unknown>> = { error: message },
     ) {
         super(message);
         this.name = "HttpError";

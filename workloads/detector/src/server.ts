@@ -163,8 +163,7 @@ export function buildServer(opts: ServerOptions): DetectorServer {
     }
 
     function onError(err: unknown, req: HttpRequest): HttpReply {
-        if (err instanceof NoModelYet) return { status: 503, body: err.body };
-        if (err instanceof HttpError) return { status: err.status, headers: err.headers, body: { error: err.message } };
+        if (err instanceof HttpError) return { status: err.status, headers: err.headers, body: err.body };
         req.log.error({ err }, "request failed");
         const message = err instanceof Error ? err.message : String(err);
         return { status: 500, body: { error: `internal error: ${redactPaths(message, opts.modelDir)}` } };
@@ -202,7 +201,10 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         if (f !== undefined) {
             throw new HttpError(503, `model '${name}' failed to load from ${basename(f.file)}: ${redactPaths(f.error, opts.modelDir)}`);
         }
-        if (noModelYet) throw new NoModelYet(noModelYetBody(opts.trainingHint));
+        if (noModelYet) {
+            const body = noModelYetBody(opts.trainingHint);
+            throw new HttpError(503, body.error, {}, body);
+        }
         const known = [...served.keys()];
         // Nothing serves (emptied or missing directory, without the placeholder): the model may well exist
         // once the directory is fixed, so 503 (retry) rather than 404 (wrong name), and not ready.
@@ -222,10 +224,7 @@ export function buildServer(opts: ServerOptions): DetectorServer {
                 req.id,
             );
             m.drift.addFlat(out.rows, out.nFeatures);
-            metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
-            metrics.points.inc({ model: m.name }, out.points);
-            if (out.anomalies > 0) metrics.anomalies.inc({ model: m.name }, out.anomalies);
-            req.log.debug({ model: m.name, oipId: out.oipId, points: out.points, anomalies: out.anomalies }, "scored");
+            scoredOne(m, req, started, out.points, out.anomalies, out.oipId);
             return { body: out.json, type: JSON_TYPE };
         }
         validateInferRequestBody(req.body);
@@ -238,12 +237,23 @@ export function buildServer(opts: ServerOptions): DetectorServer {
         else m.drift.add(scored.rows);
         let anomalies = 0;
         for (let i = 0; i < scored.labels.length; i++) if (scored.labels[i] === -1) anomalies++;
-        const n = scored.scores.length;
-        metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
-        metrics.points.inc({ model: m.name }, n);
-        if (anomalies > 0) metrics.anomalies.inc({ model: m.name }, anomalies);
-        req.log.debug({ model: m.name, oipId: request.id, points: n, anomalies }, "scored");
+        scoredOne(m, req, started, scored.scores.length, anomalies, request.id);
         return { body: inferResponseJson(m, request.id ?? req.id, scored, request.outputs), type: JSON_TYPE };
+    }
+
+    /** The metrics and the debug line of one scored request, whichever thread scored it. */
+    function scoredOne(
+        m: ServedModel,
+        req: HttpRequest,
+        started: number,
+        points: number,
+        anomalies: number,
+        oipId: string | undefined,
+    ): void {
+        metrics.inferenceSeconds.observe({ model: m.name }, (performance.now() - started) / 1000);
+        metrics.points.inc({ model: m.name }, points);
+        if (anomalies > 0) metrics.anomalies.inc({ model: m.name }, anomalies);
+        req.log.debug({ model: m.name, oipId, points, anomalies }, "scored");
     }
 
     const app = new HttpApp({
@@ -293,13 +303,6 @@ export function buildServer(opts: ServerOptions): DetectorServer {
 
     reload();
     return { app, metrics, reload, ready };
-}
-
-/** resolve's "no model trained yet": a 503 whose body carries the hint as its own field (see noModelYetBody). */
-class NoModelYet extends Error {
-    constructor(readonly body: { error: string; hint?: string }) {
-        super(body.error);
-    }
 }
 
 /**
